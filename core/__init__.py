@@ -1,0 +1,73 @@
+"""loom: tensors and autograd with PyTorch's programming model, as a small core plus plugins.
+
+``import loom as torch`` runs PyTorch-style code. Operators and device backends arrive as
+plugins (entry points in the group ``loom.plugins``); see `loom.plugin` to write one and
+``python -m loom info`` to see what is loaded.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import config, dtypes, grad_mode  # noqa: E402
+from .device import device  # noqa: E402
+from .dtypes import (  # noqa: E402,F401
+    bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16,
+    float32, float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
+    promote_types, set_default_dtype, short, uint8, can_cast,
+)
+from .grad_mode import (  # noqa: E402,F401
+    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+)
+from .registry import registry as _registry, missing_operator as _missing  # noqa: E402
+from .tensor import Size, Tensor, from_numpy, tensor  # noqa: E402,F401
+from . import methods as _methods  # noqa: E402
+from . import autograd  # noqa: E402,F401
+from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
+
+globals().update(_legacy())
+_methods.namespace = globals()
+_registry.add_installer(_methods.install_names)
+
+
+def is_tensor(obj) -> "builtins.bool":
+    """True if `obj` is a loom Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> "builtins.int":
+    return input.numel()
+
+
+def manual_seed(seed: "builtins.int"):
+    """Seed the random generators of every device backend."""
+    from .dispatch import backends
+    for be in backends.values():
+        if be.is_available():
+            be.manual_seed(seed)
+    return None
+
+
+def set_default_device(dev) -> None:
+    """Device that factories and `loom.tensor` use when none is given."""
+    config.set("default_device", str(device(dev)) if dev is not None else "cpu")
+
+
+def get_default_device() -> device:
+    return device(config.get("default_device"))
+
+
+def __getattr__(name):
+    # Reached only for names that are not defined: an operator no plugin registered.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import importlib.util
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise _missing(name)
+
+
+import builtins  # noqa: E402
+
+from . import plugins as _plugins  # noqa: E402
+
+_plugins.load_all()

@@ -1,0 +1,101 @@
+"""``python -m loom info [--json]``: plugins, devices, operators, failures and settings."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def collect() -> dict:
+    import loom
+    from loom import config, dispatch, plugins
+    from loom.registry import registry
+
+    devices = []
+    for t, be in sorted(dispatch.backends.items()):
+        devices.append({"type": t, "available": be.is_available(),
+                        "count": be.device_count() if be.is_available() else 0,
+                        "reason": "" if be.is_available() else be.unavailable_reason(),
+                        "provider": next((n for n, e in plugins.plugin_table.items()
+                                          if t in e.get("devices", [])), None)})
+    ops = []
+    for op in sorted(registry.ops.values(), key=lambda o: o.name):
+        ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind,
+                    "devices": sorted(be.type for be in dispatch.backends.values()
+                                      if be.is_available() and
+                                      be.array_type in op.extra.get("kernels", {})),
+                    "has_backward": op.has_backward,
+                    "samples": _count_samples(op)})
+    plist = []
+    for name, e in plugins.plugin_table.items():
+        plist.append({"name": name, "version": e.get("version") or loom.__version__,
+                      "status": e.get("status"), "module": e.get("module"),
+                      "essential": e.get("essential", False),
+                      "operators": sorted(e.get("ops", [])), "devices": e.get("devices", []),
+                      "error": e.get("error")})
+    return {"loom": loom.__version__, "plugins": plist, "devices": devices, "operators": ops,
+            "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist
+                         if p["status"] == "failed"],
+            "overridden": [{"op": o, "loser": a, "winner": b}
+                           for o, a, b in registry.overridden],
+            "settings": config.describe()}
+
+
+def _count_samples(op) -> int:
+    if op.samples is None:
+        return 0
+    import numpy as np
+    try:
+        return len(list(op.samples(np.random.default_rng(0), np.float64)))
+    except Exception:
+        return 0
+
+
+def print_info(info: dict, out=sys.stdout) -> None:
+    w = out.write
+    w(f"loom {info['loom']}\n\nPlugins:\n")
+    for p in info["plugins"]:
+        tag = " (essential)" if p["essential"] else ""
+        w(f"  {p['name']:<14} {p['version'] or '-':<10} {p['status']:<8} {p['module']}{tag}\n")
+        if p["error"]:
+            w(f"      error: {p['error']}\n")
+    w("\nDevices:\n")
+    for d in info["devices"]:
+        state = f"available ({d['count']})" if d["available"] else f"unavailable: {d['reason']}"
+        w(f"  {d['type']:<6} {state}  [plugin {d['provider']}]\n")
+    w("\nOperators per plugin:\n")
+    by = {}
+    for o in info["operators"]:
+        by.setdefault(o["provider"], []).append(o["name"])
+    for prov, names in by.items():
+        w(f"  {prov} ({len(names)}): {', '.join(names)}\n")
+    w("\nFailures:\n")
+    if not info["failures"]:
+        w("  none\n")
+    for f in info["failures"]:
+        w(f"  {f['plugin']}: {f['error']}\n")
+    w("\nSettings:\n")
+    for name, s in info["settings"].items():
+        w(f"  {name:<24} {s['value']!r:<12} from {s['source']}\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m loom", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd")
+    p = sub.add_parser("info", help="show plugins, devices, operators and settings")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    args = ap.parse_args(argv)
+    if args.cmd != "info":
+        ap.print_help()
+        return 2
+    info = collect()
+    if args.json:
+        json.dump(info, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_info(info)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

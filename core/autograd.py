@@ -1,0 +1,156 @@
+"""`loom.autograd`: backward, grad, Function, Variable, gradcheck and grad-mode switches."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import grad_mode
+from .dispatch import _edge
+from .engine import run_backward
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import enable_grad, no_grad, set_grad_enabled
+from .graph import AccumulateGrad
+from .tensor import Tensor, wrap
+
+__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "gradcheck",
+           "no_grad", "enable_grad", "set_grad_enabled", "once_differentiable"]
+
+
+def _seq(x):
+    if x is None:
+        return None
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _root_grads(outputs, grad_outputs, create_graph, who):
+    roots, grads = [], []
+    grad_outputs = _seq(grad_outputs) or [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{who}: got {len(grad_outputs)} tensors in grad_outputs but "
+                           f"{len(outputs)} outputs")
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{who}: expected Tensor outputs, got {type(out).__name__}")
+        e = _edge(out)
+        if e is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               f"a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind not in "fc":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
+            arr = out._data.__class__ if False else None
+            from .dispatch import backend_of
+            arr = backend_of(out._data).xp.ones(out._data.shape, out._data.dtype)
+            g = wrap(arr) if create_graph else arr
+        else:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"{who}: gradient must be a Tensor, got {type(g).__name__}")
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size("
+                    f"{list(g._data.shape)}) and output[{i}] has a shape of torch.Size("
+                    f"{list(out._data.shape)}).")
+            if g._data.dtype.kind != out._data.dtype.kind and not (
+                    g._data.dtype.kind in "fc" and out._data.dtype.kind in "fc"):
+                raise RuntimeError(f"For complex Tensors, both grad_output and output are "
+                                   f"required to have the same dtype. Mismatch in dtype: "
+                                   f"grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "
+                                   f"has a dtype of {out.dtype}.")
+            if not create_graph:
+                g = g._data
+        roots.append(e)
+        grads.append(g)
+    return roots, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate into leaves' `.grad` the gradients of `tensors` (weighted by `grad_tensors`)."""
+    outs = _seq(tensors)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = _root_grads(outs, grad_tensors, create_graph, "backward")
+    if inputs is not None:
+        ins = _seq(inputs)
+        got = grad(outs, ins, [wrap(g) if not isinstance(g, Tensor) else g for g in grads],
+                   retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+        for t, g in zip(ins, got):
+            if g is not None:
+                t._grad = g if t._grad is None else t._grad + g
+        return
+    run_backward(roots, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of `outputs` w.r.t. `inputs`, returned (not accumulated into `.grad`)."""
+    outs = _seq(outputs)
+    ins = _seq(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = _root_grads(outs, grad_outputs, create_graph, "grad")
+    capture = {}
+    keys = []
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+        if t.grad_fn is None:
+            acc = t._accum
+            if acc is None:
+                acc = t._accum = AccumulateGrad(t)
+            key = (acc, 0)
+        else:
+            key = t._edge
+        capture.setdefault(key[0], [None] * (key[1] + 1))
+        if len(capture[key[0]]) <= key[1]:
+            capture[key[0]].extend([None] * (key[1] + 1 - len(capture[key[0]])))
+        keys.append(key)
+    run_backward(roots, grads, retain_graph, create_graph, capture=capture)
+    result = []
+    for t, (node, nr) in zip(ins, keys):
+        g = capture[node][nr]
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+        if g is not None and not isinstance(g, Tensor):
+            g = wrap(g)
+        result.append(g)
+    return tuple(result)
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """Legacy wrapper: returns a plain `Tensor` sharing `data`'s memory.
+
+    ``volatile`` is accepted with PyTorch's warning and has no effect."""
+    if volatile:
+        warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
+                      "instead.", UserWarning, stacklevel=2)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    t = wrap(data._data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              fast_mode=False, nondet_tol=0.0):
+    """Compare analytical gradients of `func` at `inputs` with central finite differences.
+
+    With ``fast_mode=True`` only one random direction is checked (a directional derivative),
+    otherwise the full Jacobian of every output w.r.t. every input that requires grad."""
+    from .gradcheck import check
+    return check(func, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
+                 fast_mode=fast_mode)

@@ -1,0 +1,58 @@
+"""The built-in CPU backend (NumPy), registered through the same hook as any device plugin.
+
+It is an essential plugin: loaded first and never blocked, so loom can always make tensors.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .device import DeviceBackend, device
+from .hookspecs import hookimpl
+
+__all__ = ["CPUBackend"]
+
+_CPU = device("cpu")
+
+
+class CPUBackend(DeviceBackend):
+    """NumPy arrays in host memory; random numbers follow PyTorch's CPU generator."""
+
+    type = "cpu"
+    xp = np
+    array_type = np.ndarray
+
+    def __init__(self):
+        self._gen = None
+
+    @property
+    def generator(self):
+        if self._gen is None:
+            from .cpu_random import TorchCompatibleGenerator
+            self._gen = TorchCompatibleGenerator()
+        return self._gen
+
+    def device_of(self, array):
+        return _CPU
+
+    def asarray(self, host_array, index=None):
+        return np.asarray(host_array)
+
+    def to_host(self, array):
+        return array
+
+    def manual_seed(self, seed):
+        self.generator.manual_seed(seed)
+
+    def rand(self, shape, np_dtype, index=None):
+        return self.generator.rand(tuple(shape), np_dtype)
+
+    def randn(self, shape, np_dtype, index=None):
+        return self.generator.randn(tuple(shape), np_dtype)
+
+    def data_ptr(self, array):
+        return array.__array_interface__["data"][0]
+
+
+@hookimpl
+def loom_register_devices():
+    return [CPUBackend()]

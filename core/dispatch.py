@@ -1,0 +1,598 @@
+"""The per-call path: from an operator call to a kernel call and, when needed, a graph node.
+
+Each registered operator gets a callable built once here (`install`). Its hot path is: check
+operand types, one dictionary lookup for the kernel of the operands' array type, the kernel
+call, a bare `Tensor` built without `__init__`, and a node only when grad mode is on and some
+input requires grad. Everything unusual (Python scalars, mixed dtypes, mixed devices, errors)
+leaves the fast path for `_prepare_binary`, which applies PyTorch's promotion once.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import grad_mode
+from .graph import AccumulateGrad, OpNode
+from .registry import OpDef, registry
+
+__all__ = ["install", "register_backend", "backends", "backend_of", "Tensor"]
+
+Tensor = None  # bound by the tensor module (it sits above dispatch)
+_new = object.__new__
+_gs = grad_mode.state
+_FLOAT = 2
+
+backends: dict = {}             # device type -> DeviceBackend
+_by_array_type: dict = {}        # array class -> DeviceBackend
+_SCALARS = (int, float, bool, complex, np.number, np.bool_)
+
+
+def register_backend(backend) -> None:
+    """Make a device backend known and build every operator's kernel for its array type."""
+    backends[backend.type] = backend
+    if backend.is_available():
+        _by_array_type[backend.array_type] = backend
+        for op in registry.ops.values():
+            _bind(op, backend)
+
+
+def backend_of(arr):
+    return _by_array_type[type(arr)]
+
+
+def _bind(op: OpDef, backend) -> None:
+    kernels = op.extra.setdefault("kernels", {})
+    xp = backend.xp
+    k = op.device_kernels.get(backend.type)
+    if k is not None:
+        kernels[backend.array_type] = functools.partial(k, xp)
+    elif op.ufunc is not None:
+        kernels[backend.array_type] = getattr(xp, op.ufunc)
+    elif op.kind == "factory":
+        kernels[backend.array_type] = functools.partial(op.forward, backend)
+    else:
+        kernels[backend.array_type] = functools.partial(op.forward, xp)
+
+
+# ----------------------------------------------------------------------------- errors
+
+def _broadcast_error(op, a_shape, b_shape):
+    a, b = list(a_shape), list(b_shape)
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    for i in range(n - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                f"non-singleton dimension {i} ({op.name}: shapes {list(a_shape)} and "
+                f"{list(b_shape)})")
+    return None
+
+
+def _device_error(op, da, db):
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{da} and {db}! ({op.name})")
+
+
+def _type_error(op, v, pos="input"):
+    return TypeError(f"{op.name}(): argument '{pos}' must be Tensor or a number, not "
+                     f"{type(v).__name__}")
+
+
+# ----------------------------------------------------------------------------- recording
+
+def _edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return t._edge
+    if t._rg:
+        acc = t._accum
+        if acc is None:
+            acc = t._accum = AccumulateGrad(t)
+        return (acc, 0)
+    return None
+
+
+def record(op, r, inputs, save, in_dtypes=None):
+    """Attach a node for `op` to result `r`; `inputs` are the call's operands."""
+    node = _new(OpNode)
+    node.op = op
+    nxt = []
+    shapes = []
+    for t in inputs:
+        if type(t) is Tensor:
+            nxt.append(_edge(t))
+            shapes.append(t._data.shape)
+        else:
+            nxt.append(None)
+            shapes.append(None)
+    node.next = nxt = tuple(nxt)
+    node.needs_input_grad = tuple([e is not None for e in nxt])
+    node.shapes = shapes
+    node.params = None
+    node._freed = False
+    node.dtypes = in_dtypes
+    if save:
+        saved = []
+        versions = []
+        for i in save:
+            if i == -1:
+                box = r._version
+                if box is None:
+                    box = r._version = [0]
+                saved.append((r._data, box, box[0]))
+                versions.append(None)
+            else:
+                t = inputs[i]
+                saved.append(t)
+                if type(t) is Tensor:
+                    v = t._version
+                    versions.append(0 if v is None else v[0])
+                else:
+                    versions.append(None)
+        node._saved = saved
+        node._versions = versions
+    else:
+        node._saved = None
+    node.saved = None
+    r.grad_fn = node
+    r._edge = (node, 0)
+    r._rg = True
+    return node
+
+
+# ----------------------------------------------------------------------------- binary
+
+def _operand(op, v):
+    """(array or scalar, dtype, rank) of one operand of a binary op."""
+    if type(v) is Tensor or isinstance(v, Tensor):
+        d = v._data
+        return d, _dt.from_numpy_dtype(d.dtype), 2 if d.ndim else 1
+    if isinstance(v, _SCALARS):
+        if isinstance(v, (np.number, np.bool_)):
+            v = v.item()
+        return v, _dt.scalar_dtype(v), 0
+    raise _type_error(op, v)
+
+
+def _prepare_binary(op, a, b):
+    """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
+    x, da, ra = _operand(op, a)
+    y, db, rb = _operand(op, b)
+    res = _dt.result_type_of(((da, ra), (db, rb)))
+    comp = res
+    if op.promote == "float" and res.category < _FLOAT:
+        comp = _dt.get_default_dtype()
+    elif op.promote == "int_or_bool" and res.category >= _FLOAT:
+        raise RuntimeError(f"\"{op.name}\" not implemented for '{res.name}' "
+                           f"(operands {da.name} and {db.name})")
+    cnp = comp.np
+    arr_type = None
+    for v, r in ((x, ra), (y, rb)):
+        if r:
+            t = type(v)
+            if arr_type is None:
+                arr_type = t
+            elif t is not arr_type:
+                # a 0-dim CPU tensor may join a tensor of any device, as in PyTorch
+                if not v.ndim and t is np.ndarray:
+                    continue
+                if arr_type is np.ndarray and not (x if v is y else y).ndim:
+                    arr_type = t
+                    continue
+                raise _device_error(op, _by_array_type[arr_type].device_of(x if v is y else y),
+                                    _by_array_type[t].device_of(v))
+    if ra:
+        if x.dtype != cnp:
+            x = x.astype(cnp)
+        if type(x) is not arr_type:
+            x = x.item()
+    if rb:
+        if y.dtype != cnp:
+            y = y.astype(cnp)
+        if type(y) is not arr_type:
+            y = y.item()
+    if not ra and not rb:
+        raise _type_error(op, a)
+    k = op.extra["kernels"].get(arr_type)
+    if k is None:
+        raise RuntimeError(f"operator '{op.name}' has no kernel for device "
+                           f"{_by_array_type[arr_type].type}")
+    out_dt = _dt.bool if op.result == "bool" else comp
+    in_dtypes = (da.np if ra else None, db.np if rb else None)
+    return k, x, y, out_dt, in_dtypes
+
+
+def _build_binary(op: OpDef):
+    kernels = op.extra.setdefault("kernels", {})
+    same_dtype_ok = op.promote is None
+    result_bool = op.result == "bool"
+    save = tuple(op.save)
+    node_inputs = op.differentiable
+    nd = np.ndarray
+    asarray = np.asarray
+
+    def slow(a, b):
+        k, x, y, out_dt, in_dtypes = _prepare_binary(op, a, b)
+        try:
+            out = k(x, y)
+        except ValueError:
+            err = _broadcast_error(op, np.shape(x), np.shape(y))
+            if err is None:
+                raise
+            raise err from None
+        if type(out) is not nd and not hasattr(out, "__cuda_array_interface__"):
+            out = asarray(out)
+        if out.dtype != out_dt.np:
+            out = out.astype(out_dt.np)
+        r = _new(Tensor)
+        r._data = out
+        r._rg = False
+        r.grad_fn = None
+        r._version = None
+        r._grad = None
+        if node_inputs and _gs.enabled and (
+                (type(a) is Tensor and a._rg) or (type(b) is Tensor and b._rg)):
+            mixed = in_dtypes if (in_dtypes[0] not in (None, out.dtype) or
+                                  in_dtypes[1] not in (None, out.dtype)) else None
+            record(op, r, (a, b), save, mixed)
+        return r
+
+    def call(a, b):
+        # Fast path: two tensors of one dtype on one backend, op that keeps the dtype.
+        if type(a) is not Tensor or type(b) is not Tensor:
+            return slow(a, b)
+        ad = a._data
+        bd = b._data
+        if ad.dtype is not bd.dtype or not same_dtype_ok:
+            return slow(a, b)
+        k = kernels.get(type(ad))
+        if k is None or type(bd) is not type(ad):
+            return slow(a, b)
+        try:
+            out = k(ad, bd)
+        except ValueError:
+            return slow(a, b)
+        if type(out) is not type(ad):
+            out = asarray(out)
+        r = _new(Tensor)
+        r._data = out
+        r._rg = False
+        r.grad_fn = None
+        r._version = None
+        r._grad = None
+        if node_inputs and (a._rg or b._rg) and _gs.enabled:
+            record(op, r, (a, b), save)
+        return r
+
+    if result_bool:
+        call.__doc__ = op.doc
+    op.extra["slow"] = slow
+    return call
+
+
+# ----------------------------------------------------------------------------- unary
+
+def _build_unary(op: OpDef):
+    kernels = op.extra.setdefault("kernels", {})
+    to_float = op.promote == "float"
+    save = tuple(op.save)
+    diff = op.differentiable
+    asarray = np.asarray
+
+    def call(a):
+        if type(a) is not Tensor:
+            if isinstance(a, Tensor):
+                pass
+            else:
+                raise TypeError(f"{op.name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(a).__name__}")
+        ad = a._data
+        k = kernels.get(type(ad))
+        if k is None:
+            raise RuntimeError(f"operator '{op.name}' has no kernel for device {a.device}")
+        if to_float and ad.dtype.kind in "biu":
+            ad = ad.astype(_dt.get_default_dtype().np)
+        out = k(ad)
+        if type(out) is not type(ad):
+            out = asarray(out)
+        r = _new(Tensor)
+        r._data = out
+        r._rg = False
+        r.grad_fn = None
+        r._version = None
+        r._grad = None
+        if diff and a._rg and _gs.enabled:
+            record(op, r, (a,), save)
+        return r
+
+    return call
+
+
+# ----------------------------------------------------------------------------- generic
+
+_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _make_parser(op: OpDef):
+    """A function (rest_args, kwargs) -> params dict, from the forward kernel's signature."""
+    sig = inspect.signature(op.forward)
+    params = list(sig.parameters.values())[1 + op.n_inputs:]
+    psig = sig.replace(parameters=params)
+    names = {p.name for p in params}
+    defaults = {p.name: p.default for p in params
+                if p.default is not inspect.Parameter.empty and
+                p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+    def parse(rest, kw):
+        if kw:
+            for k in list(kw):
+                alias = _ALIASES.get(k)
+                if alias is not None and k not in names and alias in names:
+                    kw[alias] = kw.pop(k)
+        try:
+            bound = psig.bind(*rest, **kw)
+        except TypeError as e:
+            raise TypeError(f"{op.name}(): {e}") from None
+        bound.apply_defaults()
+        return bound.arguments
+
+    return parse, defaults
+
+
+def _build_generic(op: OpDef):
+    kernels = op.extra.setdefault("kernels", {})
+    n_fixed = n = op.n_inputs
+    save = tuple(op.save)
+    diff = op.differentiable
+    is_view = op.view
+    if op.parse is not None:
+        custom = op.parse
+
+        def parse(rest, kw):
+            return custom(*rest, **kw)
+        defaults = None
+    else:
+        parse, defaults = _make_parser(op)
+    op.extra["parse"] = parse
+    asarray = np.asarray
+    prepare = op.prepare
+
+    variadic = n < 0
+
+    def call(*args, **kw):
+        if prepare is not None:
+            args = prepare(*args)
+        if variadic:
+            n = 0
+            for a in args:
+                if not isinstance(a, Tensor):
+                    break
+                n += 1
+            if n == 0:
+                raise TypeError(f"{op.name}(): expected a non-empty sequence of Tensors")
+        else:
+            n = n_fixed
+        if len(args) < n:
+            raise TypeError(f"{op.name}() missing required tensor argument(s): expected {n}, "
+                            f"got {len(args)}")
+        if n == 1:
+            a = args[0]
+            if not isinstance(a, Tensor):
+                raise TypeError(f"{op.name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {type(a).__name__}")
+            arrays = (a._data,)
+            inputs = (a,)
+            k = kernels.get(type(a._data))
+            rg = a._rg
+        else:
+            inputs = args[:n]
+            for i, t in enumerate(inputs):
+                if not isinstance(t, Tensor):
+                    raise TypeError(f"{op.name}(): argument {i + 1} must be Tensor, not "
+                                    f"{type(t).__name__}")
+            arrays = tuple(t._data for t in inputs)
+            t0 = type(arrays[0])
+            for arr in arrays[1:]:
+                if type(arr) is not t0:
+                    raise _device_error(op, _by_array_type[t0].device_of(arrays[0]),
+                                        _by_array_type[type(arr)].device_of(arr))
+            k = kernels.get(t0)
+            rg = any(t._rg for t in inputs)
+        if k is None:
+            raise RuntimeError(f"operator '{op.name}' has no kernel for device "
+                               f"{inputs[0].device}")
+        p = defaults if (defaults is not None and len(args) == n and not kw) else \
+            parse(args[n:], kw)
+        out = k(*arrays, **p)
+        if type(out) is tuple:
+            return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)
+        if type(out) is not type(arrays[0]) and not hasattr(out, "__cuda_array_interface__"):
+            out = asarray(out)
+        return _finish(op, out, inputs, p, rg and diff, save, is_view)
+
+    return call
+
+
+def _finish(op, out, inputs, p, rec, save, is_view):
+    r = _new(Tensor)
+    r._data = out
+    r._rg = False
+    r.grad_fn = None
+    r._grad = None
+    if is_view and (is_view is True or np.may_share_memory(out, inputs[0]._data)):
+        base = inputs[0]
+        root = getattr(base, "_base", None)
+        if root is None:
+            root = base
+        box = root._version
+        if box is None:
+            box = root._version = [0]
+        r._version = box
+        r._base = root
+    else:
+        r._version = None
+    if rec and _gs.enabled and out.dtype.kind in "fcV":
+        node = record(op, r, inputs, save)
+        node.params = p
+    return r
+
+
+# ----------------------------------------------------------------------------- factory
+
+def _build_factory(op: OpDef):
+    def call(*args, dtype=None, device=None, requires_grad=False, **kw):
+        from . import config
+        from .device import device as _device
+
+        dev = _device(device if device is not None else config.get("default_device"))
+        be = backends.get(dev.type)
+        if be is None or not be.is_available():
+            from .tensor import device_unavailable
+            raise device_unavailable(dev)
+        out = op.forward(be, *args, dtype=dtype, index=dev.index, **kw)
+        r = _new(Tensor)
+        r._data = out
+        r._rg = False
+        r.grad_fn = None
+        r._version = None
+        r._grad = None
+        if requires_grad:
+            r.requires_grad_(True)
+        return r
+
+    return call
+
+
+def install(op: OpDef) -> None:
+    """Build `op.call` (and its kernels for every known backend)."""
+    op.extra["kernels"] = {}
+    for be in backends.values():
+        if be.is_available():
+            _bind(op, be)
+    if op.kind == "binary":
+        op.call = _build_binary(op)
+    elif op.kind == "unary":
+        op.call = _build_unary(op)
+    elif op.kind == "factory":
+        op.call = _build_factory(op)
+    else:
+        op.call = _build_generic(op)
+
+
+# ----------------------------------------------------------------------------- in-place
+
+_READ_ONLY = ("unsupported operation: more than one element of the written-to tensor refers to a "
+              "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _check_inplace_target(op, a, rec):
+    if rec and a.grad_fn is None and a._rg:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           f"operation ({op.inplace}).")
+    if rec and getattr(a, "_base", None) is not None and a._base._rg:
+        raise NotImplementedError(
+            f"{op.inplace}: in-place operations on a view of a tensor that requires grad are "
+            "not supported yet; use the out-of-place form")
+
+
+def bump_version(a) -> None:
+    box = a._version
+    if box is None:
+        a._version = [1]
+    else:
+        box[0] += 1
+
+
+def write_into(op_name, a, value_arr):
+    """Copy `value_arr` into `a`'s memory with PyTorch's cast and aliasing errors."""
+    ad = a._data
+    if value_arr.dtype != ad.dtype:
+        src = _dt.from_numpy_dtype(value_arr.dtype)
+        if not _dt.can_cast(src, _dt.from_numpy_dtype(ad.dtype)):
+            raise RuntimeError(f"result type {_type_name(src)} can't be cast to the desired "
+                               f"output type {_type_name(_dt.from_numpy_dtype(ad.dtype))}")
+    if value_arr.shape != ad.shape:
+        try:
+            np.broadcast_shapes(value_arr.shape, ad.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(ad.shape)} doesn't match the broadcast "
+                               f"shape {list(value_arr.shape)} ({op_name})") from None
+        if np.broadcast_shapes(value_arr.shape, ad.shape) != ad.shape:
+            raise RuntimeError(f"output with shape {list(ad.shape)} doesn't match the broadcast "
+                               f"shape {list(np.broadcast_shapes(value_arr.shape, ad.shape))} "
+                               f"({op_name})")
+    if not ad.flags.writeable:
+        raise RuntimeError(_READ_ONLY)
+    ad[...] = value_arr
+
+
+def _type_name(d):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+            "bfloat16": "BFloat16"}[d.name]
+
+
+def build_inplace(op: OpDef):
+    """``a.<op>_(...)``: compute, write into `a`'s memory, bump its version, and when
+    recording make `a` the output of the new node (its old value is cloned for the rule)."""
+    call = op.call
+    ufunc_kernels = op.extra["kernels"] if op.ufunc is not None and op.kind == "binary" else None
+
+    def inplace(a, *args, **kw):
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{op.inplace}(): self must be a Tensor")
+        rec = _gs.enabled and op.differentiable and (
+            a._rg or any(isinstance(x, Tensor) and x._rg for x in args))
+        _check_inplace_target(op, a, rec)
+        if not rec:
+            ad = a._data
+            if ufunc_kernels is not None and not kw:
+                b = args[0]
+                if type(b) is Tensor and b._data.dtype is ad.dtype and type(b._data) is type(ad) \
+                        or type(b) in (int, float) and ad.dtype.kind == "f":
+                    if not ad.flags.writeable:
+                        raise RuntimeError(_READ_ONLY)
+                    bd = b._data if type(b) is Tensor else b
+                    if np.broadcast_shapes(np.shape(bd), ad.shape) == ad.shape:
+                        ufunc_kernels[type(ad)](ad, bd, out=ad)
+                        bump_version(a)
+                        return a
+            r = call(a, *args, **kw)
+            write_into(op.inplace, a, r._data)
+            bump_version(a)
+            return a
+        prev = _new(Tensor)
+        prev._data = a._data.copy()
+        prev._rg = a._rg
+        prev.grad_fn = a.grad_fn
+        prev._version = None
+        prev._grad = None
+        if a.grad_fn is not None:
+            prev._edge = a._edge
+        r = call(prev, *args, **kw)
+        write_into(op.inplace, a, r._data)
+        bump_version(a)
+        node = r.grad_fn
+        if node is not None:
+            # saved references to the result must see `a`'s storage and version
+            if node._saved:
+                node._saved = [(a._data, _box(a), a._version[0]) if type(s) is tuple else s
+                               for s in node._saved]
+            a.grad_fn = node
+            a._edge = (node, 0)
+            a._rg = True
+        return a
+
+    return inplace
+
+
+def _box(a):
+    if a._version is None:
+        a._version = [0]
+    return a._version

@@ -1,0 +1,204 @@
+"""dtypes and PyTorch's type-promotion rules.
+
+One `dtype` object per type. Promotion follows PyTorch (categories bool < integer < floating <
+complex; dimensioned tensors outrank 0-dim tensors, which outrank Python scalars, within a
+category), not NumPy's value-based or NEP 50 rules.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = [
+    "dtype", "float16", "half", "float32", "float", "float64", "double", "bfloat16",
+    "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
+    "complex64", "cfloat", "complex128", "cdouble", "get_default_dtype", "set_default_dtype",
+    "promote_types", "result_type_of", "from_numpy_dtype", "can_cast",
+]
+
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A loom data type: name, item size, NumPy dtype and kind (category)."""
+
+    __slots__ = ("name", "itemsize", "np", "category", "is_signed", "legacy", "__weakref__")
+
+    def __init__(self, name, np_dtype, category, is_signed, legacy):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.category = category
+        self.is_signed = is_signed
+        self.legacy = legacy
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == _FLOAT
+
+    @property
+    def is_complex(self) -> bool:
+        return self.category == _COMPLEX
+
+    def to_real(self) -> "dtype":
+        return {complex64: float32, complex128: float64}.get(self, self)
+
+    def to_complex(self) -> "dtype":
+        return {float64: complex128}.get(self, complex64) if self.category == _FLOAT else self
+
+    def __repr__(self) -> str:
+        return "torch." + self.name if _REPR_AS_TORCH else "loom." + self.name
+
+    def __reduce__(self):
+        return (getattr, (_module(), self.name))
+
+
+def _module():
+    import importlib
+    return importlib.import_module("loom")
+
+
+# PyTorch's reprs print "torch.float64"; loom mirrors that so printed output matches the oracle.
+_REPR_AS_TORCH = True
+
+float16 = half = dtype("float16", np.float16, _FLOAT, True, "HalfTensor")
+float32 = float = dtype("float32", np.float32, _FLOAT, True, "FloatTensor")
+float64 = double = dtype("float64", np.float64, _FLOAT, True, "DoubleTensor")
+uint8 = dtype("uint8", np.uint8, _INT, False, "ByteTensor")
+int8 = dtype("int8", np.int8, _INT, True, "CharTensor")
+int16 = short = dtype("int16", np.int16, _INT, True, "ShortTensor")
+int32 = int = dtype("int32", np.int32, _INT, True, "IntTensor")
+int64 = long = dtype("int64", np.int64, _INT, True, "LongTensor")
+bool = dtype("bool", np.bool_, _BOOL, False, "BoolTensor")
+complex64 = cfloat = dtype("complex64", np.complex64, _COMPLEX, True, None)
+complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX, True, None)
+
+try:  # bfloat16 exists only where NumPy can hold it (the ml_dtypes package).
+    import ml_dtypes as _ml
+
+    bfloat16 = dtype("bfloat16", _ml.bfloat16, _FLOAT, True, "BFloat16Tensor")
+except ImportError:  # pragma: no cover - depends on the environment
+    bfloat16 = None
+
+ALL = [d for d in (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
+                   float64, complex64, complex128) if d is not None]
+_BY_NP = {d.np: d for d in ALL}
+
+
+def from_numpy_dtype(npd) -> dtype:
+    """The loom dtype for a NumPy dtype; TypeError for one loom does not support."""
+    try:
+        return _BY_NP[npd]
+    except KeyError:
+        d = _BY_NP.get(np.dtype(npd))
+        if d is None:
+            raise TypeError(
+                f"can't convert np.ndarray of type numpy.{np.dtype(npd).name}. The only supported "
+                "types are: float64, float32, float16, complex64, complex128, int64, int32, "
+                "int16, int8, uint8, and bool.") from None
+        return d
+
+
+_state = threading.local()
+_default = [float32]
+
+
+def get_default_dtype() -> dtype:
+    """The floating dtype Python floats and float factories produce (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating dtype; only float32 and float64 (and float16) are accepted."""
+    if not isinstance(d, dtype) or d.category != _FLOAT:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+    _RESULT_CACHE.clear()
+
+
+_INT_ORDER = {uint8: 1, int8: 1, int16: 2, int32: 3, int64: 4}
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """PyTorch's `promote_types`: the smallest dtype both `a` and `b` cast to safely."""
+    if a is b:
+        return a
+    ca, cb = a.category, b.category
+    if ca != cb:
+        hi, lo = (a, b) if ca > cb else (b, a)
+        if hi.category == _COMPLEX and lo.category == _FLOAT and lo is float64:
+            return complex128
+        return hi
+    if ca == _INT:
+        if {a, b} == {uint8, int8}:
+            return int16
+        return a if _INT_ORDER[a] > _INT_ORDER[b] else b
+    if ca == _FLOAT:
+        if bfloat16 is not None and {a, b} == {float16, bfloat16}:
+            return float32
+        return a if a.itemsize > b.itemsize else b
+    if ca == _COMPLEX:
+        return a if a.itemsize > b.itemsize else b
+    return a
+
+
+def _combine(higher, lower):
+    # ATen's combine_categories: `higher` comes from a higher-priority group (dimensioned
+    # tensors over 0-dim tensors over Python scalars); `lower` only wins on a higher category.
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.category == _COMPLEX:
+        return higher
+    if lower.category == _COMPLEX:
+        return higher.to_complex() if higher.category == _FLOAT else lower
+    if higher.category == _FLOAT:
+        return higher
+    if higher is bool or lower.category == _FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
+# rank: 2 = tensor with dims, 1 = 0-dim tensor, 0 = Python scalar (already mapped to its dtype)
+_RESULT_CACHE: dict = {}
+
+
+def result_type_of(parts) -> dtype:
+    """Result dtype for operands given as (dtype, rank) pairs, ranks as in `_RESULT_CACHE`."""
+    key = tuple(parts)
+    r = _RESULT_CACHE.get(key)
+    if r is not None:
+        return r
+    groups = [None, None, None]
+    for d, rank in parts:
+        g = groups[rank]
+        groups[rank] = d if g is None else promote_types(g, d)
+    r = _combine(groups[2], _combine(groups[1], groups[0]))
+    _RESULT_CACHE[key] = r
+    return r
+
+
+def scalar_dtype(v) -> dtype:
+    """The dtype a Python scalar stands for in promotion (as a wrapped number)."""
+    t = type(v)
+    if t is builtins_bool or isinstance(v, (np.bool_,)):
+        return bool
+    if t is builtins_int or isinstance(v, np.integer):
+        return int64
+    if t is builtins_float or isinstance(v, np.floating):
+        return _default[0]
+    if t is builtins_complex or isinstance(v, np.complexfloating):
+        return complex128 if _default[0] is float64 else complex64
+    raise TypeError(f"unsupported scalar type {t.__name__}")
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """PyTorch's `can_cast`: False when the cast lowers the category (float to int, ...)."""
+    return from_.category <= to.category
+
+
+import builtins as _b  # noqa: E402
+
+builtins_bool, builtins_int, builtins_float, builtins_complex = _b.bool, _b.int, _b.float, _b.complex

@@ -1,0 +1,178 @@
+"""The graph executor: runs backward from one or more roots.
+
+It counts dependencies, then walks nodes in topological order with an explicit ready list (no
+recursion, so a chain of 100,000 operations is fine), accumulates into leaves' `.grad`, runs
+tensor hooks, frees saved values unless `retain_graph`, and checks saved tensors' versions.
+
+With ``create_graph=False`` backward rules run on raw arrays (no Tensor wrapping, no recording);
+with ``create_graph=True`` they run on loom tensors with grad mode on, so the backward pass is
+itself recorded and can be differentiated again.
+"""
+from __future__ import annotations
+
+import weakref
+
+from . import grad_mode
+from .graph import SAVED_FREED_MESSAGE, AccumulateGrad, OpNode
+
+__all__ = ["run_backward", "check_version", "pre_hooks"]
+
+# node -> {output_nr: [hook, ...]}: hooks on non-leaf tensors (register_hook, retain_grad).
+# Kept outside the node so that the common case costs one truthiness test per backward.
+pre_hooks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+# Set by the tensor module: wraps a raw array as a Tensor (for hooks and leaf grads).
+wrap = None
+tensor_type = None
+
+
+def check_version(node, tensor, current, expected, arr):
+    """Raise PyTorch's error for a saved tensor modified in place after it was saved."""
+    from .dtypes import from_numpy_dtype
+
+    dt = from_numpy_dtype(arr.dtype)
+    what = f"[torch.{dt.legacy or dt.name} {list(arr.shape)}]"
+    if tensor is None:
+        where = f", which is output 0 of {node.name()},"
+    elif tensor.grad_fn is not None:
+        where = f", which is output {tensor._edge[1]} of {tensor.grad_fn.name()},"
+    else:
+        where = ""
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what}{where} is at version {current}; expected version {expected} instead "
+        f"(needed by {node.name()}). Hint: the backtrace further above shows the operation that "
+        f"failed to compute its gradient; clone() the tensor before modifying it in place.")
+
+
+def _dependencies(root_nodes):
+    deps = {}
+    stack = []
+    for n in root_nodes:
+        if n not in deps:
+            deps[n] = 0
+            stack.append(n)
+    while stack:
+        n = stack.pop()
+        for e in n.next:
+            if e is not None:
+                m = e[0]
+                c = deps.get(m)
+                if c is None:
+                    deps[m] = 1
+                    stack.append(m)
+                else:
+                    deps[m] = c + 1
+    return deps
+
+
+def _run_pre_hooks(node, grads, create_graph):
+    for nr, hooks in list(pre_hooks.get(node, {}).items()):
+        if nr >= len(grads) or grads[nr] is None:
+            continue
+        for h in list(hooks):
+            g = grads[nr]
+            gt = g if create_graph else wrap(g)
+            r = h(gt)
+            if r is not None:
+                grads[nr] = r if create_graph else r._data
+
+
+def _accumulate(acc, g, create_graph, capture):
+    var = acc.variable
+    if capture is not None:
+        if acc in capture:
+            capture[acc][0] = g if capture[acc][0] is None else capture[acc][0] + g
+        return
+    hooks = getattr(var, "_hooks", None)
+    if hooks:
+        for h in list(hooks):
+            r = h(g if create_graph else wrap(g))
+            if r is not None:
+                g = r if create_graph else r._data
+    old = var._grad
+    if create_graph:
+        gt = g if type(g) is tensor_type else wrap(g)
+        var._grad = gt if old is None else old + gt
+        return
+    if old is None:
+        # Copy: the incoming array may be shared with another input's grad (an add passes one
+        # array to both sides), be a read-only broadcast view, or belong to the caller.
+        arr = g.copy() if g.dtype == var._data.dtype else g.astype(var._data.dtype)
+        var._grad = wrap(arr)
+    else:
+        od = old._data
+        if getattr(old, "_base", None) is None and od.flags.writeable and od.shape == g.shape:
+            # Accumulate into the existing buffer, as PyTorch does outside create_graph.
+            od += g
+        else:
+            old._data = od + g
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
+    """Backpropagate `root_grads` (arrays, or tensors under create_graph) from `roots`
+    ((node, output_nr) edges). With `capture` ({node: [None]}) gradients reaching those nodes
+    are collected instead of accumulated into `.grad` (autograd.grad)."""
+    deps = _dependencies([e[0] for e in roots])
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = []
+        while len(buf) <= nr:
+            buf.append(None)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready = [n for n in buffers if deps[n] == 0]
+    prev_mode = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    has_hooks = bool(pre_hooks)
+    try:
+        while ready:
+            n = ready.pop()
+            grads = buffers.pop(n, None)
+            if type(n) is AccumulateGrad:
+                if grads is not None and grads[0] is not None:
+                    _accumulate(n, grads[0], create_graph, capture)
+                continue
+            if capture is not None and n in capture and grads is not None:
+                cap = capture[n]
+                for i, g in enumerate(grads):
+                    if g is not None and i < len(cap):
+                        cap[i] = g if cap[i] is None else cap[i] + g
+            if has_hooks and grads is not None and n in pre_hooks:
+                _run_pre_hooks(n, grads, create_graph)
+            nxt = n.next
+            if grads is None or all(g is None for g in grads):
+                outs = (None,) * len(nxt)
+            elif type(n) is OpNode:
+                if n._freed:
+                    raise RuntimeError(SAVED_FREED_MESSAGE)
+                if n._saved:
+                    n.saved = n._unpack(create_graph)
+                outs = n.op.backward(n, grads[0])
+                if n._saved and not retain_graph:
+                    n._saved = None
+                    n.saved = None
+                    n._freed = True
+            else:
+                outs = n.apply(grads, create_graph, retain_graph)
+            for e, g in zip(nxt, outs):
+                if e is None:
+                    continue
+                m = e[0]
+                if g is not None:
+                    buf = buffers.get(m)
+                    if buf is None:
+                        buf = buffers[m] = [None]
+                    nr = e[1]
+                    if nr:
+                        while len(buf) <= nr:
+                            buf.append(None)
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                c = deps[m] - 1
+                deps[m] = c
+                if c == 0:
+                    ready.append(m)
+    finally:
+        grad_mode.state.enabled = prev_mode

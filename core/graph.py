@@ -1,0 +1,114 @@
+"""Graph nodes: what `grad_fn` points to.
+
+A node holds the edges to the nodes of its inputs (`next`, one entry per input: a
+``(node, output_nr)`` pair or None) and whatever its backward rule needs. `OpNode` serves every
+registered operator and is also the `ctx` its backward rule receives; `AccumulateGrad` ends a
+path at a leaf; `FunctionNode` runs a user's `autograd.Function`.
+"""
+from __future__ import annotations
+
+__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE"]
+
+SAVED_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+
+class Node:
+    """Base of all graph nodes."""
+
+    __slots__ = ("next", "_hooks", "__weakref__")
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else e for e in self.next)
+
+    def register_hook(self, fn):
+        """`fn(grad_inputs, grad_outputs)` runs after this node computes its input grads."""
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(fn)
+        return _Handle(hooks, fn)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class _Handle:
+    __slots__ = ("_list", "_fn")
+
+    def __init__(self, lst, fn):
+        self._list, self._fn = lst, fn
+
+    def remove(self):
+        if self._fn in self._list:
+            self._list.remove(self._fn)
+
+
+class OpNode(Node):
+    """The node of a registered operator; it is the `ctx` of the operator's backward rule.
+
+    Built on the per-call path only when some input requires grad, so its fields are plain
+    slots filled by dispatch. `_saved` holds loom tensors for inputs and (array, version box)
+    for the output: keeping the output's array rather than the output tensor avoids a
+    tensor -> node -> tensor cycle.
+    """
+
+    __slots__ = ("op", "_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
+                 "dtypes", "_freed")
+
+    def name(self) -> str:
+        n = self.op.node_name
+        return n if type(n) is str else n(self.params)
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(SAVED_FREED_MESSAGE)
+        return self._unpack(True)
+
+    def _unpack(self, as_tensors: bool):
+        """Saved values as loom tensors (create_graph) or raw arrays, after checking versions."""
+        saved = self._saved
+        if not saved:
+            return ()
+        from .engine import check_version  # engine sits beside graph; imported lazily once
+
+        out = []
+        for i, s in enumerate(saved):
+            if type(s) is tuple:  # the output: (array, version box, expected version)
+                arr, box, ver = s
+                if box[0] != ver:
+                    check_version(self, None, box[0], ver, arr)
+                if as_tensors:
+                    from .engine import wrap_output
+                    out.append(wrap_output(self, arr))
+                else:
+                    out.append(arr)
+            else:
+                v = s._version
+                cur = 0 if v is None else v[0]
+                if cur != self._versions[i]:
+                    check_version(self, s, cur, self._versions[i], s._data)
+                out.append(s if as_tensors else s._data)
+        return out
+
+
+class AccumulateGrad(Node):
+    """Sink of a leaf tensor that requires grad: adds incoming gradients to `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"

@@ -1,0 +1,43 @@
+"""The hooks a loom plugin implements (pluggy specifications).
+
+A plugin is a module (or object) with functions marked `@loom.plugin.hookimpl`, listed as an
+entry point in the group ``loom.plugins``. loom calls these hooks once per plugin while it loads
+plugins at import; nothing here is called per operation.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("loom")
+hookimpl = pluggy.HookimplMarker("loom")
+
+
+@hookspec
+def loom_register_devices():
+    """Called once when the plugin loads, before its operators are registered.
+
+    Return an iterable of `loom.plugin.DeviceBackend` instances, one per device type the plugin
+    serves. A backend that cannot run here (library missing, no hardware) should still be
+    returned, answering `is_available()` with False and saying why in `unavailable_reason()`, so
+    that `loom info` and the errors can explain it.
+    """
+
+
+@hookspec
+def loom_register_ops():
+    """Called once when the plugin loads.
+
+    Return an iterable of `loom.plugin.OpDef` records. They are registered under this plugin's
+    name; a name another plugin already provides is an error unless configuration
+    (``op_providers``) names the winner or the OpDef is returned from `loom_override_ops`.
+    """
+
+
+@hookspec
+def loom_override_ops():
+    """Like `loom_register_ops`, but these records replace an existing operator of that name."""
+
+
+@hookspec
+def loom_configure(config):
+    """Called after all plugins have loaded, with the `loom.config` module."""

@@ -1,0 +1,100 @@
+"""How a registered operator becomes Tensor methods and `loom.*` functions.
+
+Dunder methods (``__add__``) are the operator's dispatch callable itself, so ``a + b`` costs one
+Python call before the kernel; named methods and functions add the keyword forms (``alpha=``,
+``out=``) around it.
+"""
+from __future__ import annotations
+
+from . import dispatch, grad_mode
+from .registry import OpDef
+from .tensor import Tensor
+
+__all__ = ["install_names", "namespace"]
+
+namespace: dict = {}  # the `loom` package's globals, bound by loom/__init__
+
+
+def _out_error(op):
+    return RuntimeError(f"{op.name}(): functions with out=... arguments don't support automatic "
+                        f"differentiation, but one of the arguments requires grad.")
+
+
+def _write_out(op, r, out):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op.name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_mode.state.enabled and (r._rg or out._rg):
+        raise _out_error(op)
+    if out._data.shape != r._data.shape:
+        if out._data.size:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output "
+                          f"shape {list(r._data.shape)}.", UserWarning, stacklevel=3)
+        out._data = r._data.astype(out._data.dtype, copy=False)
+    else:
+        dispatch.write_into(op.name, out, r._data)
+    dispatch.bump_version(out)
+    return out
+
+
+def _binary_function(op: OpDef):
+    call = op.call
+
+    def fn(input, other, *, alpha=None, out=None):
+        if alpha is not None and alpha != 1:
+            if not op.alpha:
+                raise TypeError(f"{op.name}() got an unexpected keyword argument 'alpha'")
+            other = other * alpha
+        if out is None:
+            return call(input, other)
+        return _write_out(op, call(input, other), out)
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.doc
+    return fn
+
+
+def _generic_function(op: OpDef):
+    call = op.call
+    if not op.supports_out:
+        return call
+
+    def fn(*args, out=None, **kw):
+        r = call(*args, **kw)
+        return r if out is None else _write_out(op, r, out)
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.doc
+    return fn
+
+
+def install_names(op: OpDef) -> None:
+    """Attach `op` to Tensor and to the `loom` namespace under the names it declares."""
+    dispatch.install(op)
+    call = op.call
+    if op.kind == "factory":
+        for f in op.functions:
+            namespace[f] = call
+        return
+    fn = _binary_function(op) if op.kind == "binary" else _generic_function(op)
+    for m in op.methods:
+        setattr(Tensor, m, call if m.startswith("__") else fn)
+    for m in op.rmethods:
+        setattr(Tensor, m, _reflected(call))
+    for f in op.functions:
+        namespace[f] = fn
+    if op.inplace:
+        ip = dispatch.build_inplace(op)
+        ip.__name__ = op.inplace
+        setattr(Tensor, op.inplace, ip)
+        for m in op.methods:
+            if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+                                                "__ge__"):
+                setattr(Tensor, "__i" + m[2:], ip)
+
+
+def _reflected(call):
+    def r(self, other):
+        return call(other, self)
+    return r

@@ -1,0 +1,530 @@
+"""Shape, view, indexing, joining and conversion operators.
+
+View operators return arrays that share the input's memory; dispatch marks their results as
+views (shared storage and version counter), as PyTorch does.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import loom
+from loom.plugin import (OpDef, SampleInput, backend_for, backend_of, normalize_dims,
+                         parse_size, sum_to_shape, xp_of)
+
+
+def _is_t(x):
+    return isinstance(x, loom.Tensor)
+
+
+def _shape_parse(*args, **kw):
+    if "size" in kw:
+        args = (kw.pop("size"),)
+    if "shape" in kw:
+        args = (kw.pop("shape"),)
+    if kw:
+        raise TypeError(f"unexpected keyword argument(s) {', '.join(kw)}")
+    return {"shape": parse_size(args, "view")}
+
+
+def _resolve(shape, n, who):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or n % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        shape[shape.index(-1)] = n // known
+    elif known != n:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+    return tuple(shape)
+
+
+def _view(xp, a, shape):
+    shape = _resolve(shape, a.size, "view")
+    try:
+        return a.reshape(shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") \
+            from None
+
+
+def _reshape(xp, a, shape):
+    return a.reshape(_resolve(shape, a.size, "reshape"))
+
+
+def _reshape_bwd(ctx, g):
+    return (g.reshape(ctx.shapes[0]),)
+
+
+def _view_samples(rng, dt):
+    a = rng.standard_normal((2, 3, 4)).astype(dt)
+    return [SampleInput((a, 6, 4)), SampleInput((a, (-1,))), SampleInput((a, 4, -1, 2)),
+            SampleInput((a[0, 0], 2, 2))]
+
+
+def _transpose(xp, a, dim0, dim1):
+    d0, d1 = normalize_dims((dim0, dim1), a.ndim) if a.ndim else (0, 0)
+    return a.swapaxes(d0, d1) if a.ndim else a[...]
+
+
+def _swap(g, d0, d1):
+    return g.transpose(d0, d1) if _is_t(g) else g.swapaxes(d0, d1)
+
+
+def _transpose_bwd(ctx, g):
+    p = ctx.params
+    if not len(ctx.shapes[0]):
+        return (g,)
+    d0, d1 = normalize_dims((p["dim0"], p["dim1"]), len(ctx.shapes[0]))
+    return (_swap(g, d0, d1),)
+
+
+def _t(xp, a):
+    if a.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+    return a.T
+
+
+def _t_bwd(ctx, g):
+    return (g.t() if _is_t(g) else g.T,)
+
+
+def _permute_parse(*args, **kw):
+    if "dims" in kw:
+        args = (kw.pop("dims"),)
+    return {"dims": parse_size(args, "permute")}
+
+
+def _permute(xp, a, dims):
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {a.ndim} is not equal to len(dims) = {len(dims)}")
+    return a.transpose(normalize_dims(dims, a.ndim))
+
+
+def _permute_bwd(ctx, g):
+    dims = normalize_dims(ctx.params["dims"], len(ctx.shapes[0]))
+    inv = tuple(int(i) for i in np.argsort(dims))
+    return (g.permute(inv) if _is_t(g) else g.transpose(inv),)
+
+
+def _expand(xp, a, shape):
+    shape = list(shape)
+    nd = len(shape)
+    if nd < a.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(a.shape)}}}, size={shape}): the "
+                           f"number of sizes provided ({nd}) must be greater or equal to the "
+                           f"number of dimensions in the tensor ({a.ndim})")
+    lead = nd - a.ndim
+    for i, s in enumerate(shape):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            shape[i] = a.shape[i - lead]
+        elif i >= lead and a.shape[i - lead] != 1 and a.shape[i - lead] != s:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
+                               f"size ({a.shape[i - lead]}) at non-singleton dimension {i}.  "
+                               f"Target sizes: {list(shape)}.  Tensor sizes: {list(a.shape)}")
+    return xp.broadcast_to(a, tuple(shape))
+
+
+def _expand_bwd(ctx, g):
+    return (sum_to_shape(g, ctx.shapes[0]),)
+
+
+def _expand_as_prepare(a, other=None, *rest):
+    if other is None:
+        raise TypeError("expand_as() missing 1 required positional argument: 'other'")
+    return (a, tuple(other.shape)) + rest
+
+
+def _squeeze(xp, a, dim=None):
+    if dim is None:
+        return a.reshape(tuple(s for s in a.shape if s != 1))
+    dims = normalize_dims(dim, a.ndim) or ()
+    if a.ndim == 0:
+        return a
+    return a.reshape(tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1)))
+
+
+def _unsqueeze(xp, a, dim):
+    n = a.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return xp.expand_dims(a, dim % n)
+
+
+def _flatten(xp, a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return a.reshape(1)
+    s, e = normalize_dims((start_dim, end_dim), a.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = a.shape[:s] + (-1,) + a.shape[e + 1:]
+    return a.reshape(shape) if a.size else a.reshape(a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:])
+
+
+def _contiguous(xp, a, memory_format=None):
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
+
+def _identity_bwd(ctx, g):
+    return (g,)
+
+
+def _clone(xp, a, *, memory_format=None):
+    return a.copy()
+
+
+# --------------------------------------------------------------------------- indexing
+
+def _index_key(key):
+    """A NumPy index from a PyTorch one (tensors become arrays)."""
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if _is_t(key):
+        arr = key.numpy() if key.device.type == "cpu" else key._data
+        if arr.dtype.kind not in "biu":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return arr
+    if isinstance(key, list):
+        return np.asarray([k.item() if _is_t(k) else k for k in key])
+    return key
+
+
+def _index_parse(key):
+    return {"index": _index_key(key)}
+
+
+def _check_bounds(a, idx):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    dim = 0
+    for k in items:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            dim = a.ndim - sum(1 for x in items if x is not None and x is not Ellipsis) + \
+                  items.index(Ellipsis) + 1
+            continue
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            if dim >= a.ndim:
+                raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
+            n = a.shape[dim]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
+        dim += 1
+
+
+def _getitem(xp, a, index):
+    try:
+        return a[index]
+    except IndexError:
+        _check_bounds(a, index)
+        raise
+
+
+def _getitem_bwd(ctx, g):
+    return (loom.ops_index_backward(g, ctx.shapes[0], ctx.params["index"]) if _is_t(g)
+            else _scatter(xp_of(g), g, ctx.shapes[0], ctx.params["index"]),)
+
+
+def _scatter(xp, g, shape, index):
+    out = xp.zeros(shape, g.dtype)
+    if _basic(index):
+        out[index] = g
+    else:
+        xp.add.at(out, index, g)
+    return out
+
+
+def _basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
+               for k in items)
+
+
+def _index_backward(xp, g, shape, index):
+    return _scatter(xp, g, shape, index)
+
+
+def _index_backward_bwd(ctx, g):
+    return (g[ctx.params["index"]] if not _is_t(g) else g[_to_torch_index(ctx.params["index"])],)
+
+
+def _to_torch_index(index):
+    if isinstance(index, tuple):
+        return tuple(_to_torch_index(k) for k in index)
+    if isinstance(index, np.ndarray):
+        return loom.from_numpy(index)
+    return index
+
+
+def _getitem_samples(rng, dt):
+    a = rng.standard_normal((4, 3)).astype(dt)
+    return [SampleInput((a, 0)), SampleInput((a, (slice(None), 1))),
+            SampleInput((a, (slice(1, 3),))), SampleInput((a, np.array([0, 2, 2]))),
+            SampleInput((a, a > 0)), SampleInput((a, (None, Ellipsis, -1)))]
+
+
+def _index_bwd_samples(rng, dt):
+    g = rng.standard_normal((3, 3)).astype(dt)
+    return [SampleInput((g, (4, 3), np.array([0, 2, 2])), grad=True),
+            SampleInput((g[0], (4, 3), 1))]
+
+
+def _index_bwd_reference(g, shape, index):
+    return _scatter(np, g, shape, index)
+
+
+# --------------------------------------------------------------------------- joining
+
+def _seq_prepare(tensors, *rest):
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"expected a sequence of Tensors, got {type(tensors).__name__}")
+    return tuple(tensors) + rest
+
+
+def _cat_parse_factory(opname):
+    def parse(*rest, dim=0, out=None):
+        return {"dim": rest[0] if rest else dim}
+    return parse
+
+
+def _cat(xp, *arrays, dim=0):
+    nd = max(a.ndim for a in arrays)
+    d = normalize_dims(dim, nd)[0]
+    arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
+    for a in arrays[1:]:
+        if a.ndim != arrays[0].ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got "
+                               f"{arrays[0].ndim} and {a.ndim}")
+        for i in range(a.ndim):
+            if i != d and a.shape[i] != arrays[0].shape[i]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {arrays[0].shape[i]} but got size "
+                                   f"{a.shape[i]} for tensor number {arrays.index(a)} in the "
+                                   f"list.")
+    return xp.concatenate(arrays, axis=d)
+
+
+def _cat_bwd(ctx, g):
+    shapes = ctx.shapes
+    nd = max(len(s) for s in shapes)
+    d = normalize_dims(ctx.params["dim"], nd)[0]
+    out, start = [], 0
+    for s, need in zip(shapes, ctx.needs_input_grad):
+        n = s[d] if len(s) == nd else 0
+        idx = (slice(None),) * d + (slice(start, start + n),)
+        out.append(g[idx] if need else None)
+        start += n
+    return tuple(out)
+
+
+def _stack(xp, *arrays, dim=0):
+    for a in arrays[1:]:
+        if a.shape != arrays[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
+                               f"entry {arrays.index(a)}")
+    d = normalize_dims(dim, arrays[0].ndim + 1)[0]
+    return xp.stack(arrays, axis=d)
+
+
+def _stack_bwd(ctx, g):
+    d = normalize_dims(ctx.params["dim"], len(ctx.shapes[0]) + 1)[0]
+    return tuple(g[(slice(None),) * d + (i,)] if need else None
+                 for i, need in enumerate(ctx.needs_input_grad))
+
+
+def _join_samples(rng, dt):
+    a = rng.standard_normal((2, 3)).astype(dt)
+    b = rng.standard_normal((2, 3)).astype(dt)
+    return [SampleInput(([a, b],)), SampleInput(([a, b],), {"dim": 1}),
+            SampleInput(([a, b, a],), {"dim": -1})]
+
+
+def _n_var(op):
+    return op
+
+
+# --------------------------------------------------------------------------- where
+
+def _where_prepare(cond, a=None, b=None):
+    if a is None:
+        raise NotImplementedError("where(condition) with one argument: use nonzero()")
+    ref = a if _is_t(a) else b if _is_t(b) else None
+    if not _is_t(cond):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not "
+                        f"{type(cond).__name__}")
+    if not _is_t(a) or not _is_t(b):
+        dt = ref.dtype if ref is not None else loom.get_default_dtype()
+        if ref is not None and isinstance(a if ref is b else b, float) and \
+                not dt.is_floating_point:
+            dt = loom.get_default_dtype()
+        a = a if _is_t(a) else loom.tensor(a, dtype=dt, device=cond.device)
+        b = b if _is_t(b) else loom.tensor(b, dtype=dt, device=cond.device)
+    return (cond, a, b)
+
+
+def _where(xp, cond, a, b):
+    if cond.dtype != bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {cond.dtype}")
+    out = xp.where(cond, a, b)
+    return out
+
+
+def _where_bwd(ctx, g):
+    cond, = ctx.saved
+    _, na, nb = ctx.needs_input_grad
+    xp = xp_of(g)
+    zero = g * 0
+    return (None, sum_to_shape(xp.where(cond, g, zero), ctx.shapes[1]) if na else None,
+            sum_to_shape(xp.where(cond, zero, g), ctx.shapes[2]) if nb else None)
+
+
+def _where_samples(rng, dt):
+    a = rng.standard_normal((3, 4)).astype(dt)
+    b = rng.standard_normal((3, 4)).astype(dt)
+    c = rng.standard_normal((3, 4)) > 0
+    return [SampleInput((c, a, b)), SampleInput((c, a, b[:1])), SampleInput((c[0], a, 0.5))]
+
+
+# --------------------------------------------------------------------------- conversion
+
+def _to_dtype(xp, a, dtype):
+    return a.astype(dtype.np)
+
+
+def _to_dtype_bwd(ctx, g):
+    (a,) = ctx.saved
+    return (g.to(a.dtype) if _is_t(g) else g.astype(a.dtype),)
+
+
+def _to_device(xp, a, device):
+    src = backend_of(a)
+    dst = backend_for(device)
+    host = src.to_host(a)
+    return dst.asarray(host, loom.device(device).index)
+
+
+def _to_device_bwd(ctx, g):
+    (a,) = ctx.saved
+    if _is_t(g):
+        return (g.to(a.device),)
+    return (_to_device(None, g, str(backend_of(a).device_of(a))),)
+
+
+def _cast_samples(rng, dt):
+    a = rng.standard_normal((2, 3)).astype(dt)
+    return [SampleInput((a,), {"dtype": loom.float32}, grad=False, rtol=1e-6),
+            SampleInput((a,), {"dtype": loom.float64}),
+            SampleInput((a,), {"dtype": loom.int64}, grad=False)]
+
+
+def _sign(xp, a):
+    return xp.sign(a)
+
+
+def _zero_bwd(ctx, g):
+    return (g * 0,)
+
+
+def _simple(rng, dt, shape=(3, 4)):
+    return [SampleInput((rng.standard_normal(shape).astype(dt),))]
+
+
+OPS = [
+    OpDef("view", _view, backward=_reshape_bwd, view=True, parse=_shape_parse,
+          methods=("view",), samples=_view_samples,
+          doc="Same data with another shape; RuntimeError when the layout needs a copy."),
+    OpDef("reshape", _reshape, backward=_reshape_bwd, view="auto", parse=_shape_parse,
+          methods=("reshape",), functions=("reshape",), samples=_view_samples,
+          node_name="ViewBackward0", doc="Same data with another shape (copies if needed)."),
+    OpDef("transpose", _transpose, backward=_transpose_bwd, view=True,
+          methods=("transpose", "swapaxes", "swapdims"), functions=("transpose", "swapaxes"),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), 0,
+                                                2)),
+                                   SampleInput((rng.standard_normal((2, 3)).astype(dt), -1, 0))],
+          doc="Swap dimensions `dim0` and `dim1` (a view)."),
+    OpDef("t", _t, backward=_t_bwd, view=True, methods=("t",), functions=("t",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt),)),
+                                   SampleInput((rng.standard_normal((3,)).astype(dt),))],
+          node_name="TBackward0", doc="Transpose of a tensor with at most 2 dimensions."),
+    OpDef("permute", _permute, backward=_permute_bwd, view=True, parse=_permute_parse,
+          methods=("permute",), functions=("permute",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt),
+                                                (2, 0, 1)))],
+          doc="Reorder dimensions (a view)."),
+    OpDef("expand", _expand, backward=_expand_bwd, view=True, parse=_shape_parse,
+          methods=("expand",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 1)).astype(dt), 3, 4)),
+                                   SampleInput((rng.standard_normal((4,)).astype(dt),
+                                                (2, 3, 4))),
+                                   SampleInput((rng.standard_normal((3, 1)).astype(dt), -1, 5))],
+          doc="Broadcast size-1 dimensions to a larger size without copying (read-only)."),
+    OpDef("expand_as", _expand, backward=_expand_bwd, view=True, prepare=_expand_as_prepare,
+          parse=_shape_parse, methods=("expand_as",), node_name="ExpandBackward0",
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((1, 1)).astype(dt),
+                                                rng.standard_normal((8, 1)).astype(dt)))],
+          torch_name="expand_as", doc="`expand` to `other`'s shape."),
+    OpDef("squeeze", _squeeze, backward=_reshape_bwd, view=True, methods=("squeeze",),
+          functions=("squeeze",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 1, 3, 1)).astype(dt),)),
+                                   SampleInput((rng.standard_normal((2, 1, 3)).astype(dt), 1))],
+          doc="Remove size-1 dimensions (all, or `dim`)."),
+    OpDef("unsqueeze", _unsqueeze, backward=_reshape_bwd, view=True, methods=("unsqueeze",),
+          functions=("unsqueeze",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt), 1)),
+                                   SampleInput((rng.standard_normal((2, 3)).astype(dt), -1))],
+          doc="Insert a size-1 dimension at `dim`."),
+    OpDef("flatten", _flatten, backward=_reshape_bwd, view="auto", methods=("flatten",),
+          functions=("flatten",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt),)),
+                                   SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), 1))],
+          node_name="ViewBackward0", doc="Flatten dimensions `start_dim`..`end_dim`."),
+    OpDef("contiguous", _contiguous, backward=_identity_bwd, view="auto",
+          methods=("contiguous",),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt).T,))],
+          node_name="CloneBackward0", doc="Self if already contiguous, else a C-ordered copy."),
+    OpDef("clone", _clone, backward=_identity_bwd, methods=("clone",), functions=("clone",),
+          samples=_simple, doc="A copy with its own storage (differentiable)."),
+    OpDef("getitem", _getitem, backward=_getitem_bwd, view="auto", parse=_index_parse,
+          methods=("__getitem__",), samples=_getitem_samples, torch_name="__getitem__",
+          node_name="IndexBackward0", doc="Indexing: ints, slices, None, Ellipsis, bool and "
+                                          "integer tensors; basic indexing returns a view."),
+    OpDef("ops_index_backward", _index_backward, backward=_index_backward_bwd,
+          functions=("ops_index_backward",), samples=_index_bwd_samples, torch_name=None,
+          reference=_index_bwd_reference,
+          doc="Gradient of indexing: zeros of `shape` with `g` added at `index`."),
+    OpDef("cat", _cat, backward=_cat_bwd, n_inputs=-1, prepare=_seq_prepare,
+          parse=_cat_parse_factory("cat"), functions=("cat", "concat", "concatenate"),
+          samples=_join_samples, doc="Concatenate tensors along an existing dimension."),
+    OpDef("stack", _stack, backward=_stack_bwd, n_inputs=-1, prepare=_seq_prepare,
+          parse=_cat_parse_factory("stack"), functions=("stack",), samples=_join_samples,
+          doc="Stack same-shape tensors along a new dimension."),
+    OpDef("where", _where, backward=_where_bwd, n_inputs=3, save=(0,), prepare=_where_prepare,
+          methods=(), functions=("where",), samples=_where_samples,
+          doc="Elements of `input` where `condition`, else of `other`."),
+    OpDef("_to_dtype", _to_dtype, backward=_to_dtype_bwd, save=(0,), samples=_cast_samples,
+          torch_name=None, reference=lambda a, dtype: a.astype(dtype.np),
+          node_name="ToCopyBackward0", doc="Cast to `dtype` (Tensor.to, .float(), ...)."),
+    OpDef("_to_device", _to_device, backward=_to_device_bwd, save=(0,),
+          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 2)).astype(dt),),
+                                               {"device": "cpu"})],
+          torch_name=None, reference=lambda a, device: a.copy(),
+          node_name="ToCopyBackward0", doc="Copy to another device (Tensor.to, .cuda(), .cpu())."),
+    OpDef("sign", _sign, backward=_zero_bwd, methods=("sign",), functions=("sign",),
+          samples=_simple, doc="Sign of each element (-1, 0, 1)."),
+]
