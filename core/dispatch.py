@@ -101,48 +101,67 @@ def record(op, r, inputs, save, in_dtypes=None):
     """Attach a node for `op` to result `r`; `inputs` are the call's operands."""
     node = _new(OpNode)
     node.op = op
-    nxt = []
-    shapes = []
-    for t in inputs:
-        if type(t) is Tensor:
-            nxt.append(_edge(t))
-            shapes.append(t._data.shape)
+    if len(inputs) == 2:
+        # the common binary case, unrolled (no lists, no loops)
+        a, b = inputs
+        if type(a) is Tensor:
+            ea = _edge(a)
+            sa = a._data.shape
         else:
-            nxt.append(None)
-            shapes.append(None)
-    node.next = nxt = tuple(nxt)
-    node.needs_input_grad = tuple([e is not None for e in nxt])
-    node.shapes = shapes
-    node.params = None
-    node._freed = False
+            ea = sa = None
+        if type(b) is Tensor:
+            eb = _edge(b)
+            sb = b._data.shape
+        else:
+            eb = sb = None
+        node.next = (ea, eb)
+        node.needs_input_grad = (ea is not None, eb is not None)
+        node.shapes = (sa, sb)
+    else:
+        nxt = []
+        shapes = []
+        for t in inputs:
+            if type(t) is Tensor:
+                nxt.append(_edge(t))
+                shapes.append(t._data.shape)
+            else:
+                nxt.append(None)
+                shapes.append(None)
+        node.next = nxt = tuple(nxt)
+        node.needs_input_grad = tuple([e is not None for e in nxt])
+        node.shapes = shapes
     node.dtypes = in_dtypes
     if save:
-        saved = []
-        versions = []
-        for i in save:
-            if i == -1:
-                box = r._version
-                if box is None:
-                    box = r._version = [0]
-                saved.append((r._data, box, box[0]))
-                versions.append(None)
-            else:
-                t = inputs[i]
-                saved.append(t)
-                if type(t) is Tensor:
-                    v = t._version
-                    versions.append(0 if v is None else v[0])
-                else:
-                    versions.append(None)
-        node._saved = saved
-        node._versions = versions
+        _save(node, r, inputs, save)
     else:
         node._saved = None
-    node.saved = None
     r.grad_fn = node
     r._edge = (node, 0)
     r._rg = True
     return node
+
+
+def _save(node, r, inputs, save):
+    """Keep what the backward rule needs, with the versions to check it against."""
+    saved = []
+    versions = []
+    for i in save:
+        if i == -1:
+            box = r._version
+            if box is None:
+                box = r._version = [0]
+            saved.append((r._data, box, box[0]))
+            versions.append(None)
+        else:
+            t = inputs[i]
+            saved.append(t)
+            if type(t) is Tensor:
+                v = t._version
+                versions.append(0 if v is None else v[0])
+            else:
+                versions.append(None)
+    node._saved = saved
+    node._versions = versions
 
 
 # ----------------------------------------------------------------------------- binary
@@ -266,7 +285,40 @@ def _build_binary(op: OpDef):
         r._version = None
         r._grad = None
         if node_inputs and (a._rg or b._rg) and _gs.enabled:
-            record(op, r, (a, b), save)
+            # record() unrolled for two tensors: this is the per-op cost of training loops
+            node = _new(OpNode)
+            node.op = op
+            fn = a.grad_fn
+            if fn is not None:
+                ea = a._edge
+            elif a._rg:
+                ea = a._accum
+                if ea is None:
+                    ea = a._accum = AccumulateGrad(a)
+                ea = (ea, 0)
+            else:
+                ea = None
+            fn = b.grad_fn
+            if fn is not None:
+                eb = b._edge
+            elif b._rg:
+                eb = b._accum
+                if eb is None:
+                    eb = b._accum = AccumulateGrad(b)
+                eb = (eb, 0)
+            else:
+                eb = None
+            node.next = (ea, eb)
+            node.needs_input_grad = (ea is not None, eb is not None)
+            node.shapes = (ad.shape, bd.shape)
+            node.dtypes = None
+            if save:
+                _save(node, r, (a, b), save)
+            else:
+                node._saved = None
+            r.grad_fn = node
+            r._edge = (node, 0)
+            r._rg = True
         return r
 
     if result_bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import weakref
 
 from . import grad_mode
-from .graph import SAVED_FREED_MESSAGE, AccumulateGrad, OpNode
+from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad, OpNode
 
 __all__ = ["run_backward", "check_version", "pre_hooks"]
 
@@ -84,7 +84,7 @@ def _accumulate(acc, g, create_graph, capture):
         if acc in capture:
             capture[acc][0] = g if capture[acc][0] is None else capture[acc][0] + g
         return
-    hooks = getattr(var, "_hooks", None)
+    hooks = var._hooks
     if hooks:
         for h in list(hooks):
             r = h(g if create_graph else wrap(g))
@@ -102,11 +102,25 @@ def _accumulate(acc, g, create_graph, capture):
         var._grad = wrap(arr)
     else:
         od = old._data
-        if getattr(old, "_base", None) is None and od.flags.writeable and od.shape == g.shape:
+        if od.flags.writeable and od.shape == g.shape and od.dtype == g.dtype:
             # Accumulate into the existing buffer, as PyTorch does outside create_graph.
             od += g
         else:
             old._data = od + g
+
+
+def _cast_back(outs, dtypes, create_graph):
+    """Gradients in the dtype of the inputs they belong to (after a promoting op)."""
+    res = []
+    for g, d in zip(outs, dtypes):
+        if g is not None and d is not None and g.dtype != d:
+            if create_graph:
+                from .dtypes import from_numpy_dtype
+                g = g.to(from_numpy_dtype(d))
+            else:
+                g = g.astype(d)
+        res.append(g)
+    return res
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -142,18 +156,21 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if has_hooks and grads is not None and n in pre_hooks:
                 _run_pre_hooks(n, grads, create_graph)
             nxt = n.next
-            if grads is None or all(g is None for g in grads):
+            if grads is None or (grads[0] is None and (len(grads) == 1 or
+                                                       all(g is None for g in grads))):
                 outs = (None,) * len(nxt)
             elif type(n) is OpNode:
-                if n._freed:
-                    raise RuntimeError(SAVED_FREED_MESSAGE)
-                if n._saved:
+                saved = n._saved
+                if saved is not None:
+                    if saved is FREED:
+                        raise RuntimeError(SAVED_FREED_MESSAGE)
                     n.saved = n._unpack(create_graph)
                 outs = n.op.backward(n, grads[0])
-                if n._saved and not retain_graph:
-                    n._saved = None
+                if n.dtypes is not None:
+                    outs = _cast_back(outs, n.dtypes, create_graph)
+                if saved is not None and not retain_graph:
+                    n._saved = FREED
                     n.saved = None
-                    n._freed = True
             else:
                 outs = n.apply(grads, create_graph, retain_graph)
             for e, g in zip(nxt, outs):

@@ -7,7 +7,7 @@ path at a leaf; `FunctionNode` runs a user's `autograd.Function`.
 """
 from __future__ import annotations
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE"]
+__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE", "FREED"]
 
 SAVED_FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -15,6 +15,14 @@ SAVED_FREED_MESSAGE = (
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward.")
+
+
+# `OpNode._saved` after backward freed it (None means nothing was saved).
+FREED = ("freed",)
+
+
+# the Tensor class, bound by the tensor module (graph sits below it)
+_tensor_type = [None]
 
 
 class Node:
@@ -62,7 +70,7 @@ class OpNode(Node):
     """
 
     __slots__ = ("op", "_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
-                 "dtypes", "_freed")
+                 "dtypes")
 
     def name(self) -> str:
         n = self.op.node_name
@@ -70,7 +78,7 @@ class OpNode(Node):
 
     @property
     def saved_tensors(self):
-        if self._freed:
+        if self._saved is FREED:
             raise RuntimeError(SAVED_FREED_MESSAGE)
         return self._unpack(True)
 
@@ -79,6 +87,8 @@ class OpNode(Node):
         saved = self._saved
         if not saved:
             return ()
+        if saved is FREED:
+            raise RuntimeError(SAVED_FREED_MESSAGE)
         from .engine import check_version  # engine sits beside graph; imported lazily once
 
         out = []
@@ -92,6 +102,8 @@ class OpNode(Node):
                     out.append(wrap_output(self, arr))
                 else:
                     out.append(arr)
+            elif type(s) is not _tensor_type[0]:
+                out.append(s)  # a Python scalar operand
             else:
                 v = s._version
                 cur = 0 if v is None else v[0]

@@ -15,7 +15,7 @@ import numpy as np
 from . import dispatch, engine, grad_mode
 from . import dtypes as _dt
 from .device import device as _device
-from .graph import AccumulateGrad
+from . import graph as _graph
 from .registry import missing_operator, registry
 from .storage import TypedStorage, UntypedStorage, storage_offset, strides_in_elements
 
@@ -234,7 +234,9 @@ class Tensor:
                                f"gradients (got {self.dtype})")
         self._rg = flag
         if flag and getattr(self, "_accum", None) is None:
+            # slots the backward path reads on leaves that require grad
             self._accum = None
+            self._hooks = None
         return self
 
     @property
@@ -316,7 +318,7 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
-            hooks = getattr(self, "_hooks", None)
+            hooks = self._hooks
             if hooks is None:
                 hooks = self._hooks = []
             hooks.append(hook)
@@ -338,6 +340,18 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (see `loom.autograd.backward`)."""
+        if gradient is None and inputs is None and not create_graph and self.grad_fn is not None:
+            # fast path for the common `loss.backward()`
+            a = self._data
+            if a.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if a.dtype.kind != "f":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {self.dtype}")
+            g = np.ones(a.shape, a.dtype) if type(a) is np.ndarray else \
+                dispatch.backend_of(a).xp.ones(a.shape, a.dtype)
+            engine.run_backward((self._edge,), (g,), bool(retain_graph), False)
+            return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -523,9 +537,8 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
         t = wrap(self._data.copy())
-        t._rg = self._rg
         if self._rg:
-            t._accum = None
+            t.requires_grad_(True)
         memo[id(self)] = t
         return t
 
@@ -639,6 +652,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 
 dispatch.Tensor = Tensor
+_graph._tensor_type[0] = Tensor
 engine.wrap = wrap
 engine.wrap_output = _wrap_output
 engine.tensor_type = Tensor
