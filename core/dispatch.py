@@ -409,8 +409,21 @@ def _build_generic(op: OpDef):
             return custom(*rest, **kw)
         defaults = None
     else:
-        parse, defaults = _make_parser(op)
+        # Built on first use: reading signatures of every op at import would cost `inspect`.
+        state = []
+
+        def parse(rest, kw):
+            if not state:
+                state.extend(_make_parser(op))
+            return state[0](rest, kw)
+        defaults = None
     op.extra["parse"] = parse
+
+    def defaults_of():
+        nonlocal defaults
+        defaults = parse((), {})
+        return dict(defaults)
+
     asarray = np.asarray
     prepare = op.prepare
 
@@ -458,8 +471,12 @@ def _build_generic(op: OpDef):
         if k is None:
             raise RuntimeError(f"operator '{op.name}' has no kernel for device "
                                f"{inputs[0].device}")
-        p = defaults if (defaults is not None and len(args) == n and not kw) else \
-            parse(args[n:], kw)
+        if len(args) == n and not kw:
+            p = defaults
+            if p is None:
+                p = defaults_of()
+        else:
+            p = parse(args[n:], kw)
         out = k(*arrays, **p)
         if type(out) is tuple:
             return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)

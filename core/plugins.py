@@ -8,7 +8,6 @@ rest load.
 from __future__ import annotations
 
 import sys
-import traceback
 import warnings
 
 import pluggy
@@ -96,6 +95,7 @@ def _fail(name, stage, exc):
     entry["status"] = "failed"
     entry["error"] = f"{type(exc).__name__}: {exc}"
     entry["stage"] = stage
+    import traceback
     entry["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     msg = f"loom plugin '{name}' failed to {stage} and was skipped: {entry['error']}"
     if config.get("strict_plugins"):
