@@ -26,7 +26,7 @@ from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
 
 globals().update(_legacy())
 _methods.namespace = globals()
-_registry.add_installer(_methods.install_names)
+_registry.add_installer(_methods.install_names, _methods.uninstall_names)
 
 
 def is_tensor(obj) -> "builtins.bool":

@@ -31,7 +31,7 @@ def collect() -> dict:
         plist.append({"name": name, "version": e.get("version") or loom.__version__,
                       "status": e.get("status"), "module": e.get("module"),
                       "essential": e.get("essential", False),
-                      "operators": sorted(e.get("ops", [])), "devices": e.get("devices", []),
+                      "operators": plugins.ops_of(name), "devices": e.get("devices", []),
                       "error": e.get("error")})
     return {"loom": loom.__version__, "plugins": plist, "devices": devices, "operators": ops,
             "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist

@@ -39,6 +39,15 @@ def register_backend(backend) -> None:
             _bind(op, backend)
 
 
+def unregister_backend(device_type: str) -> None:
+    """Forget a device backend (a plugin that registered it was rolled back)."""
+    be = backends.pop(device_type, None)
+    if be is not None and _by_array_type.get(be.array_type) is be:
+        del _by_array_type[be.array_type]
+        for op in registry.ops.values():
+            op.extra.get("kernels", {}).pop(be.array_type, None)
+
+
 def backend_of(arr):
     return _by_array_type[type(arr)]
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import grad_mode
 from .tensor import Tensor, wrap
 
 __all__ = ["check", "GradcheckError"]
@@ -14,8 +13,8 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs(func, inputs):
-    with grad_mode.no_grad():
-        out = func(*inputs)
+    # not under no_grad: `func` may itself use autograd (checking a second derivative)
+    out = func(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [o._data.astype(np.complex128 if o._data.dtype.kind == "c" else np.float64)
             for o in outs if isinstance(o, Tensor) and o._data.dtype.kind in "fc"]
@@ -30,10 +29,10 @@ def check(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     if not diff:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
                          "none of the them have requires_grad=True.")
-    for x in diff:
-        if x._data.dtype != np.float64:
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x._rg and x._data.dtype != np.float64:
             import warnings
-            warnings.warn(f"Input #{inputs.index(x)} requires gradient and is not a double "
+            warnings.warn(f"Input #{i} requires gradient and is not a double "
                           f"precision floating point. This check will likely fail.")
     rng = np.random.default_rng(seed)
     outs = func(*inputs)
@@ -45,11 +44,11 @@ def check(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         """Numerical u . J v by central differences along v."""
         saved = [x._data.copy() for x in diff]
         try:
-            for x, v in zip(diff, vs):
-                x._data[...] = saved[diff.index(x)] + eps * v
+            for x, v, s in zip(diff, vs, saved):
+                x._data[...] = s + eps * v
             plus = _outputs(func, inputs)
-            for x, v in zip(diff, vs):
-                x._data[...] = saved[diff.index(x)] - eps * v
+            for x, v, s in zip(diff, vs, saved):
+                x._data[...] = s - eps * v
             minus = _outputs(func, inputs)
         finally:
             for x, s in zip(diff, saved):

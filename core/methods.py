@@ -73,25 +73,45 @@ def install_names(op: OpDef) -> None:
     """Attach `op` to Tensor and to the `loom` namespace under the names it declares."""
     dispatch.install(op)
     call = op.call
+    installed = op.extra["installed"] = []
+
+    def method(name, fn):
+        setattr(Tensor, name, fn)
+        installed.append((Tensor, name, fn))
+
+    def function(name, fn):
+        namespace[name] = fn
+        installed.append((namespace, name, fn))
+
     if op.kind == "factory":
         for f in op.functions:
-            namespace[f] = call
+            function(f, call)
         return
     fn = _binary_function(op) if op.kind == "binary" else _generic_function(op)
     for m in op.methods:
-        setattr(Tensor, m, call if m.startswith("__") else fn)
+        method(m, call if m.startswith("__") else fn)
     for m in op.rmethods:
-        setattr(Tensor, m, _reflected(call))
+        method(m, _reflected(call))
     for f in op.functions:
-        namespace[f] = fn
+        function(f, fn)
     if op.inplace:
         ip = dispatch.build_inplace(op)
         ip.__name__ = op.inplace
-        setattr(Tensor, op.inplace, ip)
+        method(op.inplace, ip)
         for m in op.methods:
             if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
                                                 "__ge__"):
-                setattr(Tensor, "__i" + m[2:], ip)
+                method("__i" + m[2:], ip)
+
+
+def uninstall_names(op: OpDef) -> None:
+    """Remove the names `op` installed (when the plugin that registered it is rolled back)."""
+    for target, name, fn in op.extra.pop("installed", []):
+        if target is namespace:
+            if namespace.get(name) is fn:
+                del namespace[name]
+        elif Tensor.__dict__.get(name) is fn:
+            delattr(Tensor, name)
 
 
 def _reflected(call):

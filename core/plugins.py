@@ -43,7 +43,7 @@ def _call_own(hook_name, plugin_obj, *args):
 def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
     """Register one plugin object and its devices and operators; False (and the error
     recorded) when it fails. Nothing it registered stays registered after a failure."""
-    from .dispatch import register_backend
+    from .dispatch import register_backend, unregister_backend
 
     entry = plugin_table.setdefault(name, {})
     entry.update(status="loading", version=version, module=module or getattr(obj, "__name__", ""),
@@ -73,18 +73,18 @@ def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
             previous = registry.ops.get(op.name)
             registry.register(op, name, override=True)
             added_ops.append((op.name, previous))
-        entry["ops"] = [n for n, _ in added_ops if registry.providers.get(n) == name]
         entry["status"] = "loaded"
+        _refresh_ops()
         return True
     except Exception as e:  # a failing plugin never takes loom down
         for op_name, previous in reversed(added_ops):
-            if previous is None:
-                registry.ops.pop(op_name, None)
-                registry.providers.pop(op_name, None)
-            else:
-                registry.register(previous, previous.plugin, override=True)
+            registry.unregister(op_name, restore=previous)
+        for t in entry["devices"]:
+            unregister_backend(t)
+        entry["devices"] = []
         if manager.is_registered(obj):
             manager.unregister(obj)
+        _refresh_ops()
         _fail(name, "register", e)
         return False
 
@@ -143,6 +143,17 @@ def load_all() -> None:
             impl.function(config)
         except Exception as e:
             _fail(impl.plugin_name, "configure", e)
+
+
+def _refresh_ops():
+    # who provides what changes when a later plugin wins or fails: recompute every entry
+    for n, e in plugin_table.items():
+        e["ops"] = ops_of(n)
+
+
+def ops_of(name: str) -> list:
+    """Operators plugin `name` provides now (not those another plugin won)."""
+    return sorted(op for op, p in registry.providers.items() if p == name)
 
 
 def status_of(name: str) -> str:

@@ -93,6 +93,14 @@ class MissingOperatorError(AttributeError):
 # when one of them did not load. tests/test_plugins.py checks it against what they register.
 BUNDLED_CATALOG = {
     "ops_linalg": ("mm", "matmul", "bmm", "dot", "mv", "outer"),
+    "ops_basic": (
+        "_to_device", "_to_dtype", "abs", "add", "all", "amax", "amin", "any", "arange", "cat",
+        "clone", "contiguous", "cos", "div", "empty", "eq", "exp", "expand", "expand_as", "eye",
+        "flatten", "full", "full_like", "ge", "getitem", "gt", "le", "linspace", "log", "lt",
+        "maximum", "mean", "minimum", "mul", "ne", "neg", "norm", "ones", "ones_like",
+        "ops_index_backward", "permute", "pow", "rand", "randn", "relu", "reshape", "sigmoid",
+        "sign", "sin", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "transpose",
+        "unsqueeze", "view", "where", "zeros", "zeros_like"),
 }
 
 
@@ -104,13 +112,29 @@ class Registry:
         self.providers: dict[str, str] = {}
         self.overridden: list[tuple[str, str, str]] = []
         self._installers: list[Callable[[OpDef], None]] = []
+        self._uninstallers: list[Callable[[OpDef], None]] = []
 
-    def add_installer(self, fn: Callable[[OpDef], None]) -> None:
-        """`fn(op)` runs for every registered op (dispatch builds the callable, the tensor
-        module attaches methods, the package attaches `loom.*` functions)."""
+    def add_installer(self, fn: Callable[[OpDef], None], undo=None) -> None:
+        """`fn(op)` runs for every registered op (dispatch builds the callable and the names
+        are attached to Tensor and `loom`); `undo(op)` reverses it on `unregister`."""
         self._installers.append(fn)
+        if undo is not None:
+            self._uninstallers.append(undo)
         for op in self.ops.values():
             fn(op)
+
+    def unregister(self, name: str, restore: Optional[OpDef] = None) -> None:
+        """Remove operator `name` and its names; reinstate `restore` (the op it replaced)."""
+        op = self.ops.pop(name, None)
+        self.providers.pop(name, None)
+        if op is not None:
+            for undo in self._uninstallers:
+                undo(op)
+        if restore is not None:
+            self.ops[name] = restore
+            self.providers[name] = restore.plugin
+            for fn in self._installers:
+                fn(restore)
 
     def register(self, op: OpDef, plugin: str, override: bool = False) -> None:
         """Add `op` as provided by `plugin`. A clash raises `OperatorClashError` unless
