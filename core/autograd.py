@@ -125,7 +125,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
         if g is not None and not isinstance(g, Tensor):
-            g = wrap(g)
+            g = wrap(np.asarray(g) if isinstance(g, np.generic) else g)
         result.append(g)
     return tuple(result)
 
@@ -134,6 +134,8 @@ def Variable(data, requires_grad=False, volatile=False):
     """Legacy wrapper: returns a plain `Tensor` sharing `data`'s memory.
 
     ``volatile`` is accepted with PyTorch's warning and has no effect."""
+    if volatile and requires_grad:
+        raise ValueError("Variable can't be volatile and require_grad at the same time!")
     if volatile:
         warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
                       "instead.", UserWarning, stacklevel=2)
@@ -141,7 +143,8 @@ def Variable(data, requires_grad=False, volatile=False):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     t = wrap(data._data)
     if requires_grad:
-        t.requires_grad_(True)
+        from .tensor import _require_grad_at_creation
+        _require_grad_at_creation(t)
     return t
 
 

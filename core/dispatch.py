@@ -106,9 +106,19 @@ def _edge(t):
     return None
 
 
-def record(op, r, inputs, save, in_dtypes=None):
+def node_class(op):
+    """The node class of `op`, named like PyTorch's (``MulBackward0``) so that
+    ``type(t.grad_fn).__name__`` reads as it does there."""
+    cls = op.extra.get("node_cls")
+    if cls is None:
+        name = op.node_name if type(op.node_name) is str else op.node_name(None)
+        cls = op.extra["node_cls"] = type(name, (OpNode,), {"__slots__": ()})
+    return cls
+
+
+def record(op, r, inputs, save, in_dtypes=None, cls=None):
     """Attach a node for `op` to result `r`; `inputs` are the call's operands."""
-    node = _new(OpNode)
+    node = _new(cls or node_class(op))
     node.op = op
     if len(inputs) == 2:
         # the common binary case, unrolled (no lists, no loops)
@@ -191,7 +201,13 @@ def _prepare_binary(op, a, b):
     """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
     x, da, ra = _operand(op, a)
     y, db, rb = _operand(op, b)
+    if not op.scalars and not (ra and rb):
+        v = b if ra else a
+        raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' must be Tensor, "
+                        f"not {type(v).__name__}")
     res = _dt.result_type_of(((da, ra), (db, rb)))
+    if op.check is not None:
+        op.check(da, db, res, ra, rb)
     comp = res
     if op.promote == "float" and res.category < _FLOAT:
         comp = _dt.get_default_dtype()
@@ -224,6 +240,12 @@ def _prepare_binary(op, a, b):
             y = y.astype(cnp)
         if type(y) is not arr_type:
             y = y.item()
+    if comp.category == 1:
+        # PyTorch wraps a Python int into the tensor's integer type (uint8 + 300 == 45)
+        if not ra and type(x) is int:
+            x = _wrap_int(x, cnp)
+        if not rb and type(y) is int:
+            y = _wrap_int(y, cnp)
     if not ra and not rb:
         raise _type_error(op, a)
     k = op.extra["kernels"].get(arr_type)
@@ -235,12 +257,22 @@ def _prepare_binary(op, a, b):
     return k, x, y, out_dt, in_dtypes
 
 
+def _wrap_int(v, np_dtype):
+    info = np.iinfo(np_dtype)
+    if info.min <= v <= info.max:
+        return v
+    return int(np.array(v & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(np_dtype))
+
+
 def _build_binary(op: OpDef):
     kernels = op.extra.setdefault("kernels", {})
     same_dtype_ok = op.promote is None
     result_bool = op.result == "bool"
     save = tuple(op.save)
     node_inputs = op.differentiable
+    node_cls = node_class(op)
+    scalar_cls = type(op.scalar_node_name, (OpNode,), {"__slots__": ()}) \
+        if op.scalar_node_name else None
     nd = np.ndarray
     asarray = np.asarray
 
@@ -267,7 +299,9 @@ def _build_binary(op: OpDef):
                 (type(a) is Tensor and a._rg) or (type(b) is Tensor and b._rg)):
             mixed = in_dtypes if (in_dtypes[0] not in (None, out.dtype) or
                                   in_dtypes[1] not in (None, out.dtype)) else None
-            record(op, r, (a, b), save, mixed)
+            record(op, r, (a, b), save, mixed,
+                   scalar_cls if (scalar_cls is not None and
+                                  (type(a) is not Tensor or type(b) is not Tensor)) else None)
         return r
 
     def call(a, b):
@@ -283,10 +317,12 @@ def _build_binary(op: OpDef):
             return slow(a, b)
         try:
             out = k(ad, bd)
-        except ValueError:
-            return slow(a, b)
+        except (ValueError, TypeError):
+            return slow(a, b)  # to raise PyTorch's error
         if type(out) is not type(ad):
             out = asarray(out)
+        if out.dtype is not ad.dtype and not result_bool:
+            return slow(a, b)  # NumPy changed the dtype (bool ** bool): PyTorch's rule decides
         r = _new(Tensor)
         r._data = out
         r._rg = False
@@ -295,7 +331,7 @@ def _build_binary(op: OpDef):
         r._grad = None
         if node_inputs and (a._rg or b._rg) and _gs.enabled:
             # record() unrolled for two tensors: this is the per-op cost of training loops
-            node = _new(OpNode)
+            node = _new(node_cls)
             node.op = op
             fn = a.grad_fn
             if fn is not None:
@@ -540,7 +576,8 @@ def _build_factory(op: OpDef):
         r._version = None
         r._grad = None
         if requires_grad:
-            r.requires_grad_(True)
+            from .tensor import _require_grad_at_creation
+            _require_grad_at_creation(r)
         return r
 
     return call
@@ -569,9 +606,14 @@ _READ_ONLY = ("unsupported operation: more than one element of the written-to te
 
 
 def _check_inplace_target(op, a, rec):
-    if rec and a.grad_fn is None and a._rg:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           f"operation ({op.inplace}).")
+    if _gs.enabled:
+        if a.grad_fn is None and a._rg:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = getattr(a, "_base", None)
+        if base is not None and base.grad_fn is None and base._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
     if rec and getattr(a, "_base", None) is not None and a._base._rg:
         raise NotImplementedError(
             f"{op.inplace}: in-place operations on a view of a tensor that requires grad are "
@@ -586,7 +628,7 @@ def bump_version(a) -> None:
         box[0] += 1
 
 
-def write_into(op_name, a, value_arr):
+def write_into(op_name, a, value_arr, allow_overlap=False):
     """Copy `value_arr` into `a`'s memory with PyTorch's cast and aliasing errors."""
     ad = a._data
     if value_arr.dtype != ad.dtype:
@@ -605,8 +647,21 @@ def write_into(op_name, a, value_arr):
                                f"shape {list(np.broadcast_shapes(value_arr.shape, ad.shape))} "
                                f"({op_name})")
     if not ad.flags.writeable:
-        raise RuntimeError(_READ_ONLY)
+        ad = _writable_alias(ad) if allow_overlap else None
+        if ad is None:
+            raise RuntimeError(_READ_ONLY)
     ad[...] = value_arr
+
+
+def _writable_alias(ad):
+    """A writable array over the same memory as the read-only (expanded) NumPy view `ad`, for
+    fill_/zero_, which PyTorch allows on expanded tensors; None when there is none."""
+    from .storage import data_ptr, root_of
+    root = root_of(ad)
+    if type(ad) is not np.ndarray or not root.flags.writeable:
+        return None
+    return np.ndarray(ad.shape, ad.dtype, buffer=root, offset=data_ptr(ad) - data_ptr(root),
+                      strides=ad.strides)
 
 
 def _type_name(d):
@@ -620,6 +675,7 @@ def build_inplace(op: OpDef):
     """``a.<op>_(...)``: compute, write into `a`'s memory, bump its version, and when
     recording make `a` the output of the new node (its old value is cloned for the rule)."""
     call = op.call
+    fill = op.extra.get("fill", False)
     ufunc_kernels = op.extra["kernels"] if op.ufunc is not None and op.kind == "binary" else None
 
     def inplace(a, *args, **kw):
@@ -642,7 +698,7 @@ def build_inplace(op: OpDef):
                         bump_version(a)
                         return a
             r = call(a, *args, **kw)
-            write_into(op.inplace, a, r._data)
+            write_into(op.inplace, a, r._data, fill)
             bump_version(a)
             return a
         prev = _new(Tensor)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import weakref
 
+from numpy import asarray as _np_asarray, generic as _np_generic
+
 from . import grad_mode
-from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad, OpNode
+from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad
 
 __all__ = ["run_backward", "check_version", "pre_hooks"]
 
@@ -80,6 +82,8 @@ def _run_pre_hooks(node, grads, create_graph):
 
 def _accumulate(acc, g, create_graph, capture):
     var = acc.variable
+    if not create_graph and isinstance(g, _np_generic):
+        g = _np_asarray(g)  # a 0-dim result of NumPy arithmetic is a NumPy scalar
     if capture is not None:
         if acc in capture:
             capture[acc][0] = g if capture[acc][0] is None else capture[acc][0] + g
@@ -159,7 +163,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if grads is None or (grads[0] is None and (len(grads) == 1 or
                                                        all(g is None for g in grads))):
                 outs = (None,) * len(nxt)
-            elif type(n) is OpNode:
+            elif n.inline:
                 saved = n._saved
                 if saved is not None:
                     if saved is FREED:

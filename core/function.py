@@ -147,7 +147,11 @@ class Function(metaclass=_FunctionMeta):
                 o = wrap(o._data)  # an input returned as is becomes a new output alias
             results.append(o)
         if record:
-            node = object.__new__(FunctionNode)
+            node_cls = cls.__dict__.get("_node_cls")
+            if node_cls is None:
+                node_cls = type(f"{cls.__name__}Backward", (FunctionNode,), {"__slots__": ()})
+                cls._node_cls = node_cls
+            node = object.__new__(node_cls)
             node.ctx = ctx
             node.cls = cls
             node.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)

@@ -48,12 +48,25 @@ class _GradMode:
         return self.__class__()
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    # `@no_grad` without parentheses decorates the function directly, as in PyTorch
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        if orig_func is not None and callable(orig_func):
+            cls.__init__(self)
+            return self(orig_func)
+        return self
+
+    def __init__(self, orig_func=None):
+        super().__init__()
+
+
+class no_grad(_BareDecorator):
     """Disable gradient recording inside the block (or decorated function)."""
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     """Enable gradient recording inside the block (or decorated function)."""
     _mode = True
 

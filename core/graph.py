@@ -29,6 +29,7 @@ class Node:
     """Base of all graph nodes."""
 
     __slots__ = ("next", "_hooks", "__weakref__")
+    inline = False
 
     def name(self) -> str:
         return type(self).__name__
@@ -71,10 +72,12 @@ class OpNode(Node):
 
     __slots__ = ("op", "_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
                  "dtypes")
+    # the engine runs these inline instead of calling `apply`
+    inline = True
 
     def name(self) -> str:
         n = self.op.node_name
-        return n if type(n) is str else n(self.params)
+        return type(self).__name__ if type(n) is str else n(self.params)
 
     @property
     def saved_tensors(self):

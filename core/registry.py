@@ -29,6 +29,10 @@ class OpDef:
     backward: ``backward(ctx, grad) -> tuple`` of one gradient (or None) per tensor input, written
     in operations both loom tensors and raw arrays offer (see `loom.plugin`). `ctx.saved`,
     `ctx.needs_input_grad`, `ctx.shapes`, `ctx.params` are available.
+    scalars: whether a binary op accepts Python scalars (``torch.maximum`` does not).
+    check: ``check(dtype_a, dtype_b, result_dtype, rank_a, rank_b)`` (rank 0: a Python
+    scalar, 1: a 0-dim tensor, 2: a tensor with dimensions) raising PyTorch's error for operand
+    dtypes the op refuses (a bool subtraction); runs once per call off the fast path.
     save: which values the backward rule uses: input positions, and -1 for the output.
     """
 
@@ -50,6 +54,9 @@ class OpDef:
     view: bool = False
     differentiable: bool = True
     node_name: Optional[str] = None
+    scalar_node_name: Optional[str] = None
+    scalars: bool = True
+    check: Optional[Callable] = None
     samples: Optional[Callable] = None
     torch_name: Optional[str] = None
     reference: Optional[Callable] = None
@@ -96,7 +103,8 @@ BUNDLED_CATALOG = {
     "ops_basic": (
         "_to_device", "_to_dtype", "abs", "add", "all", "amax", "amin", "any", "arange", "cat",
         "clone", "contiguous", "cos", "div", "empty", "eq", "exp", "expand", "expand_as", "eye",
-        "flatten", "full", "full_like", "ge", "getitem", "gt", "le", "linspace", "log", "lt",
+        "flatten", "full", "full_like", "ge", "getitem", "gt", "index_put", "le", "linspace",
+        "log", "lt",
         "maximum", "mean", "minimum", "mul", "ne", "neg", "norm", "ones", "ones_like",
         "ops_index_backward", "permute", "pow", "rand", "randn", "relu", "reshape", "sigmoid",
         "sign", "sin", "sqrt", "squeeze", "stack", "sub", "sum", "t", "tanh", "transpose",

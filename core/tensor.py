@@ -95,8 +95,12 @@ class Tensor:
         """Legacy constructor: ``Tensor(5, 3)`` (uninitialised, here zeros), ``Tensor([1, 2])``
         (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``."""
         dt = dtype or _dt.get_default_dtype()
+        if not args:
+            return _factory("zeros")(0, dtype=dt, device=device)
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             src = args[0]
+            if isinstance(src, (float, complex, bool)):
+                raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
             if isinstance(src, Tensor):
                 return src
             t = tensor(src, dtype=dt, device=device)
@@ -170,7 +174,7 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        s = strides_in_elements(self._data)
+        s = _torch_strides(self._data)
         return s if dim is None else s[self._wrap_dim(dim)]
 
     def storage_offset(self) -> int:
@@ -187,6 +191,12 @@ class Tensor:
                 return False
             expected *= size
         return True
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """Self when already contiguous, else a contiguous copy (differentiable)."""
+        if self.is_contiguous():
+            return self
+        return _factory("contiguous")(self)
 
     def untyped_storage(self) -> UntypedStorage:
         from .storage import root_of
@@ -230,8 +240,7 @@ class Tensor:
                     "use var_no_grad = var.detach().")
             return self
         if flag and self._data.dtype.kind not in "fc" and self.dtype is not _dt.bfloat16:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               f"gradients (got {self.dtype})")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = flag
         if flag and getattr(self, "_accum", None) is None:
             # slots the backward path reads on leaves that require grad
@@ -281,8 +290,6 @@ class Tensor:
         if box is None:
             box = self._version = [0]
         t._version = box
-        base = getattr(self, "_base", None)
-        t._base = self if base is None else base
         return t
 
     def detach_(self) -> "Tensor":
@@ -424,6 +431,8 @@ class Tensor:
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1]
             dtype = next(d for d in _dt.ALL if d.legacy == name)
+        elif isinstance(getattr(dtype, "dtype", None), _dt.dtype):  # FloatTensor & co.
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def float(self):
@@ -543,6 +552,18 @@ class Tensor:
         return t
 
 
+def _torch_strides(a):
+    """Strides as PyTorch reports them: NumPy's, except where NumPy gives 0 to a dimension of
+    size 0 or 1 (a new axis, an empty array), which PyTorch lays out as contiguous."""
+    s = list(strides_in_elements(a))
+    shape = a.shape
+    empty = a.size == 0
+    for i in range(len(shape) - 1, -1, -1):
+        if s[i] == 0 and (shape[i] <= 1 or empty):
+            s[i] = s[i + 1] * max(shape[i + 1], 1) if i + 1 < len(shape) else 1
+    return tuple(s)
+
+
 def _rebuild(arr, rg):
     t = wrap(arr)
     if rg:
@@ -579,7 +600,7 @@ def _infer_array(data, dtype):
             arr = arr.astype(_dt.get_default_dtype().np)
     elif k == "c":
         if not isinstance(data, np.ndarray):
-            arr = arr.astype(_dt.complex128 if _dt.get_default_dtype() is _dt.float64
+            arr = arr.astype(np.complex128 if _dt.get_default_dtype() is _dt.float64
                              else np.complex64)
     elif k in "iu":
         if not isinstance(data, np.ndarray):
@@ -622,8 +643,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = arr.view(np.ndarray)
     t = _place(arr, device)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad_at_creation(t)
     return t
+
+
+def _require_grad_at_creation(t):
+    # PyTorch words this error differently from requires_grad_()'s
+    if t._data.dtype.kind not in "fc" and t.dtype is not _dt.bfloat16:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t.requires_grad_(True)
 
 
 def _place(arr, device):

@@ -75,9 +75,9 @@ def _factory_samples(*calls):
     return samples
 
 
-def _factory(name, fwd, calls, doc):
+def _factory(name, fwd, calls, doc, **kw):
     return OpDef(name, fwd, kind="factory", functions=(name,), samples=_factory_samples(*calls),
-                 doc=doc)
+                 doc=doc, **kw)
 
 
 def _like_samples(rng, dt):
@@ -101,7 +101,9 @@ OPS = [
              "A tensor of zeros of the given size."),
     _factory("ones", _ones, [(((2, 3),), {}), ((3,), {"dtype": loom.float64})],
              "A tensor of ones of the given size."),
-    _factory("empty", _empty, [(((2, 3),), {})], "An uninitialised tensor (zeros in loom)."),
+    # torch.empty's values are undefined: compare with zeros, which is what loom returns
+    _factory("empty", _empty, [(((2, 3),), {})], "An uninitialised tensor (zeros in loom).",
+             torch_name="zeros"),
     _factory("full", _full, [(((2, 2), 7.5), {}), (((3,), 2), {}), (((2,), True), {})],
              "A tensor filled with `fill_value`."),
     _factory("arange", _arange, [((5,), {}), ((1, 5), {}), ((0, 1, 0.25), {}),
@@ -115,11 +117,19 @@ OPS = [
              "Standard normal random numbers, PyTorch's CPU stream for a given seed."),
     _factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
     OpDef("zeros_like", _zeros_like, functions=("zeros_like",), inplace="zero_",
+          extra={"fill": True},
           samples=_like_samples, doc="Zeros shaped like `input` (`zero_` fills in place)."),
     OpDef("ones_like", _ones_like, functions=("ones_like",), samples=_like_samples,
           doc="Ones shaped like `input`."),
     OpDef("full_like", _full_like, functions=("full_like",), inplace="fill_",
+          extra={"fill": True},
           samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt), 2.0),
                                                grad=False)],
           doc="`fill_value` shaped like `input` (`fill_` fills in place)."),
 ]
+
+# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
+# operator's own name unless set above (None there, with a NumPy `reference`, means none).
+for _op in OPS:
+    if _op.torch_name is None and _op.reference is None:
+        _op.torch_name = _op.name

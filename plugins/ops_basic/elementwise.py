@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+import loom
 from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
 
 
 # --------------------------------------------------------------------------- samples
 
-def _binary_samples(low=-2.0, high=2.0, positive_b=False, nonzero_b=False):
+def _binary_samples(low=-2.0, high=2.0, positive_b=False, nonzero_b=False, scalar=True):
     def samples(rng, dt):
         def arr(*shape, pos=False):
             a = rng.uniform(low, high, size=shape)
@@ -17,13 +18,15 @@ def _binary_samples(low=-2.0, high=2.0, positive_b=False, nonzero_b=False):
                 a = rng.uniform(0.5, 2.0, size=shape)
             return a.astype(dt)
         bpos = positive_b or nonzero_b
-        return [
+        out = [
             SampleInput((arr(3, 4), arr(3, 4, pos=bpos))),
             SampleInput((arr(2, 3, 4), arr(3, 1, pos=bpos)), note="broadcast"),
             SampleInput((arr(4), arr(2, 1, pos=bpos)), note="broadcast both"),
             SampleInput((arr(3, 2), 1.5), note="python scalar"),
             SampleInput((arr(), arr(5, pos=bpos)), note="0-dim"),
         ]
+        # torch.maximum/minimum take no Python scalar operand
+        return out if scalar else [s for s in out if s.note != "python scalar"]
     return samples
 
 
@@ -114,6 +117,18 @@ def _minmax_bwd(pick_a):
     return bwd
 
 
+def _no_bool_sub(da, db, res, ra, rb):
+    if da is loom.bool or db is loom.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _no_bool_pow(da, db, res, ra, rb):
+    if res is loom.bool and ra and rb:  # a bool tensor ** a Python bool is allowed
+        raise RuntimeError("\"pow\" not implemented for 'Bool'")
+
+
 def _binary(name, bwd, save=(), methods=(), rmethods=(), functions=None, inplace=None,
             samples=None, ufunc=None, **kw):
     return OpDef(name=name, kind="binary", forward=None, ufunc=ufunc or name, backward=bwd,
@@ -127,6 +142,7 @@ OPS = [
             inplace="add_", alpha=True, doc="Elementwise ``input + alpha * other``."),
     _binary("sub", _sub_bwd, ufunc="subtract", methods=("sub", "__sub__"),
             rmethods=("__rsub__",), functions=("sub", "subtract"), inplace="sub_", alpha=True,
+            check=_no_bool_sub,
             doc="Elementwise ``input - alpha * other``."),
     _binary("mul", _mul_bwd, ufunc="multiply", save=(0, 1), methods=("mul", "__mul__"),
             rmethods=("__rmul__",), functions=("mul", "multiply"), inplace="mul_",
@@ -136,12 +152,15 @@ OPS = [
             functions=("div", "divide", "true_divide"), inplace="div_", promote="float",
             samples=_binary_samples(nonzero_b=True), doc="Elementwise true division."),
     _binary("pow", _pow_bwd, ufunc="power", save=(0, 1, -1), methods=("pow", "__pow__"),
-            rmethods=("__rpow__",), inplace="pow_",
+            rmethods=("__rpow__",), inplace="pow_", node_name="PowBackward1", check=_no_bool_pow,
+            scalar_node_name="PowBackward0",
             samples=_binary_samples(low=0.5, high=2.0), doc="Elementwise power."),
     _binary("maximum", _minmax_bwd(lambda a, b: a > b), save=(0, 1),
-            methods=("maximum",), doc="Elementwise maximum (NaN propagates)."),
+            methods=("maximum",), samples=_binary_samples(scalar=False), scalars=False,
+            doc="Elementwise maximum (NaN propagates)."),
     _binary("minimum", _minmax_bwd(lambda a, b: a < b), save=(0, 1),
-            methods=("minimum",), doc="Elementwise minimum (NaN propagates)."),
+            methods=("minimum",), samples=_binary_samples(scalar=False), scalars=False,
+            doc="Elementwise minimum (NaN propagates)."),
 ]
 
 for _name, _uf, _dunder in (("eq", "equal", "__eq__"), ("ne", "not_equal", "__ne__"),
@@ -238,3 +257,9 @@ OPS += [
     _unary("relu", _relu_bwd, forward=_relu_fwd, save=(-1,), promote=None,
            doc="Rectified linear unit ``max(x, 0)``."),
 ]
+
+# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
+# operator's own name unless set above (None there, with a NumPy `reference`, means none).
+for _op in OPS:
+    if _op.torch_name is None and _op.reference is None:
+        _op.torch_name = _op.name

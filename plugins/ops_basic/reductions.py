@@ -179,3 +179,9 @@ OPS = [
     OpDef("any", _any_fwd, methods=("any",), functions=("any",), samples=_bool_samples,
           doc="True if any element (over `dim`) is non-zero."),
 ]
+
+# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
+# operator's own name unless set above (None there, with a NumPy `reference`, means none).
+for _op in OPS:
+    if _op.torch_name is None and _op.reference is None:
+        _op.torch_name = _op.name

@@ -70,6 +70,14 @@ def _view_samples(rng, dt):
             SampleInput((a[0, 0], 2, 2))]
 
 
+def _reshape_samples(rng, dt):
+    # torch.reshape takes the shape as one sequence (Tensor.view/reshape also take it spread)
+    a = rng.standard_normal((2, 3, 4)).astype(dt)
+    return [SampleInput((a, (6, 4))), SampleInput((a, (-1,))), SampleInput((a, [4, -1, 2])),
+            SampleInput((a[0, 0], (2, 2))),
+            SampleInput((a.transpose(1, 0, 2), (6, 4)), note="non-contiguous: copies")]
+
+
 def _transpose(xp, a, dim0, dim1):
     d0, d1 = normalize_dims((dim0, dim1), a.ndim) if a.ndim else (0, 0)
     return a.swapaxes(d0, d1) if a.ndim else a[...]
@@ -228,10 +236,15 @@ def _check_bounds(a, idx):
 
 def _getitem(xp, a, index):
     try:
-        return a[index]
+        out = a[index]
     except IndexError:
         _check_bounds(a, index)
         raise
+    if not isinstance(out, type(a)):
+        # an int on every dimension gives a NumPy scalar; PyTorch gives a 0-dim view
+        key = index if isinstance(index, tuple) else (index,)
+        out = a[key + (Ellipsis,)]
+    return out
 
 
 def _getitem_bwd(ctx, g):
@@ -283,8 +296,61 @@ def _index_bwd_samples(rng, dt):
             SampleInput((g[0], (4, 3), 1))]
 
 
+def _index_bwd_parse(shape, index):
+    # `index` as getitem records it: tensors (as in the samples) become NumPy indices
+    return {"shape": shape, "index": _index_key(index)}
+
+
 def _index_bwd_reference(g, shape, index):
     return _scatter(np, g, shape, index)
+
+
+def _setitem_prepare(a, key=None, value=None):
+    if not _is_t(value):
+        value = loom.tensor(value, dtype=a.dtype, device=a.device)
+    return (a, value, key)
+
+
+def _index_put(xp, a, value, key):
+    out = a.copy()
+    try:
+        out[_index_key(key)] = value
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                           f"be broadcast to indexing result of shape "
+                           f"{list(np.shape(a[_index_key(key)]))}") from None
+    return out
+
+
+def _index_put_bwd(ctx, g):
+    na, nv = ctx.needs_input_grad
+    key = _index_key(ctx.params["key"])
+    ga = gv = None
+    if na:
+        ga = g * 1.0 if not _is_t(g) else g.clone()
+        if _is_t(ga):
+            ga = loom.where(loom.ops_index_backward(loom.ones_like(g[_to_torch_index(key)]),
+                                                    ctx.shapes[0], key) > 0, 0.0, g)
+        else:
+            ga[key] = 0
+    if nv:
+        gv = sum_to_shape(g[key] if not _is_t(g) else g[_to_torch_index(key)], ctx.shapes[1])
+    return ga, gv
+
+
+def _index_put_samples(rng, dt):
+    # the call is ``index_put(a, key, value)``, the order of ``a[key] = value``
+    a = rng.standard_normal((4, 3)).astype(dt)
+    return [SampleInput((a, 1, rng.standard_normal((3,)).astype(dt))),
+            SampleInput((a, (slice(None), 0), rng.standard_normal((4,)).astype(dt))),
+            SampleInput((a, (slice(1, 3), slice(None)), rng.standard_normal(()).astype(dt))),
+            SampleInput((a, np.array([0, 2]), rng.standard_normal((1, 3)).astype(dt)))]
+
+
+def _index_put_reference(a, key, value):
+    out = a.copy()
+    out[key] = value
+    return out
 
 
 # --------------------------------------------------------------------------- joining
@@ -450,7 +516,7 @@ OPS = [
           methods=("view",), samples=_view_samples,
           doc="Same data with another shape; RuntimeError when the layout needs a copy."),
     OpDef("reshape", _reshape, backward=_reshape_bwd, view="auto", parse=_shape_parse,
-          methods=("reshape",), functions=("reshape",), samples=_view_samples,
+          methods=("reshape",), functions=("reshape",), samples=_reshape_samples,
           node_name="ViewBackward0", doc="Same data with another shape (copies if needed)."),
     OpDef("transpose", _transpose, backward=_transpose_bwd, view=True,
           methods=("transpose", "swapaxes", "swapdims"), functions=("transpose", "swapaxes"),
@@ -495,7 +561,6 @@ OPS = [
                                    SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), 1))],
           node_name="ViewBackward0", doc="Flatten dimensions `start_dim`..`end_dim`."),
     OpDef("contiguous", _contiguous, backward=_identity_bwd, view="auto",
-          methods=("contiguous",),
           samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt).T,))],
           node_name="CloneBackward0", doc="Self if already contiguous, else a C-ordered copy."),
     OpDef("clone", _clone, backward=_identity_bwd, methods=("clone",), functions=("clone",),
@@ -504,8 +569,14 @@ OPS = [
           methods=("__getitem__",), samples=_getitem_samples, torch_name="__getitem__",
           node_name="IndexBackward0", doc="Indexing: ints, slices, None, Ellipsis, bool and "
                                           "integer tensors; basic indexing returns a view."),
+    OpDef("index_put", _index_put, backward=_index_put_bwd, n_inputs=2,
+          prepare=_setitem_prepare, inplace="__setitem__", samples=_index_put_samples,
+          torch_name=None, reference=_index_put_reference, node_name="IndexPutBackward0",
+          doc="A copy of `input` with `value` written at `key`; in place it is "
+              "``t[key] = value``."),
     OpDef("ops_index_backward", _index_backward, backward=_index_backward_bwd,
           functions=("ops_index_backward",), samples=_index_bwd_samples, torch_name=None,
+          parse=_index_bwd_parse,
           reference=_index_bwd_reference,
           doc="Gradient of indexing: zeros of `shape` with `g` added at `index`."),
     OpDef("cat", _cat, backward=_cat_bwd, n_inputs=-1, prepare=_seq_prepare,
@@ -528,3 +599,9 @@ OPS = [
     OpDef("sign", _sign, backward=_zero_bwd, methods=("sign",), functions=("sign",),
           samples=_simple, doc="Sign of each element (-1, 0, 1)."),
 ]
+
+# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
+# operator's own name unless set above (None there, with a NumPy `reference`, means none).
+for _op in OPS:
+    if _op.torch_name is None and _op.reference is None:
+        _op.torch_name = _op.name

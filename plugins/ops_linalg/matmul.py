@@ -166,3 +166,9 @@ OPS = [
           functions=("outer", "ger"), samples=_samples(((3,), (4,))),
           doc="Outer product of two 1-D tensors."),
 ]
+
+# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
+# operator's own name unless set above (None there, with a NumPy `reference`, means none).
+for _op in OPS:
+    if _op.torch_name is None and _op.reference is None:
+        _op.torch_name = _op.name
