@@ -103,10 +103,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t._rg:
             raise RuntimeError(f"One of the differentiated Tensors does not require grad")
         if t.grad_fn is None:
-            acc = t._accum
-            if acc is None:
-                acc = t._accum = AccumulateGrad(t)
-            key = (acc, 0)
+            key = t._accum
+            if key is None:
+                key = t._accum = (AccumulateGrad(t), 0)
         else:
             key = t._edge
         capture.setdefault(key[0], [None] * (key[1] + 1))

@@ -72,6 +72,7 @@ Precision caveats
 from __future__ import annotations
 
 import math
+from array import array as _pyarray
 import struct
 from typing import Optional
 
@@ -324,8 +325,21 @@ _BLOCK_FUNCS = {
 # The generator
 # ---------------------------------------------------------------------------
 
+_SMALL = 64
+_TWO_M24 = 2.0 ** -24
+_TWO_M53 = 2.0 ** -53
+
+
+def _f32_array(values):
+    """float32 array from Python floats (rounded to nearest, as a C cast does); through
+    `array.array` because np.array(list, float32) costs several times more for a few values."""
+    return np.frombuffer(_pyarray("f", values), np.float32)
+
+
 def _normalize_shape(shape) -> tuple:
     """Accept a tuple/list of ints (or a single int) and return a tuple."""
+    if type(shape) is tuple and all(type(d) is int for d in shape):
+        return shape
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)
@@ -420,7 +434,14 @@ class TorchCompatibleGenerator:
         """Uniform [0, 1) samples of ``shape``, equal to ``torch.rand``."""
         shape = _normalize_shape(shape)
         dt = _check_dtype(np_dtype)
-        return self._uniform(_numel(shape), dt).reshape(shape)
+        n = _numel(shape)
+        if 0 < n <= _SMALL and dt == np.float32:
+            # Small draws in plain Python: NumPy's per-call overhead would dominate. A 24-bit
+            # integer times 2**-24 is exact in double, so the float32 rounding is the same.
+            self._fresh = False
+            ws = self._bitgen.random_raw(n).tolist()
+            return _f32_array([(w & 0xFFFFFF) * _TWO_M24 for w in ws]).reshape(shape)
+        return self._uniform(n, dt).reshape(shape)
 
     def randn(self, shape: tuple, np_dtype=np.float32) -> np.ndarray:
         """Standard normal samples of ``shape``, equal to ``torch.randn``."""
@@ -460,9 +481,14 @@ class TorchCompatibleGenerator:
         need = n - len(values)
         pairs = (need + 1) // 2
         if pairs:
-            u = self._uniform(2 * pairs, np.dtype(np.float64))
+            # double uniforms from word pairs (high word first, 53 bits), in plain Python:
+            # exact, and cheaper than NumPy for the few values this path draws
+            self._fresh = False
+            w = self._bitgen.random_raw(4 * pairs).tolist()
+            u = [(((w[j] & 0x1FFFFF) << 32) | w[j + 1]) * _TWO_M53
+                 for j in range(0, 4 * pairs, 2)]
             for i in range(pairs):
-                u1, u2 = float(u[2 * i]), float(u[2 * i + 1])
+                u1, u2 = u[2 * i], u[2 * i + 1]
                 radius = math.sqrt(-2.0 * math.log1p(-u2))
                 theta = 2.0 * math.pi * u1
                 values.append(radius * math.cos(theta))
@@ -470,6 +496,8 @@ class TorchCompatibleGenerator:
             if len(values) > n:
                 self._next_normal = values.pop()
         # "* 1.0 + 0.0" is the mean/std transform (normalises -0.0 to +0.0).
+        if dt == np.float32:
+            return _f32_array([v * 1.0 + 0.0 for v in values])
         out = np.array(values, dtype=np.float64) * 1.0 + 0.0
         if dt == np.float16:
             # c10::Half is constructed from float, so double -> float -> half.

@@ -15,6 +15,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
+from .config import get as _config_get
+from .device import device as _device
 from .graph import AccumulateGrad, OpNode
 from .registry import OpDef, registry
 
@@ -23,6 +25,7 @@ __all__ = ["install", "register_backend", "backends", "backend_of", "Tensor"]
 Tensor = None  # bound by the tensor module (it sits above dispatch)
 _new = object.__new__
 _gs = grad_mode.state
+_go = grad_mode.counts
 _FLOAT = 2
 
 backends: dict = {}             # device type -> DeviceBackend
@@ -99,10 +102,10 @@ def _edge(t):
     if fn is not None:
         return t._edge
     if t._rg:
-        acc = t._accum
-        if acc is None:
-            acc = t._accum = AccumulateGrad(t)
-        return (acc, 0)
+        e = t._accum
+        if e is None:
+            e = t._accum = (AccumulateGrad(t), 0)
+        return e
     return None
 
 
@@ -271,6 +274,7 @@ def _build_binary(op: OpDef):
     save = tuple(op.save)
     node_inputs = op.differentiable
     node_cls = node_class(op)
+    scalars_ok = op.scalars
     scalar_cls = type(op.scalar_node_name, (OpNode,), {"__slots__": ()}) \
         if op.scalar_node_name else None
     nd = np.ndarray
@@ -295,7 +299,8 @@ def _build_binary(op: OpDef):
         r.grad_fn = None
         r._version = None
         r._grad = None
-        if node_inputs and _gs.enabled and (
+        r._base = None
+        if node_inputs and (not _go.off or _gs.enabled) and (
                 (type(a) is Tensor and a._rg) or (type(b) is Tensor and b._rg)):
             mixed = in_dtypes if (in_dtypes[0] not in (None, out.dtype) or
                                   in_dtypes[1] not in (None, out.dtype)) else None
@@ -304,9 +309,38 @@ def _build_binary(op: OpDef):
                                   (type(a) is not Tensor or type(b) is not Tensor)) else None)
         return r
 
+    def scalar(t, v, swapped):
+        # Fast path for a floating tensor with a Python int or float: PyTorch keeps the
+        # tensor's dtype, and NumPy's weak Python scalars (NEP 50) give the same result.
+        ad = t._data
+        k = kernels.get(type(ad))
+        if k is None:
+            return slow(v, t) if swapped else slow(t, v)
+        out = k(v, ad) if swapped else k(ad, v)
+        if type(out) is not type(ad):
+            out = asarray(out)
+        r = _new(Tensor)
+        r._data = out
+        r._rg = False
+        r.grad_fn = None
+        r._version = None
+        r._grad = None
+        r._base = None
+        if node_inputs and t._rg and (not _go.off or _gs.enabled):
+            record(op, r, (v, t) if swapped else (t, v), save, None, scalar_cls)
+        return r
+
     def call(a, b):
         # Fast path: two tensors of one dtype on one backend, op that keeps the dtype.
         if type(a) is not Tensor or type(b) is not Tensor:
+            if not scalars_ok:
+                return slow(a, b)
+            tb = type(b)
+            if type(a) is Tensor and (tb is float or tb is int) and a._data.dtype.kind in "fc":
+                return scalar(a, b, False)
+            ta = type(a)
+            if tb is Tensor and (ta is float or ta is int) and b._data.dtype.kind in "fc":
+                return scalar(b, a, True)
             return slow(a, b)
         ad = a._data
         bd = b._data
@@ -329,7 +363,8 @@ def _build_binary(op: OpDef):
         r.grad_fn = None
         r._version = None
         r._grad = None
-        if node_inputs and (a._rg or b._rg) and _gs.enabled:
+        r._base = None
+        if node_inputs and (a._rg or b._rg) and (not _go.off or _gs.enabled):
             # record() unrolled for two tensors: this is the per-op cost of training loops
             node = _new(node_cls)
             node.op = op
@@ -339,8 +374,7 @@ def _build_binary(op: OpDef):
             elif a._rg:
                 ea = a._accum
                 if ea is None:
-                    ea = a._accum = AccumulateGrad(a)
-                ea = (ea, 0)
+                    ea = a._accum = (AccumulateGrad(a), 0)
             else:
                 ea = None
             fn = b.grad_fn
@@ -349,8 +383,7 @@ def _build_binary(op: OpDef):
             elif b._rg:
                 eb = b._accum
                 if eb is None:
-                    eb = b._accum = AccumulateGrad(b)
-                eb = (eb, 0)
+                    eb = b._accum = (AccumulateGrad(b), 0)
             else:
                 eb = None
             node.next = (ea, eb)
@@ -403,7 +436,8 @@ def _build_unary(op: OpDef):
         r.grad_fn = None
         r._version = None
         r._grad = None
-        if diff and a._rg and _gs.enabled:
+        r._base = None
+        if diff and a._rg and (not _go.off or _gs.enabled):
             record(op, r, (a,), save)
         return r
 
@@ -499,6 +533,18 @@ def _build_generic(op: OpDef):
             inputs = (a,)
             k = kernels.get(type(a._data))
             rg = a._rg
+        elif n == 2 and type(args[0]) is Tensor and type(args[1]) is Tensor:
+            a = args[0]
+            b = args[1]
+            ad = a._data
+            bd = b._data
+            if type(ad) is not type(bd):
+                raise _device_error(op, _by_array_type[type(ad)].device_of(ad),
+                                    _by_array_type[type(bd)].device_of(bd))
+            arrays = (ad, bd)
+            inputs = (a, b)
+            k = kernels.get(type(ad))
+            rg = a._rg or b._rg
         else:
             inputs = args[:n]
             for i, t in enumerate(inputs):
@@ -538,9 +584,10 @@ def _finish(op, out, inputs, p, rec, save, is_view):
     r._rg = False
     r.grad_fn = None
     r._grad = None
+    r._base = None
     if is_view and (is_view is True or np.may_share_memory(out, inputs[0]._data)):
         base = inputs[0]
-        root = getattr(base, "_base", None)
+        root = base._base
         if root is None:
             root = base
         box = root._version
@@ -550,7 +597,7 @@ def _finish(op, out, inputs, p, rec, save, is_view):
         r._base = root
     else:
         r._version = None
-    if rec and _gs.enabled and out.dtype.kind in "fcV":
+    if rec and (not _go.off or _gs.enabled) and out.dtype.kind in "fcV":
         node = record(op, r, inputs, save)
         node.params = p
     return r
@@ -560,10 +607,7 @@ def _finish(op, out, inputs, p, rec, save, is_view):
 
 def _build_factory(op: OpDef):
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
-        from . import config
-        from .device import device as _device
-
-        dev = _device(device if device is not None else config.get("default_device"))
+        dev = _device(device if device is not None else _config_get("default_device"))
         be = backends.get(dev.type)
         if be is None or not be.is_available():
             from .tensor import device_unavailable
@@ -575,6 +619,7 @@ def _build_factory(op: OpDef):
         r.grad_fn = None
         r._version = None
         r._grad = None
+        r._base = None
         if requires_grad:
             from .tensor import _require_grad_at_creation
             _require_grad_at_creation(r)
@@ -606,15 +651,15 @@ _READ_ONLY = ("unsupported operation: more than one element of the written-to te
 
 
 def _check_inplace_target(op, a, rec):
-    if _gs.enabled:
+    if (not _go.off or _gs.enabled):
         if a.grad_fn is None and a._rg:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        base = getattr(a, "_base", None)
+        base = a._base
         if base is not None and base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
-    if rec and getattr(a, "_base", None) is not None and a._base._rg:
+    if rec and a._base is not None and a._base._rg:
         raise NotImplementedError(
             f"{op.inplace}: in-place operations on a view of a tensor that requires grad are "
             "not supported yet; use the out-of-place form")
@@ -675,17 +720,40 @@ def build_inplace(op: OpDef):
     """``a.<op>_(...)``: compute, write into `a`'s memory, bump its version, and when
     recording make `a` the output of the new node (its old value is cloned for the rule)."""
     call = op.call
+    differentiable = op.differentiable
     fill = op.extra.get("fill", False)
     ufunc_kernels = op.extra["kernels"] if op.ufunc is not None and op.kind == "binary" else None
 
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):
             raise TypeError(f"{op.inplace}(): self must be a Tensor")
-        rec = _gs.enabled and op.differentiable and (
-            a._rg or any(isinstance(x, Tensor) and x._rg for x in args))
-        _check_inplace_target(op, a, rec)
+        rec = False
+        if (not _go.off or _gs.enabled):
+            if differentiable:
+                rec = a._rg
+                if not rec:
+                    for x in args:
+                        if type(x) is Tensor and x._rg:
+                            rec = True
+                            break
+            _check_inplace_target(op, a, rec)
         if not rec:
             ad = a._data
+            if fill and len(args) <= 1 and not kw:
+                # zero_ / fill_: one store, no temporary
+                v = args[-1] if args else 0
+                if isinstance(v, Tensor):
+                    if v._data.ndim:
+                        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but "
+                                           f"got tensor with {v._data.ndim} dimensions.")
+                    v = v.item()
+                if not ad.flags.writeable:
+                    ad = _writable_alias(ad)
+                    if ad is None:
+                        raise RuntimeError(_READ_ONLY)
+                ad[...] = v
+                bump_version(a)
+                return a
             if ufunc_kernels is not None and not kw:
                 b = args[0]
                 if type(b) is Tensor and b._data.dtype is ad.dtype and type(b._data) is type(ad) \
@@ -693,7 +761,7 @@ def build_inplace(op: OpDef):
                     if not ad.flags.writeable:
                         raise RuntimeError(_READ_ONLY)
                     bd = b._data if type(b) is Tensor else b
-                    if np.broadcast_shapes(np.shape(bd), ad.shape) == ad.shape:
+                    if type(b) is not Tensor or bd.shape == ad.shape:
                         ufunc_kernels[type(ad)](ad, bd, out=ad)
                         bump_version(a)
                         return a
@@ -707,6 +775,7 @@ def build_inplace(op: OpDef):
         prev.grad_fn = a.grad_fn
         prev._version = None
         prev._grad = None
+        prev._base = None
         if a.grad_fn is not None:
             prev._edge = a._edge
         r = call(prev, *args, **kw)

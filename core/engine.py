@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import weakref
 
-from numpy import asarray as _np_asarray, generic as _np_generic
+from sys import getrefcount as _refcount
+
+from numpy import asarray as _np_asarray, generic as _np_generic, ndarray as _ndarray
 
 from . import grad_mode
 from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad
@@ -74,13 +76,13 @@ def _run_pre_hooks(node, grads, create_graph):
             continue
         for h in list(hooks):
             g = grads[nr]
-            gt = g if create_graph else wrap(g)
+            gt = g if create_graph else wrap(_np_asarray(g))
             r = h(gt)
             if r is not None:
                 grads[nr] = r if create_graph else r._data
 
 
-def _accumulate(acc, g, create_graph, capture):
+def _accumulate(acc, g, create_graph, capture, fresh=False):
     var = acc.variable
     if not create_graph and isinstance(g, _np_generic):
         g = _np_asarray(g)  # a 0-dim result of NumPy arithmetic is a NumPy scalar
@@ -100,9 +102,13 @@ def _accumulate(acc, g, create_graph, capture):
         var._grad = gt if old is None else old + gt
         return
     if old is None:
-        # Copy: the incoming array may be shared with another input's grad (an add passes one
-        # array to both sides), be a read-only broadcast view, or belong to the caller.
-        arr = g.copy() if g.dtype == var._data.dtype else g.astype(var._data.dtype)
+        # Copy unless `fresh`: the incoming array may be shared with another input's grad (an
+        # add passes one array to both sides), be a read-only broadcast view, or belong to the
+        # caller.
+        if g.dtype != var._data.dtype:
+            arr = g.astype(var._data.dtype)
+        else:
+            arr = g if fresh else g.copy()
         var._grad = wrap(arr)
     else:
         od = old._data
@@ -127,73 +133,105 @@ def _cast_back(outs, dtypes, create_graph):
     return res
 
 
+def _gather(n, g, buffers):
+    """All output grads of a multi-output node (keys (node, nr) for nr > 0)."""
+    grads = [g]
+    for i in range(1, n.n_out):
+        grads.append(buffers.pop((n, i), None))
+    return grads
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate `root_grads` (arrays, or tensors under create_graph) from `roots`
-    ((node, output_nr) edges). With `capture` ({node: [None]}) gradients reaching those nodes
-    are collected instead of accumulated into `.grad` (autograd.grad)."""
+    ((node, output_nr) edges). With `capture` ({node: [None] * outputs}) gradients reaching
+    those nodes are collected instead of accumulated into `.grad` (autograd.grad).
+
+    Gradient buffers are keyed by node for output 0 and by the (node, nr) edge otherwise, so
+    the common single-output node costs one dictionary entry and no list."""
     deps = _dependencies([e[0] for e in roots])
     buffers = {}
-    for (node, nr), g in zip(roots, root_grads):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = []
-        while len(buf) <= nr:
-            buf.append(None)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    ready = [n for n in buffers if deps[n] == 0]
-    prev_mode = grad_mode.state.enabled
-    grad_mode.state.enabled = create_graph
+    for e, g in zip(roots, root_grads):
+        key = e[0] if e[1] == 0 else e
+        old = buffers.get(key)
+        buffers[key] = g if old is None else old + g
+    ready = []
+    for e in roots:
+        n = e[0]
+        if deps[n] == 0 and n not in ready:
+            ready.append(n)
+    prev_mode = grad_mode.set_enabled(create_graph)
     has_hooks = bool(pre_hooks)
+    direct = capture is None
     try:
         while ready:
             n = ready.pop()
-            grads = buffers.pop(n, None)
+            g = buffers.pop(n, None)
             if type(n) is AccumulateGrad:
-                if grads is not None and grads[0] is not None:
-                    _accumulate(n, grads[0], create_graph, capture)
+                if g is not None:
+                    _accumulate(n, g, create_graph, capture)
                 continue
-            if capture is not None and n in capture and grads is not None:
-                cap = capture[n]
-                for i, g in enumerate(grads):
-                    if g is not None and i < len(cap):
-                        cap[i] = g if cap[i] is None else cap[i] + g
-            if has_hooks and grads is not None and n in pre_hooks:
-                _run_pre_hooks(n, grads, create_graph)
             nxt = n.next
-            if grads is None or (grads[0] is None and (len(grads) == 1 or
-                                                       all(g is None for g in grads))):
-                outs = (None,) * len(nxt)
-            elif n.inline:
-                saved = n._saved
-                if saved is not None:
-                    if saved is FREED:
-                        raise RuntimeError(SAVED_FREED_MESSAGE)
-                    n.saved = n._unpack(create_graph)
-                outs = n.op.backward(n, grads[0])
-                if n.dtypes is not None:
-                    outs = _cast_back(outs, n.dtypes, create_graph)
-                if saved is not None and not retain_graph:
-                    n._saved = FREED
-                    n.saved = None
+            if n.inline:
+                if not direct and n in capture and g is not None:
+                    cap = capture[n]
+                    cap[0] = g if cap[0] is None else cap[0] + g
+                if has_hooks and g is not None and n in pre_hooks:
+                    grads = [g]
+                    _run_pre_hooks(n, grads, create_graph)
+                    g = grads[0]
+                if g is None:
+                    outs = None
+                else:
+                    saved = n._saved
+                    if saved is not None:
+                        if saved is FREED:
+                            raise RuntimeError(SAVED_FREED_MESSAGE)
+                        n.saved = n._unpack(create_graph)
+                    outs = n.op.backward(n, g)
+                    if n.dtypes is not None:
+                        outs = _cast_back(outs, n.dtypes, create_graph)
+                    if saved is not None and not retain_graph:
+                        n._saved = FREED
+                        n.saved = None
             else:
-                outs = n.apply(grads, create_graph, retain_graph)
+                grads = _gather(n, g, buffers) if n.n_out > 1 else [g]
+                if not direct and n in capture:
+                    cap = capture[n]
+                    for i, gi in enumerate(grads):
+                        if gi is not None and i < len(cap):
+                            cap[i] = gi if cap[i] is None else cap[i] + gi
+                if has_hooks and n in pre_hooks:
+                    _run_pre_hooks(n, grads, create_graph)
+                outs = None if all(gi is None for gi in grads) else \
+                    n.apply(grads, create_graph, retain_graph)
+            if outs is None:
+                for e in nxt:
+                    if e is not None:
+                        m = e[0]
+                        c = deps[m] - 1
+                        deps[m] = c
+                        if c == 0:
+                            ready.append(m)
+                continue
             for e, g in zip(nxt, outs):
                 if e is None:
                     continue
                 m = e[0]
                 if g is not None:
-                    buf = buffers.get(m)
-                    if buf is None:
-                        buf = buffers[m] = [None]
-                    nr = e[1]
-                    if nr:
-                        while len(buf) <= nr:
-                            buf.append(None)
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                    if direct and type(m) is AccumulateGrad and m.variable._hooks is None:
+                        # Straight into the leaf's .grad: no buffer, no scheduling. A temporary
+                        # that nothing else refers to (`outs` and `g` hold the only references)
+                        # becomes the .grad buffer itself instead of being copied.
+                        _accumulate(m, g, create_graph, None,
+                                    type(g) is _ndarray and g.base is None and
+                                    _refcount(g) <= 3 and g.flags.writeable)
+                        continue
+                    key = m if e[1] == 0 else e
+                    old = buffers.get(key)
+                    buffers[key] = g if old is None else old + g
                 c = deps[m] - 1
                 deps[m] = c
                 if c == 0:
                     ready.append(m)
     finally:
-        grad_mode.state.enabled = prev_mode
+        grad_mode.set_enabled(prev_mode)

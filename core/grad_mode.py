@@ -16,6 +16,29 @@ class _State(threading.local):
 state = _State()
 
 
+class _Off:
+    """How many threads currently have grad mode off. Dispatch reads `off` (a plain slot,
+    ~4x cheaper than the thread-local) and consults `state.enabled` only when it is non-zero."""
+
+    __slots__ = ("off",)
+
+
+counts = _Off()
+counts.off = 0
+_lock = threading.Lock()
+
+
+def set_enabled(flag: bool) -> bool:
+    """Set this thread's grad mode; returns the previous one. Every write goes through here so
+    that `counts.off` stays exact."""
+    prev = state.enabled
+    if prev != flag:
+        with _lock:
+            counts.off += -1 if flag else 1
+        state.enabled = flag
+    return prev
+
+
 def is_grad_enabled() -> bool:
     """True when operations record a graph in this thread."""
     return state.enabled
@@ -30,11 +53,10 @@ class _GradMode:
         self._prev = []
 
     def __enter__(self):
-        self._prev.append(state.enabled)
-        state.enabled = self._mode
+        self._prev.append(set_enabled(self._mode))
 
     def __exit__(self, *exc):
-        state.enabled = self._prev.pop()
+        set_enabled(self._prev.pop())
         return False
 
     def __call__(self, fn):
@@ -85,21 +107,20 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool):
         super().__init__()
         self._mode = bool(mode)
-        self._prev.append(state.enabled)
-        state.enabled = self._mode
+        self._prev.append(set_enabled(self._mode))
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        state.enabled = self._prev.pop()
+        set_enabled(self._prev.pop())
         return False
 
     def clone(self):
         return self.__class__(self._mode)
 
     def __call__(self, fn):
-        state.enabled = self._prev.pop()
+        set_enabled(self._prev.pop())
         mode = self._mode
 
         @functools.wraps(fn)

@@ -30,6 +30,7 @@ class Node:
 
     __slots__ = ("next", "_hooks", "__weakref__")
     inline = False
+    n_out = 1
 
     def name(self) -> str:
         return type(self).__name__

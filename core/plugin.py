@@ -106,7 +106,10 @@ def expand_to(g, shape):
         return g.expand(shape)
     if g.shape == shape:
         return g
-    if g.size * 64 < 4096:
+    n = 1
+    for s in shape:
+        n *= s
+    if n <= 64:
         # a small fresh array is cheaper than NumPy's Python-level broadcast_to
         out = np.empty(shape, g.dtype) if type(g) is np.ndarray else xp_of(g).empty(shape, g.dtype)
         out[...] = g

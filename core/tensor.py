@@ -1,10 +1,11 @@
 """`Tensor`: a header (the backend array view) over a `Storage`, plus autograd state.
 
 Slots set on every tensor: `_data` (the backend array), `_rg` (requires grad), `grad_fn`,
-`_version` (a shared one-element list, or None until a view or an in-place op needs one) and
-`_grad`. Slots used rarely (`_base`, `_edge`, `_accum`, `_hooks`, `_retain`) stay unset until
-needed: dispatch builds tensors with `object.__new__` and five stores, which is most of why a
-10-element add costs less in loom than in PyTorch.
+`_version` (a shared one-element list, or None until a view or an in-place op needs one),
+`_grad` and `_base` (the tensor a view views). Slots used rarely (`_edge`, `_accum` (a leaf's
+(AccumulateGrad, 0) edge), `_hooks`,
+`_retain`) stay unset until needed: dispatch builds tensors with `object.__new__` and six
+stores, which is most of why a 10-element add costs less in loom than in PyTorch.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def wrap(arr) -> "Tensor":
     t.grad_fn = None
     t._version = None
     t._grad = None
+    t._base = None
     return t
 
 

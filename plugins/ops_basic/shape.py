@@ -143,7 +143,26 @@ def _expand(xp, a, shape):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
                                f"size ({a.shape[i - lead]}) at non-singleton dimension {i}.  "
                                f"Target sizes: {list(shape)}.  Tensor sizes: {list(a.shape)}")
-    return xp.broadcast_to(a, tuple(shape))
+    return _broadcast(xp, a, tuple(shape))
+
+
+def _broadcast(xp, a, shape):
+    """A read-only view of `a` broadcast to `shape`. For NumPy it is built directly from the
+    strides (np.broadcast_to's Python-level checks cost more than the rest of an expand)."""
+    if type(a) is not np.ndarray:
+        return xp.broadcast_to(a, shape)
+    lead = len(shape) - a.ndim
+    strides = (0,) * lead + tuple(0 if s == 1 and n != 1 else st
+                                  for s, n, st in zip(a.shape, shape[lead:], a.strides))
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return xp.broadcast_to(a, shape)
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    out = np.ndarray(shape, a.dtype, buffer=root, offset=offset, strides=strides)
+    out.flags.writeable = False
+    return out
 
 
 def _expand_bwd(ctx, g):
