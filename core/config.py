@@ -25,6 +25,8 @@ SETTINGS = {
                      "which plugin provides an operator several plugins offer (op=plugin,...)"),
     "device_providers": ({}, "LOOM_DEVICE_PROVIDERS", "map",
                          "which plugin provides a device type several plugins offer"),
+    "malloc_tuning": (True, "LOOM_MALLOC_TUNING", "bool",
+                      "let the CPU backend keep freed large blocks for reuse (glibc)"),
 }
 
 

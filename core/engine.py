@@ -49,6 +49,30 @@ def check_version(node, tensor, current, expected, arr):
         f"failed to compute its gradient; clone() the tensor before modifying it in place.")
 
 
+def _probe_fresh_refs():
+    """The reference count of an array held only by a result sequence and the loop variable,
+    measured with the same code shape as run_backward's edge loop, so that the check holds on
+    any interpreter (a shared array, or one referenced anywhere else, counts more)."""
+    outs = (_np_asarray([0.0]).copy(),)
+    for i in range(len(outs)):
+        g = outs[i]
+        fresh = _refcount(g)
+        return fresh
+
+
+def _probe_pending_refs():
+    """The same for an array popped from run_backward's pending list."""
+    pending = [(None, _np_asarray([0.0]).copy())]
+    while pending:
+        m, g = pending.pop()
+        fresh = _refcount(g)
+        return fresh
+
+
+_FRESH_REFS = _probe_fresh_refs()
+_PENDING_REFS = _probe_pending_refs()
+
+
 def _dependencies(root_nodes):
     deps = {}
     stack = []
@@ -162,6 +186,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     prev_mode = grad_mode.set_enabled(create_graph)
     has_hooks = bool(pre_hooks)
     direct = capture is None
+    pending = []
     try:
         while ready:
             n = ready.pop()
@@ -213,18 +238,26 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if c == 0:
                             ready.append(m)
                 continue
-            for e, g in zip(nxt, outs):
+            for i in range(len(nxt)):
+                e = nxt[i]
                 if e is None:
                     continue
                 m = e[0]
+                g = outs[i]
                 if g is not None:
                     if direct and type(m) is AccumulateGrad and m.variable._hooks is None:
                         # Straight into the leaf's .grad: no buffer, no scheduling. A temporary
-                        # that nothing else refers to (`outs` and `g` hold the only references)
-                        # becomes the .grad buffer itself instead of being copied.
-                        _accumulate(m, g, create_graph, None,
-                                    type(g) is _ndarray and g.base is None and
-                                    _refcount(g) <= 3 and g.flags.writeable)
+                        # that nothing else refers to (`outs` and `g` hold the only references,
+                        # as in `_probe_fresh_refs`) becomes the .grad buffer itself instead of
+                        # being copied.
+                        fresh = type(g) is _ndarray and g.base is None and \
+                            _refcount(g) <= _FRESH_REFS and g.flags.writeable
+                        if fresh or create_graph:
+                            _accumulate(m, g, create_graph, None, fresh)
+                        else:
+                            # still shared (an add hands one array to both inputs): settle it
+                            # after the walk, when the other users may have let go of it
+                            pending.append((m, g))
                         continue
                     key = m if e[1] == 0 else e
                     old = buffers.get(key)
@@ -233,5 +266,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 deps[m] = c
                 if c == 0:
                     ready.append(m)
+        outs = g = None
+        while pending:
+            m, g = pending.pop()
+            fresh = type(g) is _ndarray and g.base is None and \
+                _refcount(g) <= _PENDING_REFS and g.flags.writeable
+            _accumulate(m, g, False, None, fresh)
     finally:
         grad_mode.set_enabled(prev_mode)

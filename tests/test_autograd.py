@@ -806,3 +806,21 @@ def test_retain_grad():
     assert want == [True, False, "tensor([3., 3.])", "tensor([ 5., 11.])",
                     "tensor([10., 44.])", 0]
     assert got == want
+
+
+def test_leaf_grads_never_share_memory():
+    # The engine reuses a temporary gradient array as a leaf's .grad when nothing else refers
+    # to it; an array handed to two inputs (add passes one array to both) must be copied.
+    x = loom.ones(3, requires_grad=True)
+    y = loom.ones(3, requires_grad=True)
+    g = loom.full((3,), 2.0)
+    (x + y).backward(g)
+    x.grad.add_(1)
+    assert y.grad.tolist() == [2.0, 2.0, 2.0]
+    assert g.tolist() == [2.0, 2.0, 2.0]
+    a = loom.ones(3, requires_grad=True)
+    b = loom.ones(3, requires_grad=True)
+    (a * b).sum().backward()
+    a.grad.mul_(5)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+    assert x.grad.untyped_storage().data_ptr() != y.grad.untyped_storage().data_ptr()

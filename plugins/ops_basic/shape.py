@@ -154,13 +154,11 @@ def _broadcast(xp, a, shape):
     lead = len(shape) - a.ndim
     strides = (0,) * lead + tuple(0 if s == 1 and n != 1 else st
                                   for s, n, st in zip(a.shape, shape[lead:], a.strides))
-    root = a
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+    try:
+        # a contiguous array (or view) exports its memory; the result's base is `a`
+        out = np.ndarray(shape, a.dtype, buffer=a, strides=strides)
+    except (TypeError, ValueError, BufferError):
         return xp.broadcast_to(a, shape)
-    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    out = np.ndarray(shape, a.dtype, buffer=root, offset=offset, strides=strides)
     out.flags.writeable = False
     return out
 

@@ -2,7 +2,7 @@
 products of the gradient with the other operand's transpose."""
 from __future__ import annotations
 
-from loom.plugin import OpDef, SampleInput, sum_to_shape
+from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
 import loom
 
 
@@ -34,9 +34,19 @@ def _mm(xp, a, b):
     return xp.matmul(a, b)
 
 
+def _dense(g):
+    """`g` as a BLAS-ready array: a broadcast gradient (the backward of a sum) has zero strides,
+    which matmul would copy once per product."""
+    if isinstance(g, loom.Tensor) or g.flags.c_contiguous or g.flags.f_contiguous:
+        return g
+    return xp_of(g).ascontiguousarray(g)
+
+
 def _mm_bwd(ctx, g):
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
+    if na and nb:
+        g = _dense(g)
     return (g @ _mT(b) if na else None, _mT(a) @ g if nb else None)
 
 
@@ -74,6 +84,8 @@ def _matmul_bwd(ctx, g):
     elif len(sb) == 1:
         g2 = g.reshape(tuple(g.shape) + (1,))
     ga = gb = None
+    if na and nb:
+        g2 = _dense(g2)
     if na:
         ga = sum_to_shape(g2 @ _mT(b2), tuple(a2.shape))
         ga = ga.reshape(tuple(sa))
