@@ -326,6 +326,8 @@ _BLOCK_FUNCS = {
 # ---------------------------------------------------------------------------
 
 _SMALL = 64
+_F32_DT = np.dtype(np.float32)
+_TWO_PI = 2.0 * math.pi
 _TWO_M24 = 2.0 ** -24
 _TWO_M53 = 2.0 ** -53
 
@@ -432,6 +434,14 @@ class TorchCompatibleGenerator:
     # -- public sampling ----------------------------------------------------
     def rand(self, shape: tuple, np_dtype=np.float32) -> np.ndarray:
         """Uniform [0, 1) samples of ``shape``, equal to ``torch.rand``."""
+        if np_dtype is _F32_DT and type(shape) is tuple:
+            n = 1
+            for d in shape:
+                n *= d
+            if 0 < n <= _SMALL:
+                self._fresh = False
+                ws = self._bitgen.random_raw(n).tolist()
+                return _f32_array([(w & 0xFFFFFF) * _TWO_M24 for w in ws]).reshape(shape)
         shape = _normalize_shape(shape)
         dt = _check_dtype(np_dtype)
         n = _numel(shape)
@@ -445,6 +455,12 @@ class TorchCompatibleGenerator:
 
     def randn(self, shape: tuple, np_dtype=np.float32) -> np.ndarray:
         """Standard normal samples of ``shape``, equal to ``torch.randn``."""
+        if np_dtype is _F32_DT and type(shape) is tuple:
+            n = 1
+            for d in shape:
+                n *= d
+            if 0 < n < 16:
+                return self._serial_normal(n, np_dtype).reshape(shape)
         shape = _normalize_shape(shape)
         dt = _check_dtype(np_dtype)
         n = _numel(shape)
@@ -485,18 +501,19 @@ class TorchCompatibleGenerator:
             # exact, and cheaper than NumPy for the few values this path draws
             self._fresh = False
             w = self._bitgen.random_raw(4 * pairs).tolist()
-            u = [(((w[j] & 0x1FFFFF) << 32) | w[j + 1]) * _TWO_M53
-                 for j in range(0, 4 * pairs, 2)]
-            for i in range(pairs):
-                u1, u2 = u[2 * i], u[2 * i + 1]
-                radius = math.sqrt(-2.0 * math.log1p(-u2))
-                theta = 2.0 * math.pi * u1
-                values.append(radius * math.cos(theta))
-                values.append(radius * math.sin(theta))
+            sqrt, log1p, cos, sin = math.sqrt, math.log1p, math.cos, math.sin
+            append = values.append
+            for j in range(0, 4 * pairs, 4):
+                u1 = (((w[j] & 0x1FFFFF) << 32) | w[j + 1]) * _TWO_M53
+                u2 = (((w[j + 2] & 0x1FFFFF) << 32) | w[j + 3]) * _TWO_M53
+                radius = sqrt(-2.0 * log1p(-u2))
+                theta = _TWO_PI * u1
+                append(radius * cos(theta))
+                append(radius * sin(theta))
             if len(values) > n:
                 self._next_normal = values.pop()
         # "* 1.0 + 0.0" is the mean/std transform (normalises -0.0 to +0.0).
-        if dt == np.float32:
+        if dt is _F32_DT or dt == np.float32:
             return _f32_array([v * 1.0 + 0.0 for v in values])
         out = np.array(values, dtype=np.float64) * 1.0 + 0.0
         if dt == np.float16:

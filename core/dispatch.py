@@ -36,6 +36,7 @@ _SCALARS = (int, float, bool, complex, np.number, np.bool_)
 def register_backend(backend) -> None:
     """Make a device backend known and build every operator's kernel for its array type."""
     backends[backend.type] = backend
+    _placement.clear()
     if backend.is_available():
         _by_array_type[backend.array_type] = backend
         for op in registry.ops.values():
@@ -45,6 +46,7 @@ def register_backend(backend) -> None:
 def unregister_backend(device_type: str) -> None:
     """Forget a device backend (a plugin that registered it was rolled back)."""
     be = backends.pop(device_type, None)
+    _placement.clear()
     if be is not None and _by_array_type.get(be.array_type) is be:
         del _by_array_type[be.array_type]
         for op in registry.ops.values():
@@ -163,8 +165,18 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None):
     return node
 
 
+_BOTH = (0, 1)
+
+
 def _save(node, r, inputs, save):
     """Keep what the backward rule needs, with the versions to check it against."""
+    if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
+        a, b = inputs
+        va = a._version
+        vb = b._version
+        node._saved = [a, b]
+        node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
+        return
     saved = []
     versions = []
     for i in save:
@@ -605,14 +617,32 @@ def _finish(op, out, inputs, p, rec, save, is_view):
 
 # ----------------------------------------------------------------------------- factory
 
+_placement: dict = {}  # device spec -> (backend, index), for available backends
+
+
+def resolve_device(spec):
+    """(backend, index) for a device spec (str, `loom.device`, or None for the default);
+    RuntimeError naming the plugin and extra when no loaded backend can serve it."""
+    if spec is None:
+        spec = _config_get("default_device")
+    hit = _placement.get(spec)
+    if hit is not None:
+        return hit
+    dev = _device(spec)
+    be = backends.get(dev.type)
+    if be is None or not be.is_available():
+        from .tensor import device_unavailable
+        raise device_unavailable(dev)
+    hit = _placement[spec] = (be, dev.index)
+    return hit
+
+
 def _build_factory(op: OpDef):
+    forward = op.forward
+
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
-        dev = _device(device if device is not None else _config_get("default_device"))
-        be = backends.get(dev.type)
-        if be is None or not be.is_available():
-            from .tensor import device_unavailable
-            raise device_unavailable(dev)
-        out = op.forward(be, *args, dtype=dtype, index=dev.index, **kw)
+        be, index = resolve_device(device)
+        out = forward(be, *args, dtype=dtype, index=index, **kw)
         r = _new(Tensor)
         r._data = out
         r._rg = False

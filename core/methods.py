@@ -89,7 +89,8 @@ def install_names(op: OpDef) -> None:
         return
     fn = _binary_function(op) if op.kind == "binary" else _generic_function(op)
     for m in op.methods:
-        method(m, call if m.startswith("__") else fn)
+        # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
+        method(m, call if (m.startswith("__") or op.kind != "binary") else fn)
     for m in op.rmethods:
         method(m, _reflected(call))
     for f in op.functions:

@@ -7,8 +7,11 @@ from loom.plugin import OpDef, SampleInput, parse_size
 import loom
 
 
+_default_dtype = loom.get_default_dtype
+
+
 def _float_dtype(dtype):
-    return (dtype or loom.get_default_dtype()).np
+    return (dtype or _default_dtype()).np
 
 
 def _zeros(be, *size, dtype=None, index=None):
