@@ -287,6 +287,7 @@ def _build_binary(op: OpDef):
     node_inputs = op.differentiable
     node_cls = node_class(op)
     scalars_ok = op.scalars
+    cpu_kernel = kernels.get(np.ndarray)
     scalar_cls = type(op.scalar_node_name, (OpNode,), {"__slots__": ()}) \
         if op.scalar_node_name else None
     nd = np.ndarray
@@ -358,9 +359,12 @@ def _build_binary(op: OpDef):
         bd = b._data
         if ad.dtype is not bd.dtype or not same_dtype_ok:
             return slow(a, b)
-        k = kernels.get(type(ad))
-        if k is None or type(bd) is not type(ad):
-            return slow(a, b)
+        if type(ad) is nd and type(bd) is nd:
+            k = cpu_kernel
+        else:
+            k = kernels.get(type(ad))
+            if k is None or type(bd) is not type(ad):
+                return slow(a, b)
         try:
             out = k(ad, bd)
         except (ValueError, TypeError):
@@ -519,8 +523,24 @@ def _build_generic(op: OpDef):
     prepare = op.prepare
 
     variadic = n < 0
+    simple = n == 1 and prepare is None
 
     def call(*args, **kw):
+        if simple and len(args) == 1 and not kw:
+            # `x.sum()`, `x.t()`, `x.exp()`-style calls: one tensor, default parameters
+            a = args[0]
+            if type(a) is Tensor:
+                ad = a._data
+                k = kernels.get(type(ad))
+                if k is not None:
+                    p = defaults
+                    if p is None:
+                        p = defaults_of()
+                    out = k(ad, **p)
+                    if type(out) is not type(ad) and \
+                            not hasattr(out, "__cuda_array_interface__"):
+                        out = asarray(out)
+                    return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if prepare is not None:
             args = prepare(*args)
         if variadic:

@@ -95,6 +95,11 @@ def _dependencies(root_nodes):
 
 
 def _run_pre_hooks(node, grads, create_graph):
+    with grad_mode.set_grad_enabled(create_graph):
+        _call_pre_hooks(node, grads, create_graph)
+
+
+def _call_pre_hooks(node, grads, create_graph):
     for nr, hooks in list(pre_hooks.get(node, {}).items()):
         if nr >= len(grads) or grads[nr] is None:
             continue
@@ -116,10 +121,11 @@ def _accumulate(acc, g, create_graph, capture, fresh=False):
         return
     hooks = var._hooks
     if hooks:
-        for h in list(hooks):
-            r = h(g if create_graph else wrap(g))
-            if r is not None:
-                g = r if create_graph else r._data
+        with grad_mode.set_grad_enabled(create_graph):
+            for h in list(hooks):
+                r = h(g if create_graph else wrap(_np_asarray(g)))
+                if r is not None:
+                    g = r if create_graph else r._data
     old = var._grad
     if create_graph:
         gt = g if type(g) is tensor_type else wrap(g)
@@ -183,7 +189,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         n = e[0]
         if deps[n] == 0 and n not in ready:
             ready.append(n)
-    prev_mode = grad_mode.set_enabled(create_graph)
+    # Rules on raw arrays record nothing, so grad mode only needs setting for create_graph;
+    # user code (hooks, Function.backward) sets it for itself.
+    prev_mode = grad_mode.set_enabled(True) if create_graph else None
     has_hooks = bool(pre_hooks)
     direct = capture is None
     pending = []
@@ -246,10 +254,20 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 g = outs[i]
                 if g is not None:
                     if direct and type(m) is AccumulateGrad and m.variable._hooks is None:
-                        # Straight into the leaf's .grad: no buffer, no scheduling. A temporary
-                        # that nothing else refers to (`outs` and `g` hold the only references,
-                        # as in `_probe_fresh_refs`) becomes the .grad buffer itself instead of
-                        # being copied.
+                        # Straight into the leaf's .grad: no buffer, no scheduling.
+                        var = m.variable
+                        old = var._grad
+                        if old is not None and not create_graph:
+                            od = old._data
+                            if type(g) is _ndarray and od.shape == g.shape and \
+                                    od.dtype == g.dtype and od.flags.writeable:
+                                od += g  # into the existing buffer, as PyTorch does
+                                continue
+                            _accumulate(m, g, False, None)
+                            continue
+                        # A temporary that nothing else refers to (`outs` and `g` hold the
+                        # only references, as in `_probe_fresh_refs`) becomes the .grad buffer
+                        # itself instead of being copied.
                         fresh = type(g) is _ndarray and g.base is None and \
                             _refcount(g) <= _FRESH_REFS and g.flags.writeable
                         if fresh or create_graph:
@@ -273,4 +291,5 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 _refcount(g) <= _PENDING_REFS and g.flags.writeable
             _accumulate(m, g, False, None, fresh)
     finally:
-        grad_mode.set_enabled(prev_mode)
+        if prev_mode is not None:
+            grad_mode.set_enabled(prev_mode)

@@ -39,6 +39,9 @@ class Size(tuple):
         return n
 
 
+_ONES: dict = {}  # (shape, dtype) -> read-only ones, the implicit gradient of a scalar
+
+
 def wrap(arr) -> "Tensor":
     """A tensor over backend array `arr` (no copy)."""
     t = _new(Tensor)
@@ -357,8 +360,15 @@ class Tensor:
             if a.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {self.dtype}")
-            g = np.ones(a.shape, a.dtype) if type(a) is np.ndarray else \
-                dispatch.backend_of(a).xp.ones(a.shape, a.dtype)
+            if type(a) is np.ndarray:
+                # A shared read-only one: nothing writes into incoming gradients, and the
+                # engine copies an array that is referenced elsewhere before keeping it.
+                g = _ONES.get((a.shape, a.dtype))
+                if g is None:
+                    g = _ONES[(a.shape, a.dtype)] = np.ones(a.shape, a.dtype)
+                    g.flags.writeable = False
+            else:
+                g = dispatch.backend_of(a).xp.ones(a.shape, a.dtype)
             engine.run_backward((self._edge,), (g,), bool(retain_graph), False)
             return
         from .autograd import backward
