@@ -19,7 +19,8 @@ from .grad_mode import (  # noqa: E402,F401
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )
 from .registry import registry as _registry, missing_operator as _missing  # noqa: E402
-from .tensor import Size, Tensor, from_numpy, tensor  # noqa: E402,F401
+from .tensor import Size, Tensor  # noqa: E402,F401
+from .creation import from_numpy, tensor  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd  # noqa: E402,F401
 from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
@@ -40,7 +41,7 @@ def numel(input: Tensor) -> "builtins.int":
 
 def manual_seed(seed: "builtins.int"):
     """Seed the random generators of every device backend."""
-    from .dispatch import backends
+    from .backends import backends
     for be in backends.values():
         if be.is_available():
             be.manual_seed(seed)

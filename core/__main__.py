@@ -8,11 +8,11 @@ import sys
 
 def collect() -> dict:
     import loom
-    from loom import config, dispatch, plugins
+    from loom import backends, config, plugins
     from loom.registry import registry
 
     devices = []
-    for t, be in sorted(dispatch.backends.items()):
+    for t, be in sorted(backends.backends.items()):
         devices.append({"type": t, "available": be.is_available(),
                         "count": be.device_count() if be.is_available() else 0,
                         "reason": "" if be.is_available() else be.unavailable_reason(),
@@ -21,7 +21,7 @@ def collect() -> dict:
     ops = []
     for op in sorted(registry.ops.values(), key=lambda o: o.name):
         ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind,
-                    "devices": sorted(be.type for be in dispatch.backends.values()
+                    "devices": sorted(be.type for be in backends.backends.values()
                                       if be.is_available() and
                                       be.array_type in op.extra.get("kernels", {})),
                     "has_backward": op.has_backward,

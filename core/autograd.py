@@ -5,8 +5,7 @@ import warnings
 
 import numpy as np
 
-from . import grad_mode
-from .dispatch import _edge
+from .dispatch import edge_of
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, no_grad, set_grad_enabled
@@ -32,7 +31,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
             raise TypeError(f"{who}: expected Tensor outputs, got {type(out).__name__}")
-        e = _edge(out)
+        e = edge_of(out)
         if e is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
                                f"a grad_fn")
@@ -43,7 +42,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             arr = out._data.__class__ if False else None
-            from .dispatch import backend_of
+            from .backends import backend_of
             arr = backend_of(out._data).xp.ones(out._data.shape, out._data.dtype)
             g = wrap(arr) if create_graph else arr
         else:
@@ -101,7 +100,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(t, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
         if not t._rg:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
         if t.grad_fn is None:
             key = t._accum
             if key is None:
@@ -142,7 +141,7 @@ def Variable(data, requires_grad=False, volatile=False):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     t = wrap(data._data)
     if requires_grad:
-        from .tensor import _require_grad_at_creation
+        from .creation import _require_grad_at_creation
         _require_grad_at_creation(t)
     return t
 

@@ -4,102 +4,32 @@ Each registered operator gets a callable built once here (`install`). Its hot pa
 operand types, one dictionary lookup for the kernel of the operands' array type, the kernel
 call, a bare `Tensor` built without `__init__`, and a node only when grad mode is on and some
 input requires grad. Everything unusual (Python scalars, mixed dtypes, mixed devices, errors)
-leaves the fast path for `_prepare_binary`, which applies PyTorch's promotion once.
+leaves the fast path for `prepare_binary`, which applies PyTorch's promotion once.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
-from .config import get as _config_get
-from .device import device as _device
+from .backends import _by_array_type, backends, bind, resolve_device
 from .graph import AccumulateGrad, OpNode
-from .registry import OpDef, registry
+from .promotion import broadcast_error, device_error, prepare_binary
+from .registry import OpDef
 
-__all__ = ["install", "register_backend", "backends", "backend_of", "Tensor"]
+__all__ = ["install", "record", "node_class", "Tensor"]
 
 Tensor = None  # bound by the tensor module (it sits above dispatch)
 _new = object.__new__
 _gs = grad_mode.state
 _go = grad_mode.counts
-_FLOAT = 2
-
-backends: dict = {}             # device type -> DeviceBackend
-_by_array_type: dict = {}        # array class -> DeviceBackend
-_SCALARS = (int, float, bool, complex, np.number, np.bool_)
-
-
-def register_backend(backend) -> None:
-    """Make a device backend known and build every operator's kernel for its array type."""
-    backends[backend.type] = backend
-    _placement.clear()
-    if backend.is_available():
-        _by_array_type[backend.array_type] = backend
-        for op in registry.ops.values():
-            _bind(op, backend)
-
-
-def unregister_backend(device_type: str) -> None:
-    """Forget a device backend (a plugin that registered it was rolled back)."""
-    be = backends.pop(device_type, None)
-    _placement.clear()
-    if be is not None and _by_array_type.get(be.array_type) is be:
-        del _by_array_type[be.array_type]
-        for op in registry.ops.values():
-            op.extra.get("kernels", {}).pop(be.array_type, None)
-
-
-def backend_of(arr):
-    return _by_array_type[type(arr)]
-
-
-def _bind(op: OpDef, backend) -> None:
-    kernels = op.extra.setdefault("kernels", {})
-    xp = backend.xp
-    k = op.device_kernels.get(backend.type)
-    if k is not None:
-        kernels[backend.array_type] = functools.partial(k, xp)
-    elif op.ufunc is not None:
-        kernels[backend.array_type] = getattr(xp, op.ufunc)
-    elif op.kind == "factory":
-        kernels[backend.array_type] = functools.partial(op.forward, backend)
-    else:
-        kernels[backend.array_type] = functools.partial(op.forward, xp)
-
-
-# ----------------------------------------------------------------------------- errors
-
-def _broadcast_error(op, a_shape, b_shape):
-    a, b = list(a_shape), list(b_shape)
-    n = max(len(a), len(b))
-    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
-    for i in range(n - 1, -1, -1):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            return RuntimeError(
-                f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                f"non-singleton dimension {i} ({op.name}: shapes {list(a_shape)} and "
-                f"{list(b_shape)})")
-    return None
-
-
-def _device_error(op, da, db):
-    return RuntimeError(
-        f"Expected all tensors to be on the same device, but found at least two devices, "
-        f"{da} and {db}! ({op.name})")
-
-
-def _type_error(op, v, pos="input"):
-    return TypeError(f"{op.name}(): argument '{pos}' must be Tensor or a number, not "
-                     f"{type(v).__name__}")
-
 
 # ----------------------------------------------------------------------------- recording
 
-def _edge(t):
+def edge_of(t):
+    """The (node, output_nr) edge a tensor feeds into a new node, or None if it needs no grad."""
     fn = t.grad_fn
     if fn is not None:
         return t._edge
@@ -129,12 +59,12 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None):
         # the common binary case, unrolled (no lists, no loops)
         a, b = inputs
         if type(a) is Tensor:
-            ea = _edge(a)
+            ea = edge_of(a)
             sa = a._data.shape
         else:
             ea = sa = None
         if type(b) is Tensor:
-            eb = _edge(b)
+            eb = edge_of(b)
             sb = b._data.shape
         else:
             eb = sb = None
@@ -146,7 +76,7 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None):
         shapes = []
         for t in inputs:
             if type(t) is Tensor:
-                nxt.append(_edge(t))
+                nxt.append(edge_of(t))
                 shapes.append(t._data.shape)
             else:
                 nxt.append(None)
@@ -166,6 +96,8 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None):
 
 
 _BOTH = (0, 1)
+_FIRST = (True, False)
+_SECOND = (False, True)
 
 
 def _save(node, r, inputs, save):
@@ -200,85 +132,6 @@ def _save(node, r, inputs, save):
 
 # ----------------------------------------------------------------------------- binary
 
-def _operand(op, v):
-    """(array or scalar, dtype, rank) of one operand of a binary op."""
-    if type(v) is Tensor or isinstance(v, Tensor):
-        d = v._data
-        return d, _dt.from_numpy_dtype(d.dtype), 2 if d.ndim else 1
-    if isinstance(v, _SCALARS):
-        if isinstance(v, (np.number, np.bool_)):
-            v = v.item()
-        return v, _dt.scalar_dtype(v), 0
-    raise _type_error(op, v)
-
-
-def _prepare_binary(op, a, b):
-    """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
-    x, da, ra = _operand(op, a)
-    y, db, rb = _operand(op, b)
-    if not op.scalars and not (ra and rb):
-        v = b if ra else a
-        raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' must be Tensor, "
-                        f"not {type(v).__name__}")
-    res = _dt.result_type_of(((da, ra), (db, rb)))
-    if op.check is not None:
-        op.check(da, db, res, ra, rb)
-    comp = res
-    if op.promote == "float" and res.category < _FLOAT:
-        comp = _dt.get_default_dtype()
-    elif op.promote == "int_or_bool" and res.category >= _FLOAT:
-        raise RuntimeError(f"\"{op.name}\" not implemented for '{res.name}' "
-                           f"(operands {da.name} and {db.name})")
-    cnp = comp.np
-    arr_type = None
-    for v, r in ((x, ra), (y, rb)):
-        if r:
-            t = type(v)
-            if arr_type is None:
-                arr_type = t
-            elif t is not arr_type:
-                # a 0-dim CPU tensor may join a tensor of any device, as in PyTorch
-                if not v.ndim and t is np.ndarray:
-                    continue
-                if arr_type is np.ndarray and not (x if v is y else y).ndim:
-                    arr_type = t
-                    continue
-                raise _device_error(op, _by_array_type[arr_type].device_of(x if v is y else y),
-                                    _by_array_type[t].device_of(v))
-    if ra:
-        if x.dtype != cnp:
-            x = x.astype(cnp)
-        if type(x) is not arr_type:
-            x = x.item()
-    if rb:
-        if y.dtype != cnp:
-            y = y.astype(cnp)
-        if type(y) is not arr_type:
-            y = y.item()
-    if comp.category == 1:
-        # PyTorch wraps a Python int into the tensor's integer type (uint8 + 300 == 45)
-        if not ra and type(x) is int:
-            x = _wrap_int(x, cnp)
-        if not rb and type(y) is int:
-            y = _wrap_int(y, cnp)
-    if not ra and not rb:
-        raise _type_error(op, a)
-    k = op.extra["kernels"].get(arr_type)
-    if k is None:
-        raise RuntimeError(f"operator '{op.name}' has no kernel for device "
-                           f"{_by_array_type[arr_type].type}")
-    out_dt = _dt.bool if op.result == "bool" else comp
-    in_dtypes = (da.np if ra else None, db.np if rb else None)
-    return k, x, y, out_dt, in_dtypes
-
-
-def _wrap_int(v, np_dtype):
-    info = np.iinfo(np_dtype)
-    if info.min <= v <= info.max:
-        return v
-    return int(np.array(v & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(np_dtype))
-
-
 def _build_binary(op: OpDef):
     kernels = op.extra.setdefault("kernels", {})
     same_dtype_ok = op.promote is None
@@ -290,15 +143,16 @@ def _build_binary(op: OpDef):
     cpu_kernel = kernels.get(np.ndarray)
     scalar_cls = type(op.scalar_node_name, (OpNode,), {"__slots__": ()}) \
         if op.scalar_node_name else None
+    scalar_node_cls = scalar_cls or node_cls
     nd = np.ndarray
     asarray = np.asarray
 
     def slow(a, b):
-        k, x, y, out_dt, in_dtypes = _prepare_binary(op, a, b)
+        k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b)
         try:
             out = k(x, y)
         except ValueError:
-            err = _broadcast_error(op, np.shape(x), np.shape(y))
+            err = broadcast_error(op, np.shape(x), np.shape(y))
             if err is None:
                 raise
             raise err from None
@@ -340,7 +194,31 @@ def _build_binary(op: OpDef):
         r._grad = None
         r._base = None
         if node_inputs and t._rg and (not _go.off or _gs.enabled):
-            record(op, r, (v, t) if swapped else (t, v), save, None, scalar_cls)
+            # record() unrolled for one tensor and one Python number
+            node = _new(scalar_node_cls)
+            node.op = op
+            if t.grad_fn is not None:
+                e = t._edge
+            else:
+                e = t._accum
+                if e is None:
+                    e = t._accum = (AccumulateGrad(t), 0)
+            if swapped:
+                node.next = (None, e)
+                node.needs_input_grad = _SECOND
+                node.shapes = (None, ad.shape)
+            else:
+                node.next = (e, None)
+                node.needs_input_grad = _FIRST
+                node.shapes = (ad.shape, None)
+            node.dtypes = None
+            if save:
+                _save(node, r, (v, t) if swapped else (t, v), save)
+            else:
+                node._saved = None
+            r.grad_fn = node
+            r._edge = (node, 0)
+            r._rg = True
         return r
 
     def call(a, b):
@@ -571,7 +449,7 @@ def _build_generic(op: OpDef):
             ad = a._data
             bd = b._data
             if type(ad) is not type(bd):
-                raise _device_error(op, _by_array_type[type(ad)].device_of(ad),
+                raise device_error(op, _by_array_type[type(ad)].device_of(ad),
                                     _by_array_type[type(bd)].device_of(bd))
             arrays = (ad, bd)
             inputs = (a, b)
@@ -587,7 +465,7 @@ def _build_generic(op: OpDef):
             t0 = type(arrays[0])
             for arr in arrays[1:]:
                 if type(arr) is not t0:
-                    raise _device_error(op, _by_array_type[t0].device_of(arrays[0]),
+                    raise device_error(op, _by_array_type[t0].device_of(arrays[0]),
                                         _by_array_type[type(arr)].device_of(arr))
             k = kernels.get(t0)
             rg = any(t._rg for t in inputs)
@@ -636,27 +514,6 @@ def _finish(op, out, inputs, p, rec, save, is_view):
 
 
 # ----------------------------------------------------------------------------- factory
-
-_placement: dict = {}  # device spec -> (backend, index), for available backends
-
-
-def resolve_device(spec):
-    """(backend, index) for a device spec (str, `loom.device`, or None for the default);
-    RuntimeError naming the plugin and extra when no loaded backend can serve it."""
-    if spec is None:
-        spec = _config_get("default_device")
-    hit = _placement.get(spec)
-    if hit is not None:
-        return hit
-    dev = _device(spec)
-    be = backends.get(dev.type)
-    if be is None or not be.is_available():
-        from .tensor import device_unavailable
-        raise device_unavailable(dev)
-    hit = _placement[spec] = (be, dev.index)
-    return hit
-
-
 def _build_factory(op: OpDef):
     forward = op.forward
 
@@ -671,7 +528,7 @@ def _build_factory(op: OpDef):
         r._grad = None
         r._base = None
         if requires_grad:
-            from .tensor import _require_grad_at_creation
+            from .creation import _require_grad_at_creation
             _require_grad_at_creation(r)
         return r
 
@@ -683,7 +540,7 @@ def install(op: OpDef) -> None:
     op.extra["kernels"] = {}
     for be in backends.values():
         if be.is_available():
-            _bind(op, be)
+            bind(op, be)
     if op.kind == "binary":
         op.call = _build_binary(op)
     elif op.kind == "unary":
@@ -692,160 +549,3 @@ def install(op: OpDef) -> None:
         op.call = _build_factory(op)
     else:
         op.call = _build_generic(op)
-
-
-# ----------------------------------------------------------------------------- in-place
-
-_READ_ONLY = ("unsupported operation: more than one element of the written-to tensor refers to a "
-              "single memory location. Please clone() the tensor before performing the operation.")
-
-
-def _check_inplace_target(op, a, rec):
-    if (not _go.off or _gs.enabled):
-        if a.grad_fn is None and a._rg:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
-        base = a._base
-        if base is not None and base.grad_fn is None and base._rg:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
-    if rec and a._base is not None and a._base._rg:
-        raise NotImplementedError(
-            f"{op.inplace}: in-place operations on a view of a tensor that requires grad are "
-            "not supported yet; use the out-of-place form")
-
-
-def bump_version(a) -> None:
-    box = a._version
-    if box is None:
-        a._version = [1]
-    else:
-        box[0] += 1
-
-
-def write_into(op_name, a, value_arr, allow_overlap=False):
-    """Copy `value_arr` into `a`'s memory with PyTorch's cast and aliasing errors."""
-    ad = a._data
-    if value_arr.dtype != ad.dtype:
-        src = _dt.from_numpy_dtype(value_arr.dtype)
-        if not _dt.can_cast(src, _dt.from_numpy_dtype(ad.dtype)):
-            raise RuntimeError(f"result type {_type_name(src)} can't be cast to the desired "
-                               f"output type {_type_name(_dt.from_numpy_dtype(ad.dtype))}")
-    if value_arr.shape != ad.shape:
-        try:
-            np.broadcast_shapes(value_arr.shape, ad.shape)
-        except ValueError:
-            raise RuntimeError(f"output with shape {list(ad.shape)} doesn't match the broadcast "
-                               f"shape {list(value_arr.shape)} ({op_name})") from None
-        if np.broadcast_shapes(value_arr.shape, ad.shape) != ad.shape:
-            raise RuntimeError(f"output with shape {list(ad.shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(value_arr.shape, ad.shape))} "
-                               f"({op_name})")
-    if not ad.flags.writeable:
-        ad = _writable_alias(ad) if allow_overlap else None
-        if ad is None:
-            raise RuntimeError(_READ_ONLY)
-    ad[...] = value_arr
-
-
-def _writable_alias(ad):
-    """A writable array over the same memory as the read-only (expanded) NumPy view `ad`, for
-    fill_/zero_, which PyTorch allows on expanded tensors; None when there is none."""
-    from .storage import data_ptr, root_of
-    root = root_of(ad)
-    if type(ad) is not np.ndarray or not root.flags.writeable:
-        return None
-    return np.ndarray(ad.shape, ad.dtype, buffer=root, offset=data_ptr(ad) - data_ptr(root),
-                      strides=ad.strides)
-
-
-def _type_name(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-            "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-            "bfloat16": "BFloat16"}[d.name]
-
-
-def build_inplace(op: OpDef):
-    """``a.<op>_(...)``: compute, write into `a`'s memory, bump its version, and when
-    recording make `a` the output of the new node (its old value is cloned for the rule)."""
-    call = op.call
-    differentiable = op.differentiable
-    fill = op.extra.get("fill", False)
-    ufunc_kernels = op.extra["kernels"] if op.ufunc is not None and op.kind == "binary" else None
-
-    def inplace(a, *args, **kw):
-        if not isinstance(a, Tensor):
-            raise TypeError(f"{op.inplace}(): self must be a Tensor")
-        rec = False
-        if (not _go.off or _gs.enabled):
-            if differentiable:
-                rec = a._rg
-                if not rec:
-                    for x in args:
-                        if type(x) is Tensor and x._rg:
-                            rec = True
-                            break
-            _check_inplace_target(op, a, rec)
-        if not rec:
-            ad = a._data
-            if fill and len(args) <= 1 and not kw:
-                # zero_ / fill_: one store, no temporary
-                v = args[-1] if args else 0
-                if isinstance(v, Tensor):
-                    if v._data.ndim:
-                        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but "
-                                           f"got tensor with {v._data.ndim} dimensions.")
-                    v = v.item()
-                if not ad.flags.writeable:
-                    ad = _writable_alias(ad)
-                    if ad is None:
-                        raise RuntimeError(_READ_ONLY)
-                ad[...] = v
-                bump_version(a)
-                return a
-            if ufunc_kernels is not None and not kw:
-                b = args[0]
-                if type(b) is Tensor and b._data.dtype is ad.dtype and type(b._data) is type(ad) \
-                        or type(b) in (int, float) and ad.dtype.kind == "f":
-                    if not ad.flags.writeable:
-                        raise RuntimeError(_READ_ONLY)
-                    bd = b._data if type(b) is Tensor else b
-                    if type(b) is not Tensor or bd.shape == ad.shape:
-                        ufunc_kernels[type(ad)](ad, bd, out=ad)
-                        bump_version(a)
-                        return a
-            r = call(a, *args, **kw)
-            write_into(op.inplace, a, r._data, fill)
-            bump_version(a)
-            return a
-        prev = _new(Tensor)
-        prev._data = a._data.copy()
-        prev._rg = a._rg
-        prev.grad_fn = a.grad_fn
-        prev._version = None
-        prev._grad = None
-        prev._base = None
-        if a.grad_fn is not None:
-            prev._edge = a._edge
-        r = call(prev, *args, **kw)
-        write_into(op.inplace, a, r._data)
-        bump_version(a)
-        node = r.grad_fn
-        if node is not None:
-            # saved references to the result must see `a`'s storage and version
-            if node._saved:
-                node._saved = [(a._data, _box(a), a._version[0]) if type(s) is tuple else s
-                               for s in node._saved]
-            a.grad_fn = node
-            a._edge = (node, 0)
-            a._rg = True
-        return a
-
-    return inplace
-
-
-def _box(a):
-    if a._version is None:
-        a._version = [0]
-    return a._version

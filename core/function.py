@@ -7,7 +7,7 @@ tensors and returns one gradient (or None) per forward argument. Its node is nam
 from __future__ import annotations
 
 from . import grad_mode
-from .dispatch import _edge
+from .dispatch import edge_of
 from .graph import SAVED_FREED_MESSAGE, Node
 from .tensor import Tensor, wrap
 
@@ -154,12 +154,12 @@ class Function(metaclass=_FunctionMeta):
             node = object.__new__(node_cls)
             node.ctx = ctx
             node.cls = cls
-            node.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+            node.next = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
             node.n_out = len(results)
             node.out_meta = []
             ctx._node = node
             non_diff = {id(t) for t in ctx._non_diff}
-            from .dispatch import backend_of
+            from .backends import backend_of
             for i, o in enumerate(results):
                 if isinstance(o, Tensor):
                     node.out_meta.append((o._data.shape, o._data.dtype, backend_of(o._data).xp))

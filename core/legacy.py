@@ -6,7 +6,7 @@ PyTorch.
 """
 from __future__ import annotations
 
-from . import dispatch
+from . import backends
 from . import dtypes as _dt
 from .tensor import Tensor
 
@@ -41,7 +41,7 @@ class _Cuda:
         self.__dict__.update(make_legacy_types(is_cuda=True))
 
     def _backend(self):
-        return dispatch.backends.get("cuda")
+        return backends.backends.get("cuda")
 
     def is_available(self) -> bool:
         be = self._backend()

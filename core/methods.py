@@ -6,7 +6,7 @@ Python call before the kernel; named methods and functions add the keyword forms
 """
 from __future__ import annotations
 
-from . import dispatch, grad_mode
+from . import dispatch, grad_mode, inplace
 from .registry import OpDef
 from .tensor import Tensor
 
@@ -33,8 +33,8 @@ def _write_out(op, r, out):
                           f"shape {list(r._data.shape)}.", UserWarning, stacklevel=3)
         out._data = r._data.astype(out._data.dtype, copy=False)
     else:
-        dispatch.write_into(op.name, out, r._data)
-    dispatch.bump_version(out)
+        inplace.write_into(op.name, out, r._data)
+    inplace.bump_version(out)
     return out
 
 
@@ -96,7 +96,7 @@ def install_names(op: OpDef) -> None:
     for f in op.functions:
         function(f, fn)
     if op.inplace:
-        ip = dispatch.build_inplace(op)
+        ip = inplace.build_inplace(op)
         ip.__name__ = op.inplace
         method(op.inplace, ip)
         for m in op.methods:

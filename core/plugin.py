@@ -69,7 +69,7 @@ def xp_of(x):
     if isinstance(x, Tensor):
         import loom
         return loom
-    from .dispatch import backend_of
+    from .backends import backend_of
     try:
         return backend_of(x).xp
     except KeyError:
@@ -135,7 +135,7 @@ def backend_for(dev):
     """The `DeviceBackend` serving device `dev` ("cpu", "cuda:0", a `loom.device`); RuntimeError
     naming the plugin and extra to install when none can."""
     from .device import device
-    from .dispatch import backends
+    from .backends import backends
     from .tensor import device_unavailable
     d = device(dev)
     be = backends.get(d.type)
@@ -146,7 +146,7 @@ def backend_for(dev):
 
 def backend_of(array):
     """The `DeviceBackend` a raw array belongs to."""
-    from .dispatch import backend_of as _b
+    from .backends import backend_of as _b
     return _b(array)
 
 

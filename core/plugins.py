@@ -43,7 +43,7 @@ def _call_own(hook_name, plugin_obj, *args):
 def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
     """Register one plugin object and its devices and operators; False (and the error
     recorded) when it fails. Nothing it registered stays registered after a failure."""
-    from .dispatch import register_backend, unregister_backend
+    from .backends import register_backend, unregister_backend
 
     entry = plugin_table.setdefault(name, {})
     entry.update(status="loading", version=version, module=module or getattr(obj, "__name__", ""),

@@ -8,7 +8,7 @@ array's root buffer, found by following `.base`. Views made by `view`, `t`, slic
 from __future__ import annotations
 
 __all__ = ["UntypedStorage", "TypedStorage", "root_of", "data_ptr", "storage_offset",
-           "strides_in_elements"]
+           "strides_in_elements", "layout_strides"]
 
 
 def root_of(arr):
@@ -98,3 +98,15 @@ class TypedStorage(UntypedStorage):
     def __repr__(self) -> str:
         body = "\n".join(" " + str(v) for v in self.tolist())
         return f"{body}\n[torch.storage.TypedStorage(dtype={self._root.dtype}, device={self.device}) of size {len(self)}]"
+
+
+def layout_strides(a):
+    """Strides as PyTorch reports them: NumPy's, except where NumPy gives 0 to a dimension of
+    size 0 or 1 (a new axis, an empty array), which PyTorch lays out as contiguous."""
+    s = list(strides_in_elements(a))
+    shape = a.shape
+    empty = a.size == 0
+    for i in range(len(shape) - 1, -1, -1):
+        if s[i] == 0 and (shape[i] <= 1 or empty):
+            s[i] = s[i + 1] * max(shape[i + 1], 1) if i + 1 < len(shape) else 1
+    return tuple(s)

@@ -13,14 +13,17 @@ import warnings
 
 import numpy as np
 
-from . import dispatch, engine, grad_mode
+from . import backends, dispatch, engine, grad_mode
+from . import inplace as _inplace
+from . import promotion as _promotion
 from . import dtypes as _dt
 from .device import device as _device
 from . import graph as _graph
 from .registry import missing_operator, registry
-from .storage import TypedStorage, UntypedStorage, storage_offset, strides_in_elements
+from .storage import (TypedStorage, UntypedStorage, layout_strides, storage_offset,
+                      strides_in_elements)
 
-__all__ = ["Tensor", "Size", "tensor", "from_numpy", "wrap", "device_unavailable"]
+__all__ = ["Tensor", "Size", "wrap", "device_unavailable"]
 
 _new = object.__new__
 _gs = grad_mode.state
@@ -67,7 +70,7 @@ def device_unavailable(dev):
     """The error for a device no loaded backend can serve, naming the plugin and extra."""
     from .plugins import status_of
 
-    be = dispatch.backends.get(dev.type)
+    be = backends.backends.get(dev.type)
     if dev.type == "cuda":
         reason = be.unavailable_reason() if be is not None else \
             f"the device_cuda plugin {status_of('device_cuda')}"
@@ -77,11 +80,11 @@ def device_unavailable(dev):
     if be is not None:
         return RuntimeError(f"device '{dev}' is not available: {be.unavailable_reason()}")
     return RuntimeError(f"no loaded plugin provides device type '{dev.type}' "
-                        f"(loaded device types: {', '.join(sorted(dispatch.backends))})")
+                        f"(loaded device types: {', '.join(sorted(backends.backends))})")
 
 
 def _host(arr):
-    be = dispatch.backend_of(arr)
+    be = backends.backend_of(arr)
     return arr if be.type == "cpu" else be.to_host(arr)
 
 
@@ -108,6 +111,7 @@ class Tensor:
                 raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
             if isinstance(src, Tensor):
                 return src
+            from .creation import tensor
             t = tensor(src, dtype=dt, device=device)
         else:
             for a in args:
@@ -143,7 +147,7 @@ class Tensor:
 
     @property
     def device(self):
-        return dispatch.backend_of(self._data).device_of(self._data)
+        return backends.backend_of(self._data).device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -179,7 +183,7 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        s = _torch_strides(self._data)
+        s = layout_strides(self._data)
         return s if dim is None else s[self._wrap_dim(dim)]
 
     def storage_offset(self) -> int:
@@ -368,7 +372,7 @@ class Tensor:
                     g = _ONES[(a.shape, a.dtype)] = np.ones(a.shape, a.dtype)
                     g.flags.writeable = False
             else:
-                g = dispatch.backend_of(a).xp.ones(a.shape, a.dtype)
+                g = backends.backend_of(a).xp.ones(a.shape, a.dtype)
             engine.run_backward((self._edge,), (g,), bool(retain_graph), False)
             return
         from .autograd import backward
@@ -478,6 +482,7 @@ class Tensor:
         return self.to(_dt.bfloat16)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                       requires_grad=requires_grad)
 
@@ -520,7 +525,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:
@@ -564,18 +569,6 @@ class Tensor:
         return t
 
 
-def _torch_strides(a):
-    """Strides as PyTorch reports them: NumPy's, except where NumPy gives 0 to a dimension of
-    size 0 or 1 (a new axis, an empty array), which PyTorch lays out as contiguous."""
-    s = list(strides_in_elements(a))
-    shape = a.shape
-    empty = a.size == 0
-    for i in range(len(shape) - 1, -1, -1):
-        if s[i] == 0 and (shape[i] <= 1 or empty):
-            s[i] = s[i + 1] * max(shape[i + 1], 1) if i + 1 < len(shape) else 1
-    return tuple(s)
-
-
 def _rebuild(arr, rg):
     t = wrap(arr)
     if rg:
@@ -590,109 +583,9 @@ def _factory(name):
     return op.call
 
 
-# ---------------------------------------------------------------------- construction
-
-def _infer_array(data, dtype):
-    """NumPy array from nested Python data, with PyTorch's dtype inference."""
-    if isinstance(data, Tensor):
-        return _host(data._data)
-    if isinstance(data, np.ndarray):
-        arr = data
-    else:
-        if isinstance(data, (list, tuple)) and _contains_tensor(data):
-            data = _tensors_to_lists(data)
-        arr = np.asarray(data)
-        if arr.dtype == object:
-            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-    if dtype is not None:
-        return arr.astype(dtype.np, copy=False)
-    k = arr.dtype.kind
-    if k == "f":
-        if not isinstance(data, np.ndarray):
-            arr = arr.astype(_dt.get_default_dtype().np)
-    elif k == "c":
-        if not isinstance(data, np.ndarray):
-            arr = arr.astype(np.complex128 if _dt.get_default_dtype() is _dt.float64
-                             else np.complex64)
-    elif k in "iu":
-        if not isinstance(data, np.ndarray):
-            arr = arr.astype(np.int64)
-    elif k == "b":
-        pass
-    elif k in "US":
-        raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str'}'")
-    if isinstance(data, np.ndarray):
-        _dt.from_numpy_dtype(arr.dtype)
-    return arr
-
-
-def _contains_tensor(seq):
-    for x in seq:
-        if isinstance(x, Tensor):
-            return True
-        if isinstance(x, (list, tuple)) and _contains_tensor(x):
-            return True
-    return False
-
-
-def _tensors_to_lists(x):
-    if isinstance(x, Tensor):
-        return x.tolist()
-    if isinstance(x, (list, tuple)):
-        return [_tensors_to_lists(v) for v in x]
-    return x
-
-
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    """A new tensor copying `data` (nested lists, scalars, NumPy arrays, tensors)."""
-    if isinstance(data, Tensor):
-        warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
-            "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
-            "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
-    arr = np.array(_infer_array(data, dtype), copy=True, order="C")
-    if type(arr) is not np.ndarray:
-        arr = arr.view(np.ndarray)
-    t = _place(arr, device)
-    if requires_grad:
-        _require_grad_at_creation(t)
-    return t
-
-
-def _require_grad_at_creation(t):
-    # PyTorch words this error differently from requires_grad_()'s
-    if t._data.dtype.kind not in "fc" and t.dtype is not _dt.bfloat16:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                           "gradients")
-    t.requires_grad_(True)
-
-
-def _place(arr, device):
-    from . import config
-    dev = _device(device if device is not None else config.get("default_device"))
-    if dev.type == "cpu":
-        return wrap(arr)
-    be = dispatch.backends.get(dev.type)
-    if be is None or not be.is_available():
-        raise device_unavailable(dev)
-    return wrap(be.asarray(arr, dev.index))
-
-
-def from_numpy(arr: np.ndarray) -> Tensor:
-    """A CPU tensor sharing memory with NumPy array `arr`."""
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    _dt.from_numpy_dtype(arr.dtype)
-    if any(s < 0 for s in arr.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
-                         "with negative strides are not currently supported. (You can probably "
-                         "work around this by making a copy of your array  with array.copy().) ")
-    if type(arr) is not np.ndarray:
-        arr = arr.view(np.ndarray)
-    return wrap(arr)
-
-
 dispatch.Tensor = Tensor
+_inplace.Tensor = Tensor
+_promotion.Tensor = Tensor
 _graph._tensor_type[0] = Tensor
 engine.wrap = wrap
 engine.wrap_output = _wrap_output

@@ -374,7 +374,7 @@ def loom_override_ops():
 """
 
 _CLASH_PROBE = """
-from loom import dispatch
+from loom import backends
 from loom.registry import registry
 x = loom.tensor([1., 2.])
 OUT["clashop"] = loom.clashop(x).tolist()
@@ -384,7 +384,7 @@ OUT["overridden"] = [list(o) for o in registry.overridden]
 OUT["extra_in_registry"] = "clashb_extra" in registry.ops
 OUT["extra_function"] = "clashb_extra" in vars(loom)
 OUT["extra_method"] = hasattr(loom.Tensor, "clashb_extra")
-OUT["fakedev"] = "fakedev" in dispatch.backends
+OUT["fakedev"] = "fakedev" in backends.backends
 """
 
 

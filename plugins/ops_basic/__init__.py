@@ -4,5 +4,5 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, reductions, shape
-    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *shape.OPS]
+    from . import creation, elementwise, indexing, reductions, shape
+    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *shape.OPS, *indexing.OPS]

@@ -1,0 +1,80 @@
+"""Device backends known to loom and how operators' kernels are bound to them.
+
+A backend registers through the `loom_register_devices` hook; each registered operator then
+gets a kernel for the backend's array type (its `xp` function, per-device kernel or forward
+bound to `xp`), so dispatch finds the kernel of a call with one dictionary lookup on the type
+of its arrays.
+"""
+from __future__ import annotations
+
+import functools
+
+from .config import get as _config_get
+from .device import device as _device
+from .registry import OpDef, registry
+
+__all__ = ["backends", "register_backend", "unregister_backend", "backend_of", "bind",
+           "resolve_device"]
+
+backends: dict = {}             # device type -> DeviceBackend
+_by_array_type: dict = {}        # array class -> DeviceBackend
+
+
+def register_backend(backend) -> None:
+    """Make a device backend known and build every operator's kernel for its array type."""
+    backends[backend.type] = backend
+    _placement.clear()
+    if backend.is_available():
+        _by_array_type[backend.array_type] = backend
+        for op in registry.ops.values():
+            bind(op, backend)
+
+
+def unregister_backend(device_type: str) -> None:
+    """Forget a device backend (a plugin that registered it was rolled back)."""
+    be = backends.pop(device_type, None)
+    _placement.clear()
+    if be is not None and _by_array_type.get(be.array_type) is be:
+        del _by_array_type[be.array_type]
+        for op in registry.ops.values():
+            op.extra.get("kernels", {}).pop(be.array_type, None)
+
+
+def backend_of(arr):
+    """The backend an array belongs to (KeyError for an array type no backend serves)."""
+    return _by_array_type[type(arr)]
+
+
+def bind(op: OpDef, backend) -> None:
+    """Build `op`'s kernel for `backend`'s array type."""
+    kernels = op.extra.setdefault("kernels", {})
+    xp = backend.xp
+    k = op.device_kernels.get(backend.type)
+    if k is not None:
+        kernels[backend.array_type] = functools.partial(k, xp)
+    elif op.ufunc is not None:
+        kernels[backend.array_type] = getattr(xp, op.ufunc)
+    elif op.kind == "factory":
+        kernels[backend.array_type] = functools.partial(op.forward, backend)
+    else:
+        kernels[backend.array_type] = functools.partial(op.forward, xp)
+
+
+_placement: dict = {}  # device spec -> (backend, index), for available backends
+
+
+def resolve_device(spec):
+    """(backend, index) for a device spec (str, `loom.device`, or None for the default);
+    RuntimeError naming the plugin and extra when no loaded backend can serve it."""
+    if spec is None:
+        spec = _config_get("default_device")
+    hit = _placement.get(spec)
+    if hit is not None:
+        return hit
+    dev = _device(spec)
+    be = backends.get(dev.type)
+    if be is None or not be.is_available():
+        from .tensor import device_unavailable
+        raise device_unavailable(dev)
+    hit = _placement[spec] = (be, dev.index)
+    return hit
