@@ -22,6 +22,7 @@ from .registry import OpDef
 __all__ = ["install", "record", "node_class", "Tensor"]
 
 Tensor = None  # bound by the tensor module (it sits above dispatch)
+wrap = None    # tensor.wrap, likewise; the fast paths build their results inline instead
 _new = object.__new__
 _gs = grad_mode.state
 _go = grad_mode.counts
@@ -160,13 +161,7 @@ def _build_binary(op: OpDef):
             out = asarray(out)
         if out.dtype != out_dt.np:
             out = out.astype(out_dt.np)
-        r = _new(Tensor)
-        r._data = out
-        r._rg = False
-        r.grad_fn = None
-        r._version = None
-        r._grad = None
-        r._base = None
+        r = wrap(out)
         if node_inputs and (not _go.off or _gs.enabled) and (
                 (type(a) is Tensor and a._rg) or (type(b) is Tensor and b._rg)):
             mixed = in_dtypes if (in_dtypes[0] not in (None, out.dtype) or
@@ -489,12 +484,8 @@ def _build_generic(op: OpDef):
 
 
 def _finish(op, out, inputs, p, rec, save, is_view):
-    r = _new(Tensor)
-    r._data = out
-    r._rg = False
-    r.grad_fn = None
-    r._grad = None
-    r._base = None
+    """The result tensor of a generic op: a view shares its base's version counter."""
+    r = wrap(out)
     if is_view and (is_view is True or np.may_share_memory(out, inputs[0]._data)):
         base = inputs[0]
         root = base._base
@@ -505,8 +496,6 @@ def _finish(op, out, inputs, p, rec, save, is_view):
             box = root._version = [0]
         r._version = box
         r._base = root
-    else:
-        r._version = None
     if rec and (not _go.off or _gs.enabled) and out.dtype.kind in "fcV":
         node = record(op, r, inputs, save)
         node.params = p
@@ -520,13 +509,7 @@ def _build_factory(op: OpDef):
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
         be, index = resolve_device(device)
         out = forward(be, *args, dtype=dtype, index=index, **kw)
-        r = _new(Tensor)
-        r._data = out
-        r._rg = False
-        r.grad_fn = None
-        r._version = None
-        r._grad = None
-        r._base = None
+        r = wrap(out)
         if requires_grad:
             from .creation import _require_grad_at_creation
             _require_grad_at_creation(r)

@@ -584,6 +584,7 @@ def _factory(name):
 
 
 dispatch.Tensor = Tensor
+dispatch.wrap = wrap
 _inplace.Tensor = Tensor
 _promotion.Tensor = Tensor
 _graph._tensor_type[0] = Tensor
