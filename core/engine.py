@@ -50,12 +50,13 @@ def check_version(node, tensor, current, expected, arr):
 
 
 def _probe_fresh_refs():
-    """The reference count of an array held only by a result sequence and the loop variable,
-    measured with the same code shape as run_backward's edge loop, so that the check holds on
-    any interpreter (a shared array, or one referenced anywhere else, counts more)."""
+    """The reference count of an array held only by a result sequence and the loop over it
+    (zip keeps its item tuple alive too), measured with the same code shape as run_backward's
+    edge loop, so that the check holds on any interpreter: a shared array, or one referenced
+    anywhere else, counts more."""
+    nxt = (None,)
     outs = (_np_asarray([0.0]).copy(),)
-    for i in range(len(outs)):
-        g = outs[i]
+    for e, g in zip(nxt, outs):
         fresh = _refcount(g)
         return fresh
 
@@ -246,12 +247,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if c == 0:
                             ready.append(m)
                 continue
-            for i in range(len(nxt)):
-                e = nxt[i]
+            for e, g in zip(nxt, outs):
                 if e is None:
                     continue
                 m = e[0]
-                g = outs[i]
                 if g is not None:
                     if direct and type(m) is AccumulateGrad and m.variable._hooks is None:
                         # Straight into the leaf's .grad: no buffer, no scheduling.

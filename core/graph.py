@@ -93,28 +93,34 @@ class OpNode(Node):
             return ()
         if saved is FREED:
             raise RuntimeError(SAVED_FREED_MESSAGE)
-        from .engine import check_version  # engine sits beside graph; imported lazily once
-
+        tensor_type = _tensor_type[0]
+        versions = self._versions
         out = []
-        for i, s in enumerate(saved):
-            if type(s) is tuple:  # the output: (array, version box, expected version)
+        i = 0
+        for s in saved:
+            t = type(s)
+            if t is tensor_type:
+                v = s._version  # None: never modified in place, so still version 0
+                if v is not None and v[0] != versions[i]:
+                    self._version_error(s, v[0], versions[i], s._data)
+                out.append(s if as_tensors else s._data)
+            elif t is tuple:  # the output: (array, version box, expected version)
                 arr, box, ver = s
                 if box[0] != ver:
-                    check_version(self, None, box[0], ver, arr)
+                    self._version_error(None, box[0], ver, arr)
                 if as_tensors:
                     from .engine import wrap_output
                     out.append(wrap_output(self, arr))
                 else:
                     out.append(arr)
-            elif type(s) is not _tensor_type[0]:
-                out.append(s)  # a Python scalar operand
             else:
-                v = s._version
-                cur = 0 if v is None else v[0]
-                if cur != self._versions[i]:
-                    check_version(self, s, cur, self._versions[i], s._data)
-                out.append(s if as_tensors else s._data)
+                out.append(s)  # a Python scalar operand
+            i += 1
         return out
+
+    def _version_error(self, tensor, current, expected, arr):
+        from .engine import check_version  # engine sits above graph
+        check_version(self, tensor, current, expected, arr)
 
 
 class AccumulateGrad(Node):

@@ -50,20 +50,33 @@ def _unary_samples(low=-2.0, high=2.0):
 def _add_bwd(ctx, g):
     na, nb = ctx.needs_input_grad
     sa, sb = ctx.shapes
-    return (sum_to_shape(g, sa) if na else None, sum_to_shape(g, sb) if nb else None)
+    gs = g.shape
+    return ((g if gs == sa else sum_to_shape(g, sa)) if na else None,
+            (g if gs == sb else sum_to_shape(g, sb)) if nb else None)
 
 
 def _sub_bwd(ctx, g):
     na, nb = ctx.needs_input_grad
     sa, sb = ctx.shapes
-    return (sum_to_shape(g, sa) if na else None, sum_to_shape(-g, sb) if nb else None)
+    gs = g.shape
+    return ((g if gs == sa else sum_to_shape(g, sa)) if na else None,
+            (-g if gs == sb else sum_to_shape(-g, sb)) if nb else None)
 
 
 def _mul_bwd(ctx, g):
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
     sa, sb = ctx.shapes
-    return (sum_to_shape(g * b, sa) if na else None, sum_to_shape(g * a, sb) if nb else None)
+    ga = gb = None
+    if na:
+        ga = g * b
+        if ga.shape != sa:
+            ga = sum_to_shape(ga, sa)
+    if nb:
+        gb = g * a
+        if gb.shape != sb:
+            gb = sum_to_shape(gb, sb)
+    return ga, gb
 
 
 def _div_bwd(ctx, g):
