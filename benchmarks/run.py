@@ -6,8 +6,9 @@
 
 Method.  For every case each implementation is first warmed up, then the case runs in
 interleaved rounds: a round times every implementation once, each over the same batch of
-iterations, in an order that rotates from round to round, so that drift in the machine
-(frequency, other load) falls on all of them alike.  A batch is timed with
+iterations, in an order that runs through every permutation, so that drift in the machine
+(frequency, other load) falls on all of them alike and each follows each other equally often
+(torch's OpenMP threads keep spinning for a while after it returns).  A batch is timed with
 `time.perf_counter` with the garbage collector disabled; the number reported is the median
 over rounds of (batch time / iterations).  The ratios loom/torch and loom/numpy are the
 ratios of those medians, taken from this one run.  Import times are measured in fresh
@@ -39,7 +40,7 @@ IMPLS = ("numpy", "torch", "loom")
 
 # Per-mode knobs: rounds, warm-up calls, target seconds per timed batch, seconds one case may take.
 MODES = {
-    "default": dict(rounds=21, warmup=5, batch_s=0.04, case_budget_s=12.0, import_runs=5),
+    "default": dict(rounds=24, warmup=5, batch_s=0.04, case_budget_s=12.0, import_runs=5),
     "quick": dict(rounds=3, warmup=1, batch_s=0.005, case_budget_s=2.0, import_runs=2),
 }
 
@@ -365,8 +366,15 @@ def run_timed(case: Case, cfg: dict) -> Result:
     order = list(steps)
     samples: dict[str, list[float]] = {impl: [] for impl in order}
     gc.collect()
+    # Every ordering in turn, so that each implementation follows each other one equally
+    # often: a rotation would let one always run right after torch, whose OpenMP threads keep
+    # spinning for a while after it returns and slow down whatever runs next.
+    perms = list(itertools.permutations(order))
+    if rounds >= len(perms):
+        rounds -= rounds % len(perms)
+        res.rounds = rounds
     for rnd in range(rounds):
-        rot = order[rnd % len(order):] + order[:rnd % len(order)]
+        rot = [impl for impl in perms[rnd % len(perms)] if impl in steps]
         for impl in rot:
             fn = steps[impl]
             try:

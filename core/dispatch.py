@@ -248,12 +248,13 @@ def _build_binary(op: OpDef):
             return slow(a, b)  # NumPy changed the dtype (bool ** bool): PyTorch's rule decides
         r = _new(Tensor)
         r._data = out
-        r._rg = False
-        r.grad_fn = None
         r._version = None
         r._grad = None
         r._base = None
-        if node_inputs and (a._rg or b._rg) and (not _go.off or _gs.enabled):
+        if not (node_inputs and (a._rg or b._rg) and (not _go.off or _gs.enabled)):
+            r._rg = False
+            r.grad_fn = None
+        else:
             # record() unrolled for two tensors: this is the per-op cost of training loops
             node = _new(node_cls)
             node.op = op
