@@ -38,7 +38,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind not in "fc":
+            if out._data.dtype.kind not in "fcV":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             arr = out._data.__class__ if False else None
@@ -54,7 +54,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
                     f"{list(g._data.shape)}) and output[{i}] has a shape of torch.Size("
                     f"{list(out._data.shape)}).")
             if g._data.dtype.kind != out._data.dtype.kind and not (
-                    g._data.dtype.kind in "fc" and out._data.dtype.kind in "fc"):
+                    g._data.dtype.kind in "fcV" and out._data.dtype.kind in "fcV"):
                 raise RuntimeError(f"For complex Tensors, both grad_output and output are "
                                    f"required to have the same dtype. Mismatch in dtype: "
                                    f"grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "

@@ -163,7 +163,7 @@ class Function(metaclass=_FunctionMeta):
             for i, o in enumerate(results):
                 if isinstance(o, Tensor):
                     node.out_meta.append((o._data.shape, o._data.dtype, backend_of(o._data).xp))
-                    if id(o) in non_diff or o._data.dtype.kind not in "fc":
+                    if id(o) in non_diff or o._data.dtype.kind not in "fcV":
                         continue
                     o.grad_fn = node
                     o._edge = (node, i)

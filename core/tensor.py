@@ -361,7 +361,7 @@ class Tensor:
             a = self._data
             if a.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if a.dtype.kind != "f":
+            if a.dtype.kind not in "fV":  # V: bfloat16 (ml_dtypes)
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {self.dtype}")
             if type(a) is np.ndarray:
