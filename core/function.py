@@ -70,6 +70,9 @@ class FunctionNode(Node):
     def name(self) -> str:
         return f"{self.cls.__name__}Backward"
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{self.name()} object at {hex(id(self))}>"
+
     def apply(self, grads, create_graph, retain_graph):
         ctx = self.ctx
         if ctx._freed:
@@ -149,7 +152,10 @@ class Function(metaclass=_FunctionMeta):
         if record:
             node_cls = cls.__dict__.get("_node_cls")
             if node_cls is None:
-                node_cls = type(f"{cls.__name__}Backward", (FunctionNode,), {"__slots__": ()})
+                # PyTorch prints these nodes with their module (and loom prints dtypes as
+                # `torch.float32` too), so printed output matches the oracle's
+                node_cls = type(f"{cls.__name__}Backward", (FunctionNode,),
+                                {"__slots__": (), "__module__": "torch.autograd.function"})
                 cls._node_cls = node_cls
             node = object.__new__(node_cls)
             node.ctx = ctx
