@@ -289,8 +289,7 @@ def _build_binary(op: OpDef):
             r._rg = True
         return r
 
-    if result_bool:
-        call.__doc__ = op.doc
+    call.__doc__ = op.doc
     op.extra["slow"] = slow
     return call
 

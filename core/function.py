@@ -115,11 +115,7 @@ class FunctionNode(Node):
         return out
 
 
-class _FunctionMeta(type):
-    pass
-
-
-class Function(metaclass=_FunctionMeta):
+class Function:
     """Base class of custom differentiable operations; call them with ``MyFn.apply(*args)``."""
 
     @staticmethod

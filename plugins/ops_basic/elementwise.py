@@ -187,6 +187,10 @@ for _name, _uf, _dunder in (("eq", "equal", "__eq__"), ("ne", "not_equal", "__ne
 
 # --------------------------------------------------------------------------- unary
 
+def _sign_bwd(ctx, g):
+    return (g * 0,)
+
+
 def _neg_bwd(ctx, g):
     return (-g,)
 
@@ -260,6 +264,8 @@ OPS += [
     _unary("log", _log_bwd, ufunc="log", low=0.2, high=3.0, doc="Natural logarithm."),
     _unary("sqrt", _sqrt_bwd, ufunc="sqrt", save=(-1,), low=0.2, high=3.0,
            doc="Elementwise square root."),
+    _unary("sign", _sign_bwd, ufunc="sign", save=(), promote=None, inplace=False,
+           doc="Sign of each element (-1, 0, 1); its gradient is zero."),
     _unary("abs", _abs_bwd, ufunc="absolute", promote=None, dunder=("__abs__",),
            functions=("abs", "absolute"), doc="Elementwise absolute value."),
     _unary("sin", _sin_bwd, ufunc="sin", doc="Elementwise sine."),

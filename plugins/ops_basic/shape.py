@@ -279,10 +279,6 @@ def _join_samples(rng, dt):
             SampleInput(([a, b, a],), {"dim": -1})]
 
 
-def _n_var(op):
-    return op
-
-
 # --------------------------------------------------------------------------- conversion
 
 def _to_dtype(xp, a, dtype):
@@ -313,14 +309,6 @@ def _cast_samples(rng, dt):
     return [SampleInput((a,), {"dtype": loom.float32}, grad=False, rtol=1e-6),
             SampleInput((a,), {"dtype": loom.float64}),
             SampleInput((a,), {"dtype": loom.int64}, grad=False)]
-
-
-def _sign(xp, a):
-    return xp.sign(a)
-
-
-def _zero_bwd(ctx, g):
-    return (g * 0,)
 
 
 def _simple(rng, dt, shape=(3, 4)):
@@ -395,8 +383,6 @@ OPS = [
                                                {"device": "cpu"})],
           torch_name=None, reference=lambda a, device: a.copy(),
           node_name="ToCopyBackward0", doc="Copy to another device (Tensor.to, .cuda(), .cpu())."),
-    OpDef("sign", _sign, backward=_zero_bwd, methods=("sign",), functions=("sign",),
-          samples=_simple, doc="Sign of each element (-1, 0, 1)."),
 ]
 
 # The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
