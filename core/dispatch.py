@@ -393,6 +393,7 @@ def _build_generic(op: OpDef):
         return dict(defaults)
 
     asarray = np.asarray
+    np_scalar = np.generic
     prepare = op.prepare
 
     variadic = n < 0
@@ -410,8 +411,7 @@ def _build_generic(op: OpDef):
                     if p is None:
                         p = defaults_of()
                     out = k(ad, **p)
-                    if type(out) is not type(ad) and \
-                            not hasattr(out, "__cuda_array_interface__"):
+                    if isinstance(out, np_scalar):  # a NumPy scalar from a full reduction
                         out = asarray(out)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if prepare is not None:
@@ -476,7 +476,7 @@ def _build_generic(op: OpDef):
         out = k(*arrays, **p)
         if type(out) is tuple:
             return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)
-        if type(out) is not type(arrays[0]) and not hasattr(out, "__cuda_array_interface__"):
+        if isinstance(out, np_scalar):
             out = asarray(out)
         return _finish(op, out, inputs, p, rg and diff, save, is_view)
 

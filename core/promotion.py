@@ -58,8 +58,8 @@ def prepare_binary(op, a, b):
     y, db, rb = _operand(op, b)
     if not op.scalars and not (ra and rb):
         v = b if ra else a
-        raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' must be Tensor, "
-                        f"not {type(v).__name__}")
+        raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' (position "
+                        f"{2 if ra else 1}) must be Tensor, not {type(v).__name__}")
     res = _dt.result_type_of(((da, ra), (db, rb)))
     if op.check is not None:
         op.check(da, db, res, ra, rb)

@@ -131,6 +131,9 @@ def _minmax_bwd(pick_a):
 
 
 def _no_bool_sub(da, db, res, ra, rb):
+    if da is loom.bool and db is loom.bool and ra and rb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
     if da is loom.bool or db is loom.bool:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "

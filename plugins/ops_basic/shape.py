@@ -230,7 +230,7 @@ def _cat(xp, *arrays, dim=0):
     nd = max(a.ndim for a in arrays)
     d = normalize_dims(dim, nd)[0]
     arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
-    for a in arrays[1:]:
+    for n, a in enumerate(arrays[1:], 1):
         if a.ndim != arrays[0].ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got "
                                f"{arrays[0].ndim} and {a.ndim}")
@@ -238,8 +238,7 @@ def _cat(xp, *arrays, dim=0):
             if i != d and a.shape[i] != arrays[0].shape[i]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {arrays[0].shape[i]} but got size "
-                                   f"{a.shape[i]} for tensor number {arrays.index(a)} in the "
-                                   f"list.")
+                                   f"{a.shape[i]} for tensor number {n} in the list.")
     return xp.concatenate(arrays, axis=d)
 
 
@@ -257,11 +256,11 @@ def _cat_bwd(ctx, g):
 
 
 def _stack(xp, *arrays, dim=0):
-    for a in arrays[1:]:
+    for i, a in enumerate(arrays[1:], 1):
         if a.shape != arrays[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
-                               f"entry {arrays.index(a)}")
+                               f"entry {i}")
     d = normalize_dims(dim, arrays[0].ndim + 1)[0]
     return xp.stack(arrays, axis=d)
 

@@ -12,12 +12,20 @@ def _mT(x):
     return x.swapaxes(-1, -2)
 
 
+# PyTorch's message names dtypes by their C++ scalar types
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
 def _check_same(opname, a, b):
     if a.dtype != b.dtype:
         from loom.dtypes import from_numpy_dtype
+        da, db = from_numpy_dtype(a.dtype).name, from_numpy_dtype(b.dtype).name
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{from_numpy_dtype(a.dtype)} != {from_numpy_dtype(b.dtype)} "
-                           f"({opname})")
+                           f"{_CPP_NAMES[da]} != {_CPP_NAMES[db]} ({opname}: {da} and {db})")
 
 
 def _mm(xp, a, b):
