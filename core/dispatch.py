@@ -147,6 +147,7 @@ def _build_binary(op: OpDef):
     scalar_node_cls = scalar_cls or node_cls
     nd = np.ndarray
     asarray = np.asarray
+    np_scalar = np.generic
 
     def slow(a, b):
         k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b)
@@ -157,7 +158,7 @@ def _build_binary(op: OpDef):
             if err is None:
                 raise
             raise err from None
-        if type(out) is not nd and not hasattr(out, "__cuda_array_interface__"):
+        if isinstance(out, np_scalar):  # 0-dim NumPy arithmetic gives a NumPy scalar
             out = asarray(out)
         if out.dtype != out_dt.np:
             out = out.astype(out_dt.np)
@@ -179,7 +180,7 @@ def _build_binary(op: OpDef):
         if k is None:
             return slow(v, t) if swapped else slow(t, v)
         out = k(v, ad) if swapped else k(ad, v)
-        if type(out) is not type(ad):
+        if type(out) is not type(ad) and isinstance(out, np_scalar):
             out = asarray(out)
         r = _new(Tensor)
         r._data = out
@@ -242,7 +243,7 @@ def _build_binary(op: OpDef):
             out = k(ad, bd)
         except (ValueError, TypeError):
             return slow(a, b)  # to raise PyTorch's error
-        if type(out) is not type(ad):
+        if type(out) is not type(ad) and isinstance(out, np_scalar):
             out = asarray(out)
         if out.dtype is not ad.dtype and not result_bool:
             return slow(a, b)  # NumPy changed the dtype (bool ** bool): PyTorch's rule decides
@@ -302,6 +303,7 @@ def _build_unary(op: OpDef):
     save = tuple(op.save)
     diff = op.differentiable
     asarray = np.asarray
+    np_scalar = np.generic
 
     def call(a):
         if type(a) is not Tensor:
@@ -317,7 +319,7 @@ def _build_unary(op: OpDef):
         if to_float and ad.dtype.kind in "biu":
             ad = ad.astype(_dt.get_default_dtype().np)
         out = k(ad)
-        if type(out) is not type(ad):
+        if type(out) is not type(ad) and isinstance(out, np_scalar):
             out = asarray(out)
         r = _new(Tensor)
         r._data = out

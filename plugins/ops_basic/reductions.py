@@ -83,7 +83,7 @@ def _norm_fwd(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
         r = (x != 0).sum(axis=ax, keepdims=keepdim).astype(x.dtype)
     else:
         r = (x ** order).sum(axis=ax, keepdims=keepdim) ** (1.0 / order)
-    return xp.asarray(r).astype(x.dtype, copy=False)
+    return r if r.dtype == x.dtype else r.astype(x.dtype)
 
 
 def _pretty_dtype(a):
@@ -139,11 +139,11 @@ def _amaxmin_bwd(ctx, g):
 
 
 def _all_fwd(xp, a, dim=None, keepdim=False):
-    return xp.asarray(a.all(axis=_axis(a, dim), keepdims=keepdim))
+    return a.all(axis=_axis(a, dim), keepdims=keepdim)  # dispatch makes a NumPy scalar 0-dim
 
 
 def _any_fwd(xp, a, dim=None, keepdim=False):
-    return xp.asarray(a.any(axis=_axis(a, dim), keepdims=keepdim))
+    return a.any(axis=_axis(a, dim), keepdims=keepdim)
 
 
 def _bool_samples(rng, dt):

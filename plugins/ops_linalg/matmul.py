@@ -121,7 +121,7 @@ def _dot(xp, a, b):
                            f"[{b.shape[0]}] to have the same number of elements, but got "
                            f"{a.shape[0]} and {b.shape[0]} elements respectively")
     _check_same("dot", a, b)
-    return xp.asarray(xp.dot(a, b))
+    return xp.dot(a, b)  # a NumPy scalar becomes 0-dim in dispatch
 
 
 def _mv(xp, a, b):
