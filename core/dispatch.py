@@ -48,14 +48,18 @@ def node_class(op):
     cls = op.extra.get("node_cls")
     if cls is None:
         name = op.node_name if type(op.node_name) is str else op.node_name(None)
-        cls = op.extra["node_cls"] = type(name, (OpNode,), {"__slots__": ()})
+        cls = op.extra["node_cls"] = _node_type(name, op)
     return cls
+
+
+def _node_type(name, op):
+    # one class per operator, holding the operator: a node need not store it
+    return type(name, (OpNode,), {"__slots__": (), "op": op})
 
 
 def record(op, r, inputs, save, in_dtypes=None, cls=None):
     """Attach a node for `op` to result `r`; `inputs` are the call's operands."""
     node = _new(cls or node_class(op))
-    node.op = op
     if len(inputs) == 2:
         # the common binary case, unrolled (no lists, no loops)
         a, b = inputs
@@ -142,8 +146,7 @@ def _build_binary(op: OpDef):
     node_cls = node_class(op)
     scalars_ok = op.scalars
     cpu_kernel = kernels.get(np.ndarray)
-    scalar_cls = type(op.scalar_node_name, (OpNode,), {"__slots__": ()}) \
-        if op.scalar_node_name else None
+    scalar_cls = _node_type(op.scalar_node_name, op) if op.scalar_node_name else None
     scalar_node_cls = scalar_cls or node_cls
     nd = np.ndarray
     asarray = np.asarray
@@ -192,7 +195,6 @@ def _build_binary(op: OpDef):
         if node_inputs and t._rg and (not _go.off or _gs.enabled):
             # record() unrolled for one tensor and one Python number
             node = _new(scalar_node_cls)
-            node.op = op
             if t.grad_fn is not None:
                 e = t._edge
             else:
@@ -258,7 +260,6 @@ def _build_binary(op: OpDef):
         else:
             # record() unrolled for two tensors: this is the per-op cost of training loops
             node = _new(node_cls)
-            node.op = op
             fn = a.grad_fn
             if fn is not None:
                 ea = a._edge

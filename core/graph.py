@@ -71,8 +71,9 @@ class OpNode(Node):
     tensor -> node -> tensor cycle.
     """
 
-    __slots__ = ("op", "_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
+    __slots__ = ("_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
                  "dtypes")
+    op = None  # each operator's node class carries its OpDef (dispatch.node_class)
     # the engine runs these inline instead of calling `apply`
     inline = True
 
