@@ -69,10 +69,10 @@ class CPUBackend(DeviceBackend):
         self.generator.manual_seed(seed)
 
     def rand(self, shape, np_dtype, index=None):
-        return (self._gen or self.generator).rand(tuple(shape), np_dtype)
+        return (self._gen or self.generator).rand(shape, np_dtype)
 
     def randn(self, shape, np_dtype, index=None):
-        return (self._gen or self.generator).randn(tuple(shape), np_dtype)
+        return (self._gen or self.generator).randn(shape, np_dtype)
 
     def data_ptr(self, array):
         return array.__array_interface__["data"][0]

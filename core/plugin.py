@@ -154,6 +154,11 @@ def parse_size(args, who="size"):
     """A shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(torch.Size([2, 3]))``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    for a in args:
+        if type(a) is not int:
+            break
+    else:
+        return args if type(args) is tuple else tuple(args)  # plain ints: the common case
     out = []
     for a in args:
         if isinstance(a, Tensor):
