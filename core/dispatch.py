@@ -233,7 +233,7 @@ def _build_binary(op: OpDef):
             return slow(a, b)
         ad = a._data
         bd = b._data
-        if ad.dtype is not bd.dtype or not same_dtype_ok:
+        if ad.dtype is not bd.dtype:
             return slow(a, b)
         if type(ad) is nd and type(bd) is nd:
             k = cpu_kernel
@@ -293,6 +293,21 @@ def _build_binary(op: OpDef):
 
     call.__doc__ = op.doc
     op.extra["slow"] = slow
+    if not same_dtype_ok:
+        # the op changes dtypes (int / int is float): every call takes the promoting path,
+        # after the float-tensor-and-Python-number shortcut
+        def promoting(a, b):
+            tb = type(b)
+            if type(a) is Tensor and (tb is Tensor and a._data.dtype is b._data.dtype or
+                                      tb is float or tb is int) and a._data.dtype.kind in "fc":
+                return scalar(a, b, False) if tb is not Tensor else same(a, b)
+            ta = type(a)
+            if tb is Tensor and (ta is float or ta is int) and b._data.dtype.kind in "fc":
+                return scalar(b, a, True)
+            return slow(a, b)
+        same = call
+        promoting.__doc__ = op.doc
+        return promoting
     return call
 
 
