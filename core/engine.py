@@ -150,6 +150,18 @@ def _accumulate(acc, g, create_graph, capture, fresh=False):
             old._data = od + g
 
 
+def _complex_backward(n, g, create_graph):
+    """PyTorch's convention for complex gradients: grad_in = g * conj(f'(z)). Rules are written
+    as g * f'(z); for a holomorphic op that is conj(rule(conj(g))). Other ops refuse rather than
+    return a wrong gradient."""
+    op = n.op
+    if not op.holomorphic or create_graph:
+        raise NotImplementedError(
+            f"{n.name()}: gradients through complex values are not supported for operator "
+            f"'{op.name}'" + (" with create_graph=True" if op.holomorphic else ""))
+    return [None if o is None else o.conj() for o in op.backward(n, g.conj())]
+
+
 def _cast_back(outs, dtypes, create_graph):
     """Gradients in the dtype of the inputs they belong to (after a promoting op)."""
     res = []
@@ -221,7 +233,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if saved is FREED:
                             raise RuntimeError(SAVED_FREED_MESSAGE)
                         n.saved = n._unpack(create_graph)
-                    outs = n.op.backward(n, g)
+                    if (g._data if create_graph else g).dtype.kind != "c":
+                        outs = n.op.backward(n, g)
+                    else:
+                        outs = _complex_backward(n, g, create_graph)
                     if n.dtypes is not None:
                         outs = _cast_back(outs, n.dtypes, create_graph)
                     if saved is not None and not retain_graph:

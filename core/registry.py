@@ -30,6 +30,9 @@ class OpDef:
     in operations both loom tensors and raw arrays offer (see `loom.plugin`). `ctx.saved`,
     `ctx.needs_input_grad`, `ctx.shapes`, `ctx.params` are available.
     scalars: whether a binary op accepts Python scalars (``torch.maximum`` does not).
+    holomorphic: the op is complex-differentiable, so the engine derives PyTorch's complex
+    gradient from the real rule (conj of the rule applied to conj(grad)); set False for ops like
+    abs or maximum, whose complex gradients then raise NotImplementedError.
     check: ``check(dtype_a, dtype_b, result_dtype, rank_a, rank_b)`` (rank 0: a Python
     scalar, 1: a 0-dim tensor, 2: a tensor with dimensions) raising PyTorch's error for operand
     dtypes the op refuses (a bool subtraction); runs once per call off the fast path.
@@ -56,6 +59,7 @@ class OpDef:
     node_name: Optional[str] = None
     scalar_node_name: Optional[str] = None
     scalars: bool = True
+    holomorphic: bool = True
     check: Optional[Callable] = None
     samples: Optional[Callable] = None
     torch_name: Optional[str] = None

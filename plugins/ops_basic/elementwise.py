@@ -173,9 +173,11 @@ OPS = [
             samples=_binary_samples(low=0.5, high=2.0), doc="Elementwise power."),
     _binary("maximum", _minmax_bwd(lambda a, b: a > b), save=(0, 1),
             methods=("maximum",), samples=_binary_samples(scalar=False), scalars=False,
+            holomorphic=False,
             doc="Elementwise maximum (NaN propagates)."),
     _binary("minimum", _minmax_bwd(lambda a, b: a < b), save=(0, 1),
             methods=("minimum",), samples=_binary_samples(scalar=False), scalars=False,
+            holomorphic=False,
             doc="Elementwise minimum (NaN propagates)."),
 ]
 
@@ -268,15 +270,17 @@ OPS += [
     _unary("sqrt", _sqrt_bwd, ufunc="sqrt", save=(-1,), low=0.2, high=3.0,
            doc="Elementwise square root."),
     _unary("sign", _sign_bwd, ufunc="sign", save=(), promote=None, inplace=False,
+           holomorphic=False,
            doc="Sign of each element (-1, 0, 1); its gradient is zero."),
     _unary("abs", _abs_bwd, ufunc="absolute", promote=None, dunder=("__abs__",),
+           holomorphic=False,
            functions=("abs", "absolute"), doc="Elementwise absolute value."),
     _unary("sin", _sin_bwd, ufunc="sin", doc="Elementwise sine."),
     _unary("cos", _cos_bwd, ufunc="cos", doc="Elementwise cosine."),
     _unary("tanh", _tanh_bwd, ufunc="tanh", save=(-1,), doc="Hyperbolic tangent."),
     _unary("sigmoid", _sigmoid_bwd, forward=_sigmoid_fwd, save=(-1,),
            doc="Logistic sigmoid ``1 / (1 + exp(-x))``."),
-    _unary("relu", _relu_bwd, forward=_relu_fwd, save=(-1,), promote=None,
+    _unary("relu", _relu_bwd, forward=_relu_fwd, save=(-1,), promote=None, holomorphic=False,
            doc="Rectified linear unit ``max(x, 0)``."),
 ]
 

@@ -164,14 +164,14 @@ OPS = [
     OpDef("mean", _mean_fwd, backward=_mean_bwd, methods=("mean",), functions=("mean",),
           supports_out=True, samples=_red_samples(), node_name=_dim_name("Mean"),
           doc="Mean of all elements, or over `dim`; floating or complex input."),
-    OpDef("norm", _norm_fwd, backward=_norm_bwd, save=(0, -1), methods=("norm",),
+    OpDef("norm", _norm_fwd, holomorphic=False, backward=_norm_bwd, save=(0, -1), methods=("norm",),
           functions=("norm",), samples=_red_samples(positive=True),
           node_name=_dim_name("Norm"), doc="Vector p-norm (2 by default) of all elements or "
                                            "over `dim`."),
-    OpDef("amax", _amax_fwd, backward=_amaxmin_bwd, save=(0, -1), methods=("amax",),
+    OpDef("amax", _amax_fwd, holomorphic=False, backward=_amaxmin_bwd, save=(0, -1), methods=("amax",),
           functions=("amax",), samples=_red_samples(), doc="Maximum over `dim` (all if empty); "
                                                           "ties share the gradient."),
-    OpDef("amin", _amin_fwd, backward=_amaxmin_bwd, save=(0, -1), methods=("amin",),
+    OpDef("amin", _amin_fwd, holomorphic=False, backward=_amaxmin_bwd, save=(0, -1), methods=("amin",),
           functions=("amin",), samples=_red_samples(), doc="Minimum over `dim` (all if empty); "
                                                           "ties share the gradient."),
     OpDef("all", _all_fwd, methods=("all",), functions=("all",), samples=_bool_samples,
