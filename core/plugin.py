@@ -32,7 +32,7 @@ from .hookspecs import hookimpl, hookspec
 from .registry import OpDef, OperatorClashError, registry
 from .tensor import Tensor
 
-__all__ = ["hookimpl", "hookspec", "OpDef", "DeviceBackend", "SampleInput", "register",
+__all__ = ["hookimpl", "hookspec", "OpDef", "DeviceBackend", "SampleInput", "ErrorInput", "register",
            "sum_to_shape", "expand_to", "unreduce", "xp_of", "is_tensor", "Tensor", "backend_for",
            "backend_of", "parse_size", "normalize_dims",
            "OperatorClashError"]
@@ -49,6 +49,21 @@ class SampleInput:
     grad: bool = True
     rtol: float = 1e-5
     atol: float = 1e-6
+    note: str = ""
+
+
+@dataclasses.dataclass
+class ErrorInput:
+    """A call of an operator that PyTorch rejects: positional `args` and `kwargs` as in
+    `SampleInput`, the exception type PyTorch raises (`error`) and, optionally, a regular
+    expression its message must match (`match`). The conformance kit checks that loom raises
+    the same type (and, where torch is importable and the op names its counterpart, that
+    PyTorch does too)."""
+
+    args: tuple
+    kwargs: dict = dataclasses.field(default_factory=dict)
+    error: type = RuntimeError
+    match: str | None = None
     note: str = ""
 
 
