@@ -24,9 +24,12 @@ from .creation import from_numpy, tensor  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd  # noqa: E402,F401
 from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
+from . import tensor_api as _tensor_api  # noqa: E402
+
+_tensor_api.attach()
 
 globals().update(_legacy())
-_methods.namespace = globals()
+_methods.publish_into(globals())
 _registry.add_installer(_methods.install_names, _methods.uninstall_names)
 
 

@@ -20,10 +20,10 @@ def collect() -> dict:
                                           if t in e.get("devices", [])), None)})
     ops = []
     for op in sorted(registry.ops.values(), key=lambda o: o.name):
-        ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind,
+        ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind.value,
                     "devices": sorted(be.type for be in backends.backends.values()
                                       if be.is_available() and
-                                      be.array_type in op.extra.get("kernels", {})),
+                                      be.array_type in op.kernels),
                     "has_backward": op.has_backward,
                     "samples": _count_samples(op)})
     plist = []

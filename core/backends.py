@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 
+from . import catalog
 from .config import get as _config_get
 from .device import device as _device
-from .registry import OpDef, registry
+from .registry import OpEntry, registry
+from .spec import Kind
 
 __all__ = ["backends", "register_backend", "unregister_backend", "backend_of", "bind",
-           "resolve_device"]
+           "resolve_device", "device_unavailable", "host_array"]
 
 backends: dict = {}             # device type -> DeviceBackend
 _by_array_type: dict = {}        # array class -> DeviceBackend
@@ -37,7 +39,7 @@ def unregister_backend(device_type: str) -> None:
     if be is not None and _by_array_type.get(be.array_type) is be:
         del _by_array_type[be.array_type]
         for op in registry.ops.values():
-            op.extra.get("kernels", {}).pop(be.array_type, None)
+            op.kernels.pop(be.array_type, None)
 
 
 def backend_of(arr):
@@ -45,19 +47,19 @@ def backend_of(arr):
     return _by_array_type[type(arr)]
 
 
-def bind(op: OpDef, backend) -> None:
+def bind(op: OpEntry, backend) -> None:
     """Build `op`'s kernel for `backend`'s array type."""
-    kernels = op.extra.setdefault("kernels", {})
+    kernels = op.kernels
     xp = backend.xp
     k = op.device_kernels.get(backend.type)
     if k is not None:
         kernels[backend.array_type] = functools.partial(k, xp)
     elif op.ufunc is not None:
         kernels[backend.array_type] = getattr(xp, op.ufunc)
-    elif op.kind == "factory":
-        kernels[backend.array_type] = functools.partial(op.forward, backend)
+    elif op.kind is Kind.FACTORY:
+        kernels[backend.array_type] = functools.partial(op.kernel, backend)
     else:
-        kernels[backend.array_type] = functools.partial(op.forward, xp)
+        kernels[backend.array_type] = functools.partial(op.kernel, xp)
 
 
 _placement: dict = {}  # device spec -> (backend, index), for available backends
@@ -74,7 +76,32 @@ def resolve_device(spec):
     dev = _device(spec)
     be = backends.get(dev.type)
     if be is None or not be.is_available():
-        from .tensor import device_unavailable
         raise device_unavailable(dev)
     hit = _placement[spec] = (be, dev.index)
     return hit
+
+
+def host_array(arr):
+    """`arr` as a host (NumPy) array: itself on the CPU, a copy from any other device."""
+    be = _by_array_type[type(arr)]
+    return arr if be.type == "cpu" else be.to_host(arr)
+
+
+def device_unavailable(dev):
+    """The error for a device no loaded backend can serve, naming the plugin that provides
+    its type (from the data plugins ship) and the extra that installs it."""
+    be = backends.get(dev.type)
+    provider = catalog.provider_of_device(dev.type)
+    hint = catalog.install_hint(provider) if provider else ""
+    if be is not None:
+        reason = be.unavailable_reason()
+    elif provider is not None:
+        reason = f"plugin '{provider}', which provides it, {catalog.status_of(provider)}"
+    else:
+        reason = (f"no installed plugin provides device type '{dev.type}' (loaded device types: "
+                  f"{', '.join(sorted(backends))})")
+    label = "CUDA" if dev.type == "cuda" else f"device '{dev}'"
+    msg = f"{label} is not available: {reason}"
+    if hint:
+        msg += f". Install it with {hint}"
+    return RuntimeError(msg + ".")

@@ -8,7 +8,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backends import resolve_device
-from .tensor import Tensor, _host, wrap
+from .backends import host_array as _host
+from .tensor import Tensor, require_grad_at_creation, wrap
 
 __all__ = ["tensor", "from_numpy"]
 
@@ -76,16 +77,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = arr.view(np.ndarray)
     t = _place(arr, device)
     if requires_grad:
-        _require_grad_at_creation(t)
+        require_grad_at_creation(t)
     return t
-
-
-def _require_grad_at_creation(t):
-    # PyTorch words this error differently from requires_grad_()'s
-    if t._data.dtype.kind not in "fc" and t.dtype is not _dt.bfloat16:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                           "gradients")
-    t.requires_grad_(True)
 
 
 def _place(arr, device):

@@ -17,12 +17,12 @@ from . import grad_mode
 from .backends import _by_array_type, backends, bind, resolve_device
 from .graph import AccumulateGrad, OpNode
 from .promotion import broadcast_error, device_error, prepare_binary
-from .registry import OpDef
+from .registry import OpEntry
+from .spec import Kind, Promote, View
+from .tensor import Tensor, require_grad_at_creation, wrap
 
-__all__ = ["install", "record", "node_class", "Tensor"]
+__all__ = ["install", "record", "node_class"]
 
-Tensor = None  # bound by the tensor module (it sits above dispatch)
-wrap = None    # tensor.wrap, likewise; the fast paths build their results inline instead
 _new = object.__new__
 _gs = grad_mode.state
 _go = grad_mode.counts
@@ -45,16 +45,17 @@ def edge_of(t):
 def node_class(op):
     """The node class of `op`, named like PyTorch's (``MulBackward0``) so that
     ``type(t.grad_fn).__name__`` reads as it does there."""
-    cls = op.extra.get("node_cls")
+    cls = op.node_cls
     if cls is None:
-        name = op.node_name if type(op.node_name) is str else op.node_name(None)
-        cls = op.extra["node_cls"] = _node_type(name, op)
+        spec = op.spec
+        name = spec.node_name if type(spec.node_name) is str else spec.node_name(None)
+        cls = op.node_cls = _node_type(name, spec)
     return cls
 
 
-def _node_type(name, op):
-    # one class per operator, holding the operator: a node need not store it
-    return type(name, (OpNode,), {"__slots__": (), "op": op})
+def _node_type(name, spec):
+    # one class per operator, holding the operator's spec: a node need not store it
+    return type(name, (OpNode,), {"__slots__": (), "op": spec})
 
 
 def record(op, r, inputs, save, in_dtypes=None, cls=None):
@@ -137,16 +138,16 @@ def _save(node, r, inputs, save):
 
 # ----------------------------------------------------------------------------- binary
 
-def _build_binary(op: OpDef):
-    kernels = op.extra.setdefault("kernels", {})
-    same_dtype_ok = op.promote is None
-    result_bool = op.result == "bool"
-    save = tuple(op.save)
+def _build_binary(op: OpEntry):
+    kernels = op.kernels
+    same_dtype_ok = op.promote is Promote.SAME
+    result_bool = op.returns_bool
+    save = op.save
     node_inputs = op.differentiable
     node_cls = node_class(op)
     scalars_ok = op.scalars
     cpu_kernel = kernels.get(np.ndarray)
-    scalar_cls = _node_type(op.scalar_node_name, op) if op.scalar_node_name else None
+    scalar_cls = _node_type(op.scalar_node_name, op.spec) if op.scalar_node_name else None
     scalar_node_cls = scalar_cls or node_cls
     nd = np.ndarray
     asarray = np.asarray
@@ -292,7 +293,7 @@ def _build_binary(op: OpDef):
         return r
 
     call.__doc__ = op.doc
-    op.extra["slow"] = slow
+    op.slow = slow
     if not same_dtype_ok:
         # the op changes dtypes (int / int is float): every call takes the promoting path,
         # after the float-tensor-and-Python-number shortcut
@@ -313,10 +314,10 @@ def _build_binary(op: OpDef):
 
 # ----------------------------------------------------------------------------- unary
 
-def _build_unary(op: OpDef):
-    kernels = op.extra.setdefault("kernels", {})
-    to_float = op.promote == "float"
-    save = tuple(op.save)
+def _build_unary(op: OpEntry):
+    kernels = op.kernels
+    to_float = op.promote is Promote.INT_TO_FLOAT
+    save = op.save
     diff = op.differentiable
     asarray = np.asarray
     np_scalar = np.generic
@@ -356,10 +357,10 @@ def _build_unary(op: OpDef):
 _ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 
 
-def _make_parser(op: OpDef):
+def _make_parser(op: OpEntry):
     """A function (rest_args, kwargs) -> params dict, from the forward kernel's signature."""
-    sig = inspect.signature(op.forward)
-    params = list(sig.parameters.values())[1 + op.n_inputs:]
+    sig = inspect.signature(op.kernel)
+    params = list(sig.parameters.values())[1 + (1 if op.variadic else op.inputs):]
     psig = sig.replace(parameters=params)
     names = {p.name for p in params}
     defaults = {p.name: p.default for p in params
@@ -382,14 +383,15 @@ def _make_parser(op: OpDef):
     return parse, defaults
 
 
-def _build_generic(op: OpDef):
-    kernels = op.extra.setdefault("kernels", {})
-    n_fixed = n = op.n_inputs
-    save = tuple(op.save)
+def _build_generic(op: OpEntry):
+    kernels = op.kernels
+    n_fixed = n = op.inputs
+    save = op.save
     diff = op.differentiable
-    is_view = op.view
-    if op.parse is not None:
-        custom = op.parse
+    # True: always a view; "maybe": a view when the kernel returned one
+    is_view = True if op.view is View.ALWAYS else "maybe" if op.view is View.MAYBE else False
+    if op.spec.parse is not None:
+        custom = op.spec.parse
 
         def parse(rest, kw):
             return custom(*rest, **kw)
@@ -403,7 +405,7 @@ def _build_generic(op: OpDef):
                 state.extend(_make_parser(op))
             return state[0](rest, kw)
         defaults = None
-    op.extra["parse"] = parse
+    op.parser = parse
 
     def defaults_of():
         nonlocal defaults
@@ -414,7 +416,7 @@ def _build_generic(op: OpDef):
     np_scalar = np.generic
     prepare = op.prepare
 
-    variadic = n < 0
+    variadic = op.variadic
     simple = n == 1 and prepare is None
 
     def call(*args, **kw):
@@ -521,32 +523,32 @@ def _finish(op, out, inputs, p, rec, save, is_view):
 
 
 # ----------------------------------------------------------------------------- factory
-def _build_factory(op: OpDef):
-    forward = op.forward
+def _build_factory(op: OpEntry):
+    forward = op.kernel
 
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
         be, index = resolve_device(device)
         out = forward(be, *args, dtype=dtype, index=index, **kw)
         r = wrap(out)
         if requires_grad:
-            from .creation import _require_grad_at_creation
-            _require_grad_at_creation(r)
+            require_grad_at_creation(r)
         return r
 
     return call
 
 
-def install(op: OpDef) -> None:
+def install(op: OpEntry) -> None:
     """Build `op.call` (and its kernels for every known backend)."""
-    op.extra["kernels"] = {}
+    op.kernels.clear()
     for be in backends.values():
         if be.is_available():
             bind(op, be)
-    if op.kind == "binary":
+    kind = op.kind
+    if kind is Kind.BINARY:
         op.call = _build_binary(op)
-    elif op.kind == "unary":
+    elif kind is Kind.UNARY:
         op.call = _build_unary(op)
-    elif op.kind == "factory":
+    elif kind is Kind.FACTORY:
         op.call = _build_factory(op)
     else:
         op.call = _build_generic(op)

@@ -17,36 +17,15 @@ from sys import getrefcount as _refcount
 from numpy import asarray as _np_asarray, generic as _np_generic, ndarray as _ndarray
 
 from . import grad_mode
-from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad
+from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad, check_version
+from .tensor import Tensor as tensor_type, wrap
 
-__all__ = ["run_backward", "check_version", "pre_hooks"]
+__all__ = ["run_backward", "pre_hooks"]
 
 # node -> {output_nr: [hook, ...]}: hooks on non-leaf tensors (register_hook, retain_grad).
 # Kept outside the node so that the common case costs one truthiness test per backward.
 pre_hooks: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
-# Set by the tensor module: wraps a raw array as a Tensor (for hooks and leaf grads).
-wrap = None
-tensor_type = None
-
-
-def check_version(node, tensor, current, expected, arr):
-    """Raise PyTorch's error for a saved tensor modified in place after it was saved."""
-    from .dtypes import from_numpy_dtype
-
-    dt = from_numpy_dtype(arr.dtype)
-    what = f"[torch.{dt.legacy or dt.name} {list(arr.shape)}]"
-    if tensor is None:
-        where = f", which is output 0 of {node.name()},"
-    elif tensor.grad_fn is not None:
-        where = f", which is output {tensor._edge[1]} of {tensor.grad_fn.name()},"
-    else:
-        where = ""
-    raise RuntimeError(
-        f"one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {what}{where} is at version {current}; expected version {expected} instead "
-        f"(needed by {node.name()}). Hint: the backtrace further above shows the operation that "
-        f"failed to compute its gradient; clone() the tensor before modifying it in place.")
 
 
 def _probe_fresh_refs():

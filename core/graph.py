@@ -7,7 +7,11 @@ path at a leaf; `FunctionNode` runs a user's `autograd.Function`.
 """
 from __future__ import annotations
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE", "FREED"]
+from .dtypes import from_numpy_dtype
+from .tensor import Tensor, wrap_output
+
+__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE", "FREED",
+           "check_version"]
 
 SAVED_FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -19,10 +23,6 @@ SAVED_FREED_MESSAGE = (
 
 # `OpNode._saved` after backward freed it (None means nothing was saved).
 FREED = ("freed",)
-
-
-# the Tensor class, bound by the tensor module (graph sits below it)
-_tensor_type = [None]
 
 
 class Node:
@@ -73,7 +73,7 @@ class OpNode(Node):
 
     __slots__ = ("_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
                  "dtypes")
-    op = None  # each operator's node class carries its OpDef (dispatch.node_class)
+    op = None  # each operator's node class carries its OpSpec (dispatch.node_class)
     # the engine runs these inline instead of calling `apply`
     inline = True
 
@@ -94,13 +94,12 @@ class OpNode(Node):
             return ()
         if saved is FREED:
             raise RuntimeError(SAVED_FREED_MESSAGE)
-        tensor_type = _tensor_type[0]
         versions = self._versions
         out = []
         i = 0
         for s in saved:
             t = type(s)
-            if t is tensor_type:
+            if t is Tensor:
                 v = s._version  # None: never modified in place, so still version 0
                 if v is not None and v[0] != versions[i]:
                     self._version_error(s, v[0], versions[i], s._data)
@@ -110,7 +109,6 @@ class OpNode(Node):
                 if box[0] != ver:
                     self._version_error(None, box[0], ver, arr)
                 if as_tensors:
-                    from .engine import wrap_output
                     out.append(wrap_output(self, arr))
                 else:
                     out.append(arr)
@@ -120,7 +118,6 @@ class OpNode(Node):
         return out
 
     def _version_error(self, tensor, current, expected, arr):
-        from .engine import check_version  # engine sits above graph
         check_version(self, tensor, current, expected, arr)
 
 
@@ -135,3 +132,20 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "AccumulateGrad"
+
+
+def check_version(node, tensor, current, expected, arr):
+    """Raise PyTorch's error for a saved tensor modified in place after it was saved."""
+    dt = from_numpy_dtype(arr.dtype)
+    what = f"[torch.{dt.legacy or dt.name} {list(arr.shape)}]"
+    if tensor is None:
+        where = f", which is output 0 of {node.name()},"
+    elif tensor.grad_fn is not None:
+        where = f", which is output {tensor._edge[1]} of {tensor.grad_fn.name()},"
+    else:
+        where = ""
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what}{where} is at version {current}; expected version {expected} instead "
+        f"(needed by {node.name()}). Hint: the backtrace further above shows the operation that "
+        f"failed to compute its gradient; clone() the tensor before modifying it in place.")

@@ -27,9 +27,9 @@ def loom_register_devices():
 def loom_register_ops():
     """Called once when the plugin loads.
 
-    Return an iterable of `loom.plugin.OpDef` records. They are registered under this plugin's
+    Return an iterable of `loom.plugin.OpSpec` records. They are registered under this plugin's
     name; a name another plugin already provides is an error unless configuration
-    (``op_providers``) names the winner or the OpDef is returned from `loom_override_ops`.
+    (``op_providers``) names the winner or the spec is returned from `loom_override_ops`.
     """
 
 

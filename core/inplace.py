@@ -10,14 +10,15 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
-from .registry import OpDef
+from .registry import OpEntry
+from .spec import Kind
+from .tensor import Tensor
 
 __all__ = ["build_inplace", "write_into", "bump_version"]
 
 _new = object.__new__
 _gs = grad_mode.state
 _go = grad_mode.counts
-Tensor = None  # bound by the tensor module
 
 _READ_ONLY = ("unsupported operation: more than one element of the written-to tensor refers to a "
               "single memory location. Please clone() the tensor before performing the operation.")
@@ -89,13 +90,13 @@ def _type_name(d):
             "bfloat16": "BFloat16"}[d.name]
 
 
-def build_inplace(op: OpDef):
+def build_inplace(op: OpEntry):
     """``a.<op>_(...)``: compute, write into `a`'s memory, bump its version, and when
     recording make `a` the output of the new node (its old value is cloned for the rule)."""
     call = op.call
     differentiable = op.differentiable
-    fill = op.extra.get("fill", False)
-    ufunc_kernels = op.extra["kernels"] if op.ufunc is not None and op.kind == "binary" else None
+    fill = op.inplace_fill
+    ufunc_kernels = op.kernels if op.ufunc is not None and op.kind is Kind.BINARY else None
 
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):

@@ -7,12 +7,29 @@ Python call before the kernel; named methods and functions add the keyword forms
 from __future__ import annotations
 
 from . import dispatch, grad_mode, inplace
-from .registry import OpDef
+from .registry import OpEntry
+from .spec import Kind
 from .tensor import Tensor
 
-__all__ = ["install_names", "namespace"]
+__all__ = ["install_names", "uninstall_names", "publish_into", "functions"]
 
-namespace: dict = {}  # the `loom` package's globals, bound by loom/__init__
+
+class _Functions:
+    """The operators' `loom.*` functions as attributes: the namespace backward rules get from
+    `loom.plugin.xp_of` for tensors (``xp.where``, ``xp.log``), kept here so that it exists
+    below the `loom` package."""
+
+    def __getattr__(self, name):
+        raise AttributeError(f"no registered operator provides the function '{name}'")
+
+
+functions = _Functions()
+_targets: list = [functions.__dict__]  # namespaces that receive every op's functions
+
+
+def publish_into(namespace: dict) -> None:
+    """Also install every operator's functions into `namespace` (the `loom` package's)."""
+    _targets.append(namespace)
 
 
 def _out_error(op):
@@ -38,7 +55,7 @@ def _write_out(op, r, out):
     return out
 
 
-def _binary_function(op: OpDef):
+def _binary_function(op: OpEntry):
     call = op.call
 
     def fn(input, other, *, alpha=None, out=None):
@@ -55,7 +72,7 @@ def _binary_function(op: OpDef):
     return fn
 
 
-def _generic_function(op: OpDef):
+def _generic_function(op: OpEntry):
     call = op.call
     if not op.supports_out:
         return call
@@ -69,28 +86,29 @@ def _generic_function(op: OpDef):
     return fn
 
 
-def install_names(op: OpDef) -> None:
+def install_names(op: OpEntry) -> None:
     """Attach `op` to Tensor and to the `loom` namespace under the names it declares."""
     dispatch.install(op)
     call = op.call
-    installed = op.extra["installed"] = []
+    installed = op.installed
 
     def method(name, fn):
         setattr(Tensor, name, fn)
         installed.append((Tensor, name, fn))
 
     def function(name, fn):
-        namespace[name] = fn
-        installed.append((namespace, name, fn))
+        for target in _targets:
+            target[name] = fn
+            installed.append((target, name, fn))
 
-    if op.kind == "factory":
+    if op.kind is Kind.FACTORY:
         for f in op.functions:
             function(f, call)
         return
-    fn = _binary_function(op) if op.kind == "binary" else _generic_function(op)
+    fn = _binary_function(op) if op.kind is Kind.BINARY else _generic_function(op)
     for m in op.methods:
         # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
-        method(m, call if (m.startswith("__") or op.kind != "binary") else fn)
+        method(m, call if (m.startswith("__") or op.kind is not Kind.BINARY) else fn)
     for m in op.rmethods:
         method(m, _reflected(call))
     for f in op.functions:
@@ -105,12 +123,13 @@ def install_names(op: OpDef) -> None:
                 method("__i" + m[2:], ip)
 
 
-def uninstall_names(op: OpDef) -> None:
+def uninstall_names(op: OpEntry) -> None:
     """Remove the names `op` installed (when the plugin that registered it is rolled back)."""
-    for target, name, fn in op.extra.pop("installed", []):
-        if target is namespace:
-            if namespace.get(name) is fn:
-                del namespace[name]
+    installed, op.installed = op.installed, []
+    for target, name, fn in installed:
+        if type(target) is dict:
+            if target.get(name) is fn:
+                del target[name]
         elif Tensor.__dict__.get(name) is fn:
             delattr(Tensor, name)
 

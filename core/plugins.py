@@ -13,16 +13,17 @@ import warnings
 import pluggy
 
 from . import config, hookspecs
+from . import cpu
+from .backends import register_backend, unregister_backend
+from .catalog import entry_points as _entry_points, failed_names, plugin_table, status_of
 from .registry import registry
+from .spec import OpSpec
 
 __all__ = ["manager", "load_all", "load_plugin", "status_of", "failed_names", "plugin_table",
            "PluginLoadError"]
 
 manager = pluggy.PluginManager("loom")
 manager.add_hookspecs(hookspecs)
-
-# name -> {"status", "version", "module", "error", "ops", "devices", "essential"}
-plugin_table: dict = {}
 
 
 class PluginLoadError(RuntimeError):
@@ -43,8 +44,6 @@ def _call_own(hook_name, plugin_obj, *args):
 def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
     """Register one plugin object and its devices and operators; False (and the error
     recorded) when it fails. Nothing it registered stays registered after a failure."""
-    from .backends import register_backend, unregister_backend
-
     entry = plugin_table.setdefault(name, {})
     entry.update(status="loading", version=version, module=module or getattr(obj, "__name__", ""),
                  error=None, ops=[], devices=[], essential=essential)
@@ -54,10 +53,10 @@ def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
         devices = _call_own("loom_register_devices", obj)
         ops = _call_own("loom_register_ops", obj)
         overrides = _call_own("loom_override_ops", obj)
-        from .registry import OpDef
         for op in list(ops) + list(overrides):
-            if not isinstance(op, OpDef):
-                raise TypeError(f"loom_register_ops returned {type(op).__name__}, expected OpDef")
+            if not isinstance(op, OpSpec):
+                raise TypeError(f"loom_register_ops returned {type(op).__name__} {op!r:.60}, "
+                                f"expected a loom.plugin.OpSpec")
         chosen = config.get("device_providers")
         for be in devices:
             want = chosen.get(be.type)
@@ -103,18 +102,8 @@ def _fail(name, stage, exc):
     warnings.warn(msg, RuntimeWarning, stacklevel=4)
 
 
-def _entry_points():
-    if sys.version_info >= (3, 12):
-        from importlib.metadata import entry_points
-    else:
-        from importlib_metadata import entry_points
-    return entry_points(group="loom.plugins")
-
-
 def load_all() -> None:
     """Load the built-in CPU backend, then every entry-point plugin not blocked."""
-    from . import cpu
-
     load_plugin("cpu", cpu, version=None, module="loom.cpu", essential=True)
     if config.get("disable_plugin_autoload"):
         return
@@ -154,22 +143,3 @@ def _refresh_ops():
 def ops_of(name: str) -> list:
     """Operators plugin `name` provides now (not those another plugin won)."""
     return sorted(op for op, p in registry.providers.items() if p == name)
-
-
-def status_of(name: str) -> str:
-    """How plugin `name` stands, in words for an error message."""
-    entry = plugin_table.get(name)
-    if entry is None:
-        if config.get("disable_plugin_autoload"):
-            return "was not loaded because LOOM_DISABLE_PLUGIN_AUTOLOAD is set"
-        return "is not installed (no 'loom.plugins' entry point of that name)"
-    st = entry["status"]
-    if st == "blocked":
-        return "is blocked by the blocked_plugins setting (LOOM_BLOCKED_PLUGINS)"
-    if st == "failed":
-        return f"failed to load: {entry['error']}"
-    return st
-
-
-def failed_names() -> list:
-    return [n for n, e in plugin_table.items() if e.get("status") == "failed"]

@@ -9,12 +9,13 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backends import _by_array_type
+from .spec import Promote
+from .tensor import Tensor
 
 __all__ = ["prepare_binary", "broadcast_error", "device_error"]
 
 _FLOAT = 2
 _SCALARS = (int, float, bool, complex, np.number, np.bool_)
-Tensor = None  # bound by the tensor module
 
 def broadcast_error(op, a_shape, b_shape):
     a, b = list(a_shape), list(b_shape)
@@ -64,11 +65,8 @@ def prepare_binary(op, a, b):
     if op.check is not None:
         op.check(da, db, res, ra, rb)
     comp = res
-    if op.promote == "float" and res.category < _FLOAT:
+    if op.promote is Promote.INT_TO_FLOAT and res.category < _FLOAT:
         comp = _dt.get_default_dtype()
-    elif op.promote == "int_or_bool" and res.category >= _FLOAT:
-        raise RuntimeError(f"\"{op.name}\" not implemented for '{res.name}' "
-                           f"(operands {da.name} and {db.name})")
     cnp = comp.np
     arr_type = None
     for v, r in ((x, ra), (y, rb)):
@@ -103,11 +101,11 @@ def prepare_binary(op, a, b):
             y = _wrap_int(y, cnp)
     if not ra and not rb:
         raise _type_error(op, a)
-    k = op.extra["kernels"].get(arr_type)
+    k = op.kernels.get(arr_type)
     if k is None:
         raise RuntimeError(f"operator '{op.name}' has no kernel for device "
                            f"{_by_array_type[arr_type].type}")
-    out_dt = _dt.bool if op.result == "bool" else comp
+    out_dt = _dt.bool if op.returns_bool else comp
     in_dtypes = (da.np if ra else None, db.np if rb else None)
     return k, x, y, out_dt, in_dtypes
 

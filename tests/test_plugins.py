@@ -108,14 +108,18 @@ def test_settings_precedence_run_time_over_env_over_file(workdir):
     assert out["after"] == "environment (LOOM_DEFAULT_DEVICE)"
 
 
-def test_bundled_catalog_matches_what_plugins_register(bundled_info):
-    from loom.registry import BUNDLED_CATALOG
+def test_shipped_plugin_data_matches_what_plugins_register(bundled_info):
+    # loom-plugin.json beside each bundled plugin says what it provides, readable without
+    # importing it; errors and `loom info` use it when the plugin is blocked or failed
+    import json
 
-    registered = {p["name"]: set(p["operators"]) for p in bundled_info["plugins"]}
-    assert set(BUNDLED_CATALOG) <= set(BUNDLED)
-    assert set(BUNDLED_CATALOG["ops_linalg"]) == registered["ops_linalg"]
-    for plugin, names in BUNDLED_CATALOG.items():
-        assert set(names) == registered[plugin], plugin
+    from plugin_env import REPO
+
+    registered = {p["name"]: p for p in bundled_info["plugins"]}
+    for name in BUNDLED:
+        data = json.loads((REPO / "plugins" / name / "loom-plugin.json").read_text())
+        assert sorted(data["operators"]) == sorted(registered[name]["operators"]), name
+        assert data.get("devices", []) == registered[name]["devices"], name
 
 
 # --------------------------------------------------------------------------- broken plugins
@@ -243,18 +247,18 @@ def test_blocked_plugin_is_not_loaded_and_cpu_cannot_be_blocked(workdir):
 # --------------------------------------------------------------------------- operator clashes
 
 _CLASH_A = """
-from loom.plugin import OpDef, hookimpl
+from loom.plugin import OpSpec, hookimpl
 
 @hookimpl
 def loom_register_ops():
-    return [OpDef("clashop", kind="unary", forward=lambda xp, a: a + 1.0,
+    return [OpSpec("clashop", kind="unary", kernel=lambda xp, a: a + 1.0,
                   functions=("clashop",), methods=("clashop",))]
 """
 
 # Registers a device and one operator before the clashing one, so that a failure has
 # something to roll back.
 _CLASH_B = """
-from loom.plugin import DeviceBackend, OpDef, hookimpl
+from loom.plugin import DeviceBackend, OpSpec, hookimpl
 
 class FakeBackend(DeviceBackend):
     type = "fakedev"
@@ -269,18 +273,18 @@ def loom_register_devices():
 
 @hookimpl
 def loom_register_ops():
-    return [OpDef("clashb_extra", kind="unary", forward=lambda xp, a: a * 10.0,
+    return [OpSpec("clashb_extra", kind="unary", kernel=lambda xp, a: a * 10.0,
                   functions=("clashb_extra",), methods=("clashb_extra",)),
-            OpDef("clashop", kind="unary", forward=lambda xp, a: a + 2.0,
+            OpSpec("clashop", kind="unary", kernel=lambda xp, a: a + 2.0,
                   functions=("clashop",), methods=("clashop",))]
 """
 
 _OVERRIDE_C = """
-from loom.plugin import OpDef, hookimpl
+from loom.plugin import OpSpec, hookimpl
 
 @hookimpl
 def loom_override_ops():
-    return [OpDef("clashop", kind="unary", forward=lambda xp, a: a + 3.0,
+    return [OpSpec("clashop", kind="unary", kernel=lambda xp, a: a + 3.0,
                   functions=("clashop",), methods=("clashop",))]
 """
 
@@ -379,15 +383,15 @@ def test_plugin_may_override_an_operator(workdir, clash_sites):
 
 def test_register_at_run_time_adds_function_and_method(workdir):
     out = run_code("""
-        from loom.plugin import OpDef, OperatorClashError, SampleInput, register
+        from loom.plugin import OpSpec, OperatorClashError, SampleInput, register
         from loom.registry import registry
 
         def cube_bwd(ctx, g):
             (a,) = ctx.saved
             return (g * 3.0 * a * a,)
 
-        op = register(OpDef("cube", kind="unary", forward=lambda xp, a: a * a * a,
-                            backward=cube_bwd, save=(0,), functions=("cube",),
+        op = register(OpSpec("cube", kind="unary", kernel=lambda xp, a: a * a * a,
+                             backward=cube_bwd, save_inputs=(0,), functions=("cube",),
                             methods=("cube",)))
         x = loom.tensor([1., 2.], requires_grad=True)
         y = loom.cube(x)
@@ -397,9 +401,9 @@ def test_register_at_run_time_adds_function_and_method(workdir):
         OUT["method"] = x.detach().cube().tolist()
         OUT["grad_fn"] = str(y.grad_fn)
         OUT["provider"] = registry.providers["cube"]
-        OUT["clash"] = error_of(lambda: register(OpDef("cube", kind="unary",
-                                forward=lambda xp, a: a), plugin="other"))
-        register(OpDef("cube", kind="unary", forward=lambda xp, a: -a, functions=("cube",)),
+        OUT["clash"] = error_of(lambda: register(OpSpec("cube", kind="unary",
+                                kernel=lambda xp, a: a), plugin="other"))
+        register(OpSpec("cube", kind="unary", kernel=lambda xp, a: -a, functions=("cube",)),
                  plugin="other", override=True)
         OUT["overridden"] = loom.cube(loom.tensor([2.])).tolist()
         from loom.__main__ import collect

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from loom.plugin import OpDef, SampleInput, parse_size
+from loom.plugin import SampleInput, factory, op, parse_size
 import loom
 
 
@@ -72,17 +72,6 @@ def _eye(be, n, m=None, dtype=None, index=None):
     return be.xp.eye(n, m, dtype=_float_dtype(dtype))
 
 
-def _factory_samples(*calls):
-    def samples(rng, dt):
-        return [SampleInput(args, kw, grad=False) for args, kw in calls]
-    return samples
-
-
-def _factory(name, fwd, calls, doc, **kw):
-    return OpDef(name, fwd, kind="factory", functions=(name,), samples=_factory_samples(*calls),
-                 doc=doc, **kw)
-
-
 def _like_samples(rng, dt):
     return [SampleInput((rng.standard_normal((2, 3)).astype(dt),), grad=False)]
 
@@ -100,39 +89,32 @@ def _full_like(xp, a, fill_value, *, dtype=None):
 
 
 OPS = [
-    _factory("zeros", _zeros, [(((2, 3),), {}), ((2, 3), {}), ((4,), {"dtype": loom.int32})],
+    factory("zeros", _zeros, [(((2, 3),), {}), ((2, 3), {}), ((4,), {"dtype": loom.int32})],
              "A tensor of zeros of the given size."),
-    _factory("ones", _ones, [(((2, 3),), {}), ((3,), {"dtype": loom.float64})],
+    factory("ones", _ones, [(((2, 3),), {}), ((3,), {"dtype": loom.float64})],
              "A tensor of ones of the given size."),
     # torch.empty's values are undefined: compare with zeros, which is what loom returns
-    _factory("empty", _empty, [(((2, 3),), {})], "An uninitialised tensor (zeros in loom).",
+    factory("empty", _empty, [(((2, 3),), {})], "An uninitialised tensor (zeros in loom).",
              torch_name="zeros"),
-    _factory("full", _full, [(((2, 2), 7.5), {}), (((3,), 2), {}), (((2,), True), {})],
+    factory("full", _full, [(((2, 2), 7.5), {}), (((3,), 2), {}), (((2,), True), {})],
              "A tensor filled with `fill_value`."),
-    _factory("arange", _arange, [((5,), {}), ((1, 5), {}), ((0, 1, 0.25), {}),
+    factory("arange", _arange, [((5,), {}), ((1, 5), {}), ((0, 1, 0.25), {}),
                                  ((0, 20), {}), ((10, 0, -3), {})],
              "Values from `start` to `end` (exclusive) by `step`."),
-    _factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
+    factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
              "`steps` evenly spaced values from `start` to `end`."),
-    _factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64})],
+    factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64})],
              "Uniform random numbers in [0, 1), PyTorch's CPU stream for a given seed."),
-    _factory("randn", _randn, [((8, 1), {}), ((4, 4), {}), ((17,), {"dtype": loom.float64})],
+    factory("randn", _randn, [((8, 1), {}), ((4, 4), {}), ((17,), {"dtype": loom.float64})],
              "Standard normal random numbers, PyTorch's CPU stream for a given seed."),
-    _factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
-    OpDef("zeros_like", _zeros_like, functions=("zeros_like",), inplace="zero_",
-          extra={"fill": True},
-          samples=_like_samples, doc="Zeros shaped like `input` (`zero_` fills in place)."),
-    OpDef("ones_like", _ones_like, functions=("ones_like",), samples=_like_samples,
-          doc="Ones shaped like `input`."),
-    OpDef("full_like", _full_like, functions=("full_like",), inplace="fill_",
-          extra={"fill": True},
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt), 2.0),
-                                               grad=False)],
-          doc="`fill_value` shaped like `input` (`fill_` fills in place)."),
+    factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
+    op("zeros_like", _zeros_like, methods=(), inplace="zero_", inplace_fill=True,
+       differentiable=False, samples=_like_samples,
+       doc="Zeros shaped like `input` (`zero_` fills in place)."),
+    op("ones_like", _ones_like, methods=(), differentiable=False, samples=_like_samples,
+       doc="Ones shaped like `input`."),
+    op("full_like", _full_like, methods=(), inplace="fill_", inplace_fill=True,
+       differentiable=False, doc="`fill_value` shaped like `input` (`fill_` fills in place).",
+       samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt), 2.0),
+                                            grad=False)]),
 ]
-
-# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
-# operator's own name unless set above (None there, with a NumPy `reference`, means none).
-for _op in OPS:
-    if _op.torch_name is None and _op.reference is None:
-        _op.torch_name = _op.name

@@ -5,11 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import loom
-from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
-
-
-def _is_t(x):
-    return isinstance(x, loom.Tensor)
+from loom.plugin import (SampleInput, View, apply_op, is_tensor as _is_t, op, sum_to_shape,
+                         xp_of)
 
 
 # --------------------------------------------------------------------------- indexing
@@ -65,8 +62,7 @@ def _getitem(xp, a, index):
 
 
 def _getitem_bwd(ctx, g):
-    return (loom.ops_index_backward(g, ctx.shapes[0], ctx.params["index"]) if _is_t(g)
-            else _scatter(xp_of(g), g, ctx.shapes[0], ctx.params["index"]),)
+    return (apply_op("ops_index_backward", g, ctx.shapes[0], ctx.params["index"]),)
 
 
 def _scatter(xp, g, shape, index):
@@ -89,15 +85,7 @@ def _index_backward(xp, g, shape, index):
 
 
 def _index_backward_bwd(ctx, g):
-    return (g[ctx.params["index"]] if not _is_t(g) else g[_to_torch_index(ctx.params["index"])],)
-
-
-def _to_torch_index(index):
-    if isinstance(index, tuple):
-        return tuple(_to_torch_index(k) for k in index)
-    if isinstance(index, np.ndarray):
-        return loom.from_numpy(index)
-    return index
+    return (g[ctx.params["index"]],)
 
 
 def _getitem_samples(rng, dt):
@@ -143,15 +131,12 @@ def _index_put_bwd(ctx, g):
     na, nv = ctx.needs_input_grad
     key = _index_key(ctx.params["key"])
     ga = gv = None
-    if na:
-        ga = g * 1.0 if not _is_t(g) else g.clone()
-        if _is_t(ga):
-            ga = loom.where(loom.ops_index_backward(loom.ones_like(g[_to_torch_index(key)]),
-                                                    ctx.shapes[0], key) > 0, 0.0, g)
-        else:
-            ga[key] = 0
+    if na:  # the written positions get no gradient
+        xp = xp_of(g)
+        hit = apply_op("ops_index_backward", xp.ones_like(g[key]), ctx.shapes[0], key) > 0
+        ga = xp.where(hit, 0.0, g)
     if nv:
-        gv = sum_to_shape(g[key] if not _is_t(g) else g[_to_torch_index(key)], ctx.shapes[1])
+        gv = sum_to_shape(g[key], ctx.shapes[1])
     return ga, gv
 
 
@@ -214,27 +199,21 @@ def _where_samples(rng, dt):
 
 
 OPS = [
-    OpDef("getitem", _getitem, backward=_getitem_bwd, view="auto", parse=_index_parse,
-          methods=("__getitem__",), samples=_getitem_samples, torch_name="__getitem__",
-          node_name="IndexBackward0", doc="Indexing: ints, slices, None, Ellipsis, bool and "
-                                          "integer tensors; basic indexing returns a view."),
-    OpDef("index_put", _index_put, backward=_index_put_bwd, n_inputs=2,
-          prepare=_setitem_prepare, inplace="__setitem__", samples=_index_put_samples,
-          torch_name=None, reference=_index_put_reference, node_name="IndexPutBackward0",
-          doc="A copy of `input` with `value` written at `key`; in place it is "
-              "``t[key] = value``."),
-    OpDef("ops_index_backward", _index_backward, backward=_index_backward_bwd,
-          functions=("ops_index_backward",), samples=_index_bwd_samples, torch_name=None,
-          parse=_index_bwd_parse,
-          reference=_index_bwd_reference,
-          doc="Gradient of indexing: zeros of `shape` with `g` added at `index`."),
-    OpDef("where", _where, backward=_where_bwd, n_inputs=3, save=(0,), prepare=_where_prepare,
-          methods=(), functions=("where",), samples=_where_samples,
-          doc="Elements of `input` where `condition`, else of `other`."),
+    op("getitem", _getitem, backward=_getitem_bwd, view=View.MAYBE, parse=_index_parse,
+       methods=("__getitem__",), functions=(), samples=_getitem_samples,
+       torch_name="__getitem__", node_name="IndexBackward0",
+       doc="Indexing: ints, slices, None, Ellipsis, bool and integer tensors; basic indexing "
+           "returns a view."),
+    op("index_put", _index_put, backward=_index_put_bwd, inputs=2, prepare=_setitem_prepare,
+       methods=(), functions=(), inplace="__setitem__", samples=_index_put_samples,
+       torch_name=None, reference=_index_put_reference, node_name="IndexPutBackward0",
+       doc="A copy of `input` with `value` written at `key`; in place it is "
+           "``t[key] = value``."),
+    op("ops_index_backward", _index_backward, backward=_index_backward_bwd, methods=(),
+       samples=_index_bwd_samples, torch_name=None, parse=_index_bwd_parse,
+       reference=_index_bwd_reference,
+       doc="Gradient of indexing: zeros of `shape` with `g` added at `index`."),
+    op("where", _where, backward=_where_bwd, inputs=3, save_inputs=(0,), prepare=_where_prepare,
+       methods=(), samples=_where_samples,
+       doc="Elements of `input` where `condition`, else of `other`."),
 ]
-
-# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
-# operator's own name unless set above (None there, with a NumPy `reference`, means none).
-for _op in OPS:
-    if _op.torch_name is None and _op.reference is None:
-        _op.torch_name = _op.name

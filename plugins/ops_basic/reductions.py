@@ -1,7 +1,8 @@
 """Reductions: sum, mean, norm, amax/amin, all/any, with dim/keepdim as in PyTorch."""
 from __future__ import annotations
 
-from loom.plugin import OpDef, SampleInput, normalize_dims, unreduce, xp_of
+from loom.plugin import (SampleInput, dtype_of, normalize_dims, reduction, reduction_samples,
+                         unreduce, xp_of)
 
 
 def _axis(a, dim):
@@ -9,21 +10,6 @@ def _axis(a, dim):
     if d is not None and a.ndim == 0:
         return None
     return d
-
-
-def _red_samples(positive=False, ints=False):
-    def samples(rng, dt):
-        def arr(*shape):
-            if ints:
-                return rng.integers(-3, 4, size=shape).astype(dt)
-            lo = 0.5 if positive else -2.0
-            return rng.uniform(lo, 2.0, size=shape).astype(dt)
-        return [SampleInput((arr(3, 4),)),
-                SampleInput((arr(2, 3, 4),), {"dim": 1}),
-                SampleInput((arr(2, 3, 4),), {"dim": (0, 2), "keepdim": True}),
-                SampleInput((arr(3, 4),), {"dim": -1}),
-                SampleInput((arr(),),)]
-    return samples
 
 
 def _sum_fwd(xp, a, dim=None, keepdim=False, *, dtype=None):
@@ -41,10 +27,9 @@ def _sum_bwd(ctx, g):
 
 def _mean_fwd(xp, a, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and a.dtype.kind not in "fc":
-        from loom.dtypes import from_numpy_dtype
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_pretty(from_numpy_dtype(a.dtype))}")
+            f"or complex dtype. Got: {_pretty(dtype_of(a))}")
     out = a.mean(axis=_axis(a, dim), keepdims=keepdim,
                  dtype=None if dtype is None else dtype.np)
     return out.astype(a.dtype if dtype is None else dtype.np, copy=False)
@@ -87,8 +72,7 @@ def _norm_fwd(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
 
 
 def _pretty_dtype(a):
-    from loom.dtypes import from_numpy_dtype
-    return _pretty(from_numpy_dtype(a.dtype))
+    return _pretty(dtype_of(a))
 
 
 def _norm_bwd(ctx, g):
@@ -107,8 +91,7 @@ def _norm_bwd(ctx, g):
         return (g * xp.sign(a),)
     if order == float("inf"):
         mask = xp.abs(a) == out
-        count = unreduce(mask.sum(dim=dims, keepdim=True) if hasattr(mask, "grad_fn") else
-                         mask.sum(axis=dims, keepdims=True), shape, dims, True)
+        count = unreduce(mask.sum(axis=dims, keepdims=True), shape, dims, True)
         return (g * xp.sign(a) * mask / count,)
     safe = xp.where(out == 0, 1.0, out)
     return (xp.where(out == 0, 0.0,
@@ -131,11 +114,7 @@ def _amaxmin_bwd(ctx, g):
     out = unreduce(out, shape, dims, prm["keepdim"])
     g = unreduce(g, shape, dims, prm["keepdim"])
     mask = a == out
-    if hasattr(mask, "grad_fn"):
-        count = mask.sum(dim=dims, keepdim=True)
-    else:
-        count = mask.sum(axis=dims, keepdims=True)
-    return (g * mask / count,)
+    return (g * mask / mask.sum(axis=dims, keepdims=True),)
 
 
 def _all_fwd(xp, a, dim=None, keepdim=False):
@@ -158,30 +137,19 @@ def _dim_name(base):
 
 
 OPS = [
-    OpDef("sum", _sum_fwd, backward=_sum_bwd, methods=("sum",), functions=("sum",),
-          supports_out=True, samples=_red_samples(), node_name=_dim_name("Sum"),
-          doc="Sum of all elements, or over `dim` (keepdim to keep it as size 1)."),
-    OpDef("mean", _mean_fwd, backward=_mean_bwd, methods=("mean",), functions=("mean",),
-          supports_out=True, samples=_red_samples(), node_name=_dim_name("Mean"),
-          doc="Mean of all elements, or over `dim`; floating or complex input."),
-    OpDef("norm", _norm_fwd, holomorphic=False, backward=_norm_bwd, save=(0, -1), methods=("norm",),
-          functions=("norm",), samples=_red_samples(positive=True),
-          node_name=_dim_name("Norm"), doc="Vector p-norm (2 by default) of all elements or "
-                                           "over `dim`."),
-    OpDef("amax", _amax_fwd, holomorphic=False, backward=_amaxmin_bwd, save=(0, -1), methods=("amax",),
-          functions=("amax",), samples=_red_samples(), doc="Maximum over `dim` (all if empty); "
-                                                          "ties share the gradient."),
-    OpDef("amin", _amin_fwd, holomorphic=False, backward=_amaxmin_bwd, save=(0, -1), methods=("amin",),
-          functions=("amin",), samples=_red_samples(), doc="Minimum over `dim` (all if empty); "
-                                                          "ties share the gradient."),
-    OpDef("all", _all_fwd, methods=("all",), functions=("all",), samples=_bool_samples,
-          doc="True if all elements (over `dim`) are non-zero."),
-    OpDef("any", _any_fwd, methods=("any",), functions=("any",), samples=_bool_samples,
-          doc="True if any element (over `dim`) is non-zero."),
+    reduction("sum", _sum_fwd, _sum_bwd, supports_out=True, node_name=_dim_name("Sum"),
+              doc="Sum of all elements, or over `dim` (keepdim to keep it as size 1)."),
+    reduction("mean", _mean_fwd, _mean_bwd, supports_out=True, node_name=_dim_name("Mean"),
+              doc="Mean of all elements, or over `dim`; floating or complex input."),
+    reduction("norm", _norm_fwd, _norm_bwd, save_inputs=(0,), save_output=True,
+              holomorphic=False, samples=reduction_samples(0.5, 2.0), node_name=_dim_name("Norm"),
+              doc="Vector p-norm (2 by default) of all elements or over `dim`."),
+    reduction("amax", _amax_fwd, _amaxmin_bwd, save_inputs=(0,), save_output=True,
+              holomorphic=False, doc="Maximum over `dim` (all if empty); ties share the gradient."),
+    reduction("amin", _amin_fwd, _amaxmin_bwd, save_inputs=(0,), save_output=True,
+              holomorphic=False, doc="Minimum over `dim` (all if empty); ties share the gradient."),
+    reduction("all", _all_fwd, differentiable=False, samples=_bool_samples,
+              doc="True if all elements (over `dim`) are non-zero."),
+    reduction("any", _any_fwd, differentiable=False, samples=_bool_samples,
+              doc="True if any element (over `dim`) is non-zero."),
 ]
-
-# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
-# operator's own name unless set above (None there, with a NumPy `reference`, means none).
-for _op in OPS:
-    if _op.torch_name is None and _op.reference is None:
-        _op.torch_name = _op.name

@@ -8,12 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 import loom
-from loom.plugin import (OpDef, SampleInput, backend_for, backend_of, normalize_dims,
-                         parse_size, sum_to_shape)
-
-
-def _is_t(x):
-    return isinstance(x, loom.Tensor)
+from loom.plugin import (SampleInput, backend_for, backend_of, cast_like, move_like,
+                         normalize_dims, op, parse_size, sum_to_shape, view, xp_of)
 
 
 def _shape_parse(*args, **kw):
@@ -83,16 +79,12 @@ def _transpose(xp, a, dim0, dim1):
     return a.swapaxes(d0, d1) if a.ndim else a[...]
 
 
-def _swap(g, d0, d1):
-    return g.transpose(d0, d1) if _is_t(g) else g.swapaxes(d0, d1)
-
-
 def _transpose_bwd(ctx, g):
     p = ctx.params
     if not len(ctx.shapes[0]):
         return (g,)
     d0, d1 = normalize_dims((p["dim0"], p["dim1"]), len(ctx.shapes[0]))
-    return (_swap(g, d0, d1),)
+    return (g.swapaxes(d0, d1),)
 
 
 def _t(xp, a):
@@ -102,7 +94,7 @@ def _t(xp, a):
 
 
 def _t_bwd(ctx, g):
-    return (g.t() if _is_t(g) else g.T,)
+    return (g.swapaxes(0, 1) if g.ndim == 2 else g,)
 
 
 def _permute_parse(*args, **kw):
@@ -122,7 +114,7 @@ def _permute(xp, a, dims):
 def _permute_bwd(ctx, g):
     dims = normalize_dims(ctx.params["dims"], len(ctx.shapes[0]))
     inv = tuple(int(i) for i in np.argsort(dims))
-    return (g.permute(inv) if _is_t(g) else g.transpose(inv),)
+    return (xp_of(g).permute_dims(g, inv),)
 
 
 def _expand(xp, a, shape):
@@ -220,10 +212,8 @@ def _seq_prepare(tensors, *rest):
     return tuple(tensors) + rest
 
 
-def _cat_parse_factory(opname):
-    def parse(*rest, dim=0, out=None):
-        return {"dim": rest[0] if rest else dim}
-    return parse
+def _cat_parse(*rest, dim=0, out=None):
+    return {"dim": rest[0] if rest else dim}
 
 
 def _cat(xp, *arrays, dim=0):
@@ -285,8 +275,7 @@ def _to_dtype(xp, a, dtype):
 
 
 def _to_dtype_bwd(ctx, g):
-    (a,) = ctx.saved
-    return (g.to(a.dtype) if _is_t(g) else g.astype(a.dtype),)
+    return (cast_like(g, ctx.saved[0]),)
 
 
 def _to_device(xp, a, device):
@@ -297,10 +286,7 @@ def _to_device(xp, a, device):
 
 
 def _to_device_bwd(ctx, g):
-    (a,) = ctx.saved
-    if _is_t(g):
-        return (g.to(a.device),)
-    return (_to_device(None, g, str(backend_of(a).device_of(a))),)
+    return (move_like(g, ctx.saved[0]),)
 
 
 def _cast_samples(rng, dt):
@@ -310,82 +296,62 @@ def _cast_samples(rng, dt):
             SampleInput((a,), {"dtype": loom.int64}, grad=False)]
 
 
-def _simple(rng, dt, shape=(3, 4)):
-    return [SampleInput((rng.standard_normal(shape).astype(dt),))]
+def _sample(*shapes_and_args):
+    """Samples calling the op on a standard-normal array of each shape, with extra args."""
+    def samples(rng, dt):
+        return [SampleInput((rng.standard_normal(shape).astype(dt), *args))
+                for shape, *args in shapes_and_args]
+    return samples
 
 
 OPS = [
-    OpDef("view", _view, backward=_reshape_bwd, view=True, parse=_shape_parse,
-          methods=("view",), samples=_view_samples,
-          doc="Same data with another shape; RuntimeError when the layout needs a copy."),
-    OpDef("reshape", _reshape, backward=_reshape_bwd, view="auto", parse=_shape_parse,
-          methods=("reshape",), functions=("reshape",), samples=_reshape_samples,
-          node_name="ViewBackward0", doc="Same data with another shape (copies if needed)."),
-    OpDef("transpose", _transpose, backward=_transpose_bwd, view=True,
-          methods=("transpose", "swapaxes", "swapdims"), functions=("transpose", "swapaxes"),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), 0,
-                                                2)),
-                                   SampleInput((rng.standard_normal((2, 3)).astype(dt), -1, 0))],
-          doc="Swap dimensions `dim0` and `dim1` (a view)."),
-    OpDef("t", _t, backward=_t_bwd, view=True, methods=("t",), functions=("t",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt),)),
-                                   SampleInput((rng.standard_normal((3,)).astype(dt),))],
-          node_name="TBackward0", doc="Transpose of a tensor with at most 2 dimensions."),
-    OpDef("permute", _permute, backward=_permute_bwd, view=True, parse=_permute_parse,
-          methods=("permute",), functions=("permute",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt),
-                                                (2, 0, 1)))],
-          doc="Reorder dimensions (a view)."),
-    OpDef("expand", _expand, backward=_expand_bwd, view=True, parse=_shape_parse,
-          methods=("expand",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 1)).astype(dt), 3, 4)),
-                                   SampleInput((rng.standard_normal((4,)).astype(dt),
-                                                (2, 3, 4))),
-                                   SampleInput((rng.standard_normal((3, 1)).astype(dt), -1, 5))],
-          doc="Broadcast size-1 dimensions to a larger size without copying (read-only)."),
-    OpDef("expand_as", _expand, backward=_expand_bwd, view=True, prepare=_expand_as_prepare,
-          parse=_shape_parse, methods=("expand_as",), node_name="ExpandBackward0",
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((1, 1)).astype(dt),
-                                                rng.standard_normal((8, 1)).astype(dt)))],
-          torch_name="expand_as", doc="`expand` to `other`'s shape."),
-    OpDef("squeeze", _squeeze, backward=_reshape_bwd, view=True, methods=("squeeze",),
-          functions=("squeeze",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 1, 3, 1)).astype(dt),)),
-                                   SampleInput((rng.standard_normal((2, 1, 3)).astype(dt), 1))],
-          doc="Remove size-1 dimensions (all, or `dim`)."),
-    OpDef("unsqueeze", _unsqueeze, backward=_reshape_bwd, view=True, methods=("unsqueeze",),
-          functions=("unsqueeze",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3)).astype(dt), 1)),
-                                   SampleInput((rng.standard_normal((2, 3)).astype(dt), -1))],
-          doc="Insert a size-1 dimension at `dim`."),
-    OpDef("flatten", _flatten, backward=_reshape_bwd, view="auto", methods=("flatten",),
-          functions=("flatten",),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 3, 4)).astype(dt),)),
-                                   SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), 1))],
-          node_name="ViewBackward0", doc="Flatten dimensions `start_dim`..`end_dim`."),
-    OpDef("contiguous", _contiguous, backward=_identity_bwd, view="auto",
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt).T,))],
-          node_name="CloneBackward0", doc="Self if already contiguous, else a C-ordered copy."),
-    OpDef("clone", _clone, backward=_identity_bwd, methods=("clone",), functions=("clone",),
-          samples=_simple, doc="A copy with its own storage (differentiable)."),
-    OpDef("cat", _cat, backward=_cat_bwd, n_inputs=-1, prepare=_seq_prepare,
-          parse=_cat_parse_factory("cat"), functions=("cat", "concat", "concatenate"),
-          samples=_join_samples, doc="Concatenate tensors along an existing dimension."),
-    OpDef("stack", _stack, backward=_stack_bwd, n_inputs=-1, prepare=_seq_prepare,
-          parse=_cat_parse_factory("stack"), functions=("stack",), samples=_join_samples,
-          doc="Stack same-shape tensors along a new dimension."),
-    OpDef("_to_dtype", _to_dtype, backward=_to_dtype_bwd, save=(0,), samples=_cast_samples,
-          torch_name=None, reference=lambda a, dtype: a.astype(dtype.np),
-          node_name="ToCopyBackward0", doc="Cast to `dtype` (Tensor.to, .float(), ...)."),
-    OpDef("_to_device", _to_device, backward=_to_device_bwd, save=(0,),
-          samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 2)).astype(dt),),
-                                               {"device": "cpu"})],
-          torch_name=None, reference=lambda a, device: a.copy(),
-          node_name="ToCopyBackward0", doc="Copy to another device (Tensor.to, .cuda(), .cpu())."),
+    view("view", _view, _reshape_bwd, parse=_shape_parse, functions=(), samples=_view_samples,
+         doc="Same data with another shape; RuntimeError when the layout needs a copy."),
+    view("reshape", _reshape, _reshape_bwd, maybe=True, parse=_shape_parse,
+         samples=_reshape_samples, node_name="ViewBackward0",
+         doc="Same data with another shape (copies if needed)."),
+    view("transpose", _transpose, _transpose_bwd, methods=("transpose", "swapaxes", "swapdims"),
+         functions=("transpose", "swapaxes", "swapdims"),
+         samples=_sample(((2, 3, 4), 0, 2), ((2, 3), -1, 0)),
+         doc="Swap dimensions `dim0` and `dim1` (a view)."),
+    view("t", _t, _t_bwd, samples=_sample(((2, 3),), ((3,),)), node_name="TBackward0",
+         doc="Transpose of a tensor with at most 2 dimensions."),
+    view("permute", _permute, _permute_bwd, parse=_permute_parse,
+         functions=("permute", "permute_dims"), samples=_sample(((2, 3, 4), (2, 0, 1))),
+         doc="Reorder dimensions (a view)."),
+    view("expand", _expand, _expand_bwd, parse=_shape_parse, functions=("broadcast_to",),
+         samples=_sample(((3, 1), 3, 4), ((4,), (2, 3, 4)), ((3, 1), -1, 5)),
+         doc="Broadcast size-1 dimensions to a larger size without copying (read-only)."),
+    view("expand_as", _expand, _expand_bwd, prepare=_expand_as_prepare, parse=_shape_parse,
+         functions=(), node_name="ExpandBackward0",
+         samples=lambda rng, dt: [SampleInput((rng.standard_normal((1, 1)).astype(dt),
+                                               rng.standard_normal((8, 1)).astype(dt)))],
+         doc="`expand` to `other`'s shape."),
+    view("squeeze", _squeeze, _reshape_bwd, samples=_sample(((2, 1, 3, 1),), ((2, 1, 3), 1)),
+         doc="Remove size-1 dimensions (all, or `dim`)."),
+    view("unsqueeze", _unsqueeze, _reshape_bwd, samples=_sample(((2, 3), 1), ((2, 3), -1)),
+         doc="Insert a size-1 dimension at `dim`."),
+    view("flatten", _flatten, _reshape_bwd, maybe=True, samples=_sample(((2, 3, 4),),
+                                                                        ((2, 3, 4), 1)),
+         node_name="ViewBackward0", doc="Flatten dimensions `start_dim`..`end_dim`."),
+    view("contiguous", _contiguous, _identity_bwd, maybe=True, methods=(), functions=(),
+         samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt).T,))],
+         node_name="CloneBackward0", doc="Self if already contiguous, else a C-ordered copy."),
+    op("clone", _clone, backward=_identity_bwd, samples=_sample(((3, 4),)),
+       doc="A copy with its own storage (differentiable)."),
+    op("cat", _cat, backward=_cat_bwd, variadic=True, prepare=_seq_prepare, methods=(),
+       parse=_cat_parse, functions=("cat", "concat", "concatenate"), samples=_join_samples,
+       doc="Concatenate tensors along an existing dimension."),
+    op("stack", _stack, backward=_stack_bwd, variadic=True, prepare=_seq_prepare, methods=(),
+       parse=_cat_parse, samples=_join_samples,
+       doc="Stack same-shape tensors along a new dimension."),
+    op("_to_dtype", _to_dtype, backward=_to_dtype_bwd, save_inputs=(0,), methods=(),
+       functions=(), samples=_cast_samples, torch_name=None,
+       reference=lambda a, dtype: a.astype(dtype.np), node_name="ToCopyBackward0",
+       doc="Cast to `dtype` (Tensor.to, .float(), ...)."),
+    op("_to_device", _to_device, backward=_to_device_bwd, save_inputs=(0,), methods=(),
+       functions=(), torch_name=None, reference=lambda a, device: a.copy(),
+       samples=lambda rng, dt: [SampleInput((rng.standard_normal((2, 2)).astype(dt),),
+                                            {"device": "cpu"})],
+       node_name="ToCopyBackward0", doc="Copy to another device (Tensor.to, .cuda(), .cpu())."),
 ]
-
-# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
-# operator's own name unless set above (None there, with a NumPy `reference`, means none).
-for _op in OPS:
-    if _op.torch_name is None and _op.reference is None:
-        _op.torch_name = _op.name

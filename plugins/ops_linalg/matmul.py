@@ -2,13 +2,10 @@
 products of the gradient with the other operand's transpose."""
 from __future__ import annotations
 
-from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
-import loom
+from loom.plugin import SampleInput, dense, dtype_of, op, sum_to_shape
 
 
 def _mT(x):
-    if isinstance(x, loom.Tensor):
-        return x.transpose(-1, -2)
     return x.swapaxes(-1, -2)
 
 
@@ -22,8 +19,7 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
 
 def _check_same(opname, a, b):
     if a.dtype != b.dtype:
-        from loom.dtypes import from_numpy_dtype
-        da, db = from_numpy_dtype(a.dtype).name, from_numpy_dtype(b.dtype).name
+        da, db = dtype_of(a).name, dtype_of(b).name
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_CPP_NAMES[da]} != {_CPP_NAMES[db]} ({opname}: {da} and {db})")
 
@@ -42,19 +38,11 @@ def _mm(xp, a, b):
     return xp.matmul(a, b)
 
 
-def _dense(g):
-    """`g` as a BLAS-ready array: a broadcast gradient (the backward of a sum) has zero strides,
-    which matmul would copy once per product."""
-    if isinstance(g, loom.Tensor) or g.flags.c_contiguous or g.flags.f_contiguous:
-        return g
-    return xp_of(g).ascontiguousarray(g)
-
-
 def _mm_bwd(ctx, g):
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
     if na and nb:
-        g = _dense(g)
+        g = dense(g)
     return (g @ _mT(b) if na else None, _mT(a) @ g if nb else None)
 
 
@@ -87,13 +75,12 @@ def _matmul_bwd(ctx, g):
     if len(sa) == 1 and len(sb) == 1:
         g2 = g.reshape((1, 1))
     elif len(sa) == 1:
-        g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if not isinstance(g, loom.Tensor) \
-            else g.unsqueeze(-2)
+        g2 = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
     elif len(sb) == 1:
         g2 = g.reshape(tuple(g.shape) + (1,))
     ga = gb = None
     if na and nb:
-        g2 = _dense(g2)
+        g2 = dense(g2)
     if na:
         ga = sum_to_shape(g2 @ _mT(b2), tuple(a2.shape))
         ga = ga.reshape(tuple(sa))
@@ -160,35 +147,31 @@ def _samples(*pairs):
     return samples
 
 
-OPS = [
-    OpDef("mm", _mm, backward=_mm_bwd, n_inputs=2, save=(0, 1), methods=("mm",),
-          functions=("mm",), supports_out=True, samples=_samples(((3, 4), (4, 2)),
-                                                                 ((8, 1), (1, 1))),
-          doc="Matrix product of two 2-D tensors."),
-    OpDef("matmul", _matmul, backward=_matmul_bwd, n_inputs=2, save=(0, 1),
-          methods=("matmul", "__matmul__"), functions=("matmul",), supports_out=True,
-          samples=_samples(((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
-                           ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2))),
-          node_name=lambda p: "MmBackward0", doc="Matrix product with NumPy/PyTorch "
-                                                 "broadcasting of batch dimensions."),
-    OpDef("bmm", _bmm, backward=_mm_bwd, n_inputs=2, save=(0, 1), methods=("bmm",),
-          functions=("bmm",), samples=_samples(((2, 3, 4), (2, 4, 5))),
-          doc="Batched matrix product of 3-D tensors."),
-    OpDef("dot", _dot, backward=lambda ctx, g: (g * ctx.saved[1] if ctx.needs_input_grad[0]
-                                                else None,
-                                                g * ctx.saved[0] if ctx.needs_input_grad[1]
-                                                else None),
-          n_inputs=2, save=(0, 1), methods=("dot",), functions=("dot", "inner"),
-          samples=_samples(((5,), (5,))), doc="Dot product of two 1-D tensors."),
-    OpDef("mv", _mv, backward=_mv_bwd, n_inputs=2, save=(0, 1), methods=("mv",),
-          functions=("mv",), samples=_samples(((3, 4), (4,))), doc="Matrix-vector product."),
-    OpDef("outer", _outer, backward=_outer_bwd, n_inputs=2, save=(0, 1), methods=("outer",),
-          functions=("outer", "ger"), samples=_samples(((3,), (4,))),
-          doc="Outer product of two 1-D tensors."),
-]
+def _dot_bwd(ctx, g):
+    a, b = ctx.saved
+    na, nb = ctx.needs_input_grad
+    return (g * b if na else None, g * a if nb else None)
 
-# The PyTorch counterpart (torch.<name> or Tensor.<name>) the operator tests compare with: the
-# operator's own name unless set above (None there, with a NumPy `reference`, means none).
-for _op in OPS:
-    if _op.torch_name is None and _op.reference is None:
-        _op.torch_name = _op.name
+
+def _product(name, kernel, backward, pairs, doc, **fields):
+    return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1),
+              samples=_samples(*pairs), doc=doc, **fields)
+
+
+OPS = [
+    _product("mm", _mm, _mm_bwd, (((3, 4), (4, 2)), ((8, 1), (1, 1))),
+             "Matrix product of two 2-D tensors.", supports_out=True),
+    _product("matmul", _matmul, _matmul_bwd,
+             (((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
+              ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2))),
+             "Matrix product with NumPy/PyTorch broadcasting of batch dimensions.",
+             methods=("matmul", "__matmul__"), supports_out=True,
+             node_name=lambda p: "MmBackward0"),
+    _product("bmm", _bmm, _mm_bwd, (((2, 3, 4), (2, 4, 5)),),
+             "Batched matrix product of 3-D tensors."),
+    _product("dot", _dot, _dot_bwd, (((5,), (5,)),), "Dot product of two 1-D tensors.",
+             functions=("dot", "inner")),
+    _product("mv", _mv, _mv_bwd, (((3, 4), (4,)),), "Matrix-vector product."),
+    _product("outer", _outer, _outer_bwd, (((3,), (4,)),), "Outer product of two 1-D tensors.",
+             functions=("outer", "ger")),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
+from loom.plugin import SampleInput, binary, unary, xp_of
 
 # --------------------------------------------------------------------------- hypot
 
@@ -27,15 +27,6 @@ def _hypot_fwd(xp, a, b):
     return xp.hypot(a, b)
 
 
-def _hypot_bwd(ctx, g):
-    # d/da sqrt(a^2 + b^2) = a / out, d/db = b / out; each reduced back to its input's shape
-    a, b, out = ctx.saved
-    na, nb = ctx.needs_input_grad
-    sa, sb = ctx.shapes
-    return (sum_to_shape(g * a / out, sa) if na else None,
-            sum_to_shape(g * b / out, sb) if nb else None)
-
-
 def _hypot_samples(rng, dt):
     def arr(*shape):
         # |x| in [0.5, 2] with a random sign: away from 0, where the gradient is undefined
@@ -51,10 +42,10 @@ def _hypot_samples(rng, dt):
     ]
 
 
-HYPOT = OpDef(
-    "hypot", forward=_hypot_fwd, kind="binary", backward=_hypot_bwd, save=(0, 1, -1),
-    methods=("hypot",), functions=("hypot",), inplace="hypot_", supports_out=True,
-    samples=_hypot_samples, torch_name="hypot",
+# d/da sqrt(a^2 + b^2) = a / out, d/db = b / out; the builder sums each back to its shape
+HYPOT = binary(
+    "hypot", _hypot_fwd, da=lambda a, y: a / y, db=lambda b, y: b / y,
+    samples=_hypot_samples,
     doc="Elementwise ``sqrt(input**2 + other**2)`` of two floating-point tensors, as "
         "`torch.hypot`.")
 
@@ -66,13 +57,6 @@ _THRESHOLD = 20.0  # torch's default: above it softplus(x) is x itself
 def _softplus_fwd(xp, a):
     # logaddexp(0, a) == log(1 + exp(a)) without overflow for large a
     return xp.where(a > _THRESHOLD, a, xp.logaddexp(0.0, a)).astype(a.dtype, copy=False)
-
-
-def _softplus_bwd(ctx, g):
-    # d/da softplus(a) = sigmoid(a), 1 exactly above the threshold as in torch
-    (a,) = ctx.saved
-    xp = xp_of(a)
-    return (xp.where(a > _THRESHOLD, g, g / (1.0 + xp.exp(-a))),)
 
 
 def _softplus_samples(rng, dt):
@@ -88,12 +72,13 @@ def _softplus_reference(a):
     return np.where(a > _THRESHOLD, a, np.logaddexp(0.0, a)).astype(a.dtype)
 
 
-SOFTPLUS = OpDef(
-    "softplus", forward=_softplus_fwd, kind="unary", backward=_softplus_bwd, save=(0,),
-    promote="float", functions=("softplus",), samples=_softplus_samples,
+SOFTPLUS = unary(
+    "softplus", _softplus_fwd, inplace=False, samples=_softplus_samples,
+    # d/da softplus(a) = sigmoid(a), 1 exactly above the threshold as in torch
+    dx=lambda g, x: xp_of(x).where(x > _THRESHOLD, g, g / (1.0 + xp_of(x).exp(-x))),
     # torch_name names a `torch.*` function or Tensor method, and softplus is neither (it is
-    # torch.nn.functional.softplus), so the tests compare with this NumPy reference instead.
-    torch_name=None, reference=_softplus_reference,
+    # torch.nn.functional.softplus), so the kit compares with this NumPy reference instead.
+    methods=(), torch_name=None, reference=_softplus_reference,
     doc="Elementwise ``log(1 + exp(input))`` (``beta=1``, ``threshold=20``), as "
         "`torch.nn.functional.softplus`.")
 

@@ -1,16 +1,16 @@
-"""`loom.autograd`: backward, grad, Function, Variable, gradcheck and grad-mode switches."""
+"""The autograd entry points: `backward`, `grad`, the legacy `Variable`, `gradcheck`."""
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
 
-from .dispatch import edge_of
-from .engine import run_backward
+from ..dispatch import edge_of
+from ..engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import enable_grad, no_grad, set_grad_enabled
-from .graph import AccumulateGrad
-from .tensor import Tensor, wrap
+from ..grad_mode import enable_grad, no_grad, set_grad_enabled
+from ..graph import AccumulateGrad
+from ..tensor import Tensor, require_grad_at_creation, wrap
 
 __all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "gradcheck",
            "no_grad", "enable_grad", "set_grad_enabled", "once_differentiable"]
@@ -42,7 +42,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             arr = out._data.__class__ if False else None
-            from .backends import backend_of
+            from ..backends import backend_of
             arr = backend_of(out._data).xp.ones(out._data.shape, out._data.dtype)
             g = wrap(arr) if create_graph else arr
         else:
@@ -141,8 +141,7 @@ def Variable(data, requires_grad=False, volatile=False):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     t = wrap(data._data)
     if requires_grad:
-        from .creation import _require_grad_at_creation
-        _require_grad_at_creation(t)
+        require_grad_at_creation(t)
     return t
 
 

@@ -6,10 +6,10 @@ tensors and returns one gradient (or None) per forward argument. Its node is nam
 """
 from __future__ import annotations
 
-from . import grad_mode
-from .dispatch import edge_of
-from .graph import SAVED_FREED_MESSAGE, Node
-from .tensor import Tensor, wrap
+from .. import grad_mode
+from ..dispatch import edge_of
+from ..graph import SAVED_FREED_MESSAGE, Node, check_version
+from ..tensor import Tensor, wrap
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -42,7 +42,6 @@ class FunctionCtx:
             raise RuntimeError(SAVED_FREED_MESSAGE)
         if self._saved is None:
             return ()
-        from .engine import check_version
         for t, v in zip(self._saved, self._versions):
             if t is not None:
                 cur = 0 if t._version is None else t._version[0]
@@ -161,7 +160,7 @@ class Function:
             node.out_meta = []
             ctx._node = node
             non_diff = {id(t) for t in ctx._non_diff}
-            from .backends import backend_of
+            from ..backends import backend_of
             for i, o in enumerate(results):
                 if isinstance(o, Tensor):
                     node.out_meta.append((o._data.shape, o._data.dtype, backend_of(o._data).xp))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, wrap
+from ..tensor import Tensor, wrap
 
 __all__ = ["check", "GradcheckError"]
 
@@ -22,7 +22,7 @@ def _outputs(func, inputs):
 
 def check(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
           fast_mode=False, seed=0):
-    from .autograd import grad
+    from .api import grad
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [x for x in inputs if isinstance(x, Tensor) and x._rg]

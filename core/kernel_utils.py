@@ -1,0 +1,171 @@
+"""Helpers for kernels and backward rules that work on raw arrays and loom tensors alike.
+
+A backward rule runs on raw arrays (``create_graph=False``) and on loom tensors
+(``create_graph=True``); with these it is written once, without tensor-or-array branches:
+`xp_of(g)` is NumPy/CuPy for arrays and loom's operator functions for tensors.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backends import backend_of, backends, device_unavailable
+from .device import device
+from .dtypes import from_numpy_dtype
+from .methods import functions as _functions
+from .registry import missing_operator, registry
+from .tensor import Tensor
+
+__all__ = ["dtype_of", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
+           "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
+           "dense", "apply_op"]
+
+
+def dtype_of(array):
+    """The `loom.dtype` of a raw backend array (``dtype_of(np.zeros(2)) is loom.float64``)."""
+    return from_numpy_dtype(array.dtype)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def xp_of(x):
+    """The namespace for functions of `x`: loom's operator functions for tensors (so the
+    computation is recorded), otherwise the array's own library (NumPy, CuPy)."""
+    if isinstance(x, Tensor):
+        return _functions
+    try:
+        return backend_of(x).xp
+    except KeyError:
+        return np
+
+
+def sum_to_shape(g, shape):
+    """Sum gradient `g` over the dimensions that broadcasting added or stretched, so that it has
+    `shape` (the input's shape). Written once for raw arrays and tensors: both offer
+    ``sum(axis=, keepdims=)`` and ``reshape``."""
+    gs = tuple(g.shape)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and gs[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def expand_to(g, shape):
+    """Broadcast `g` to `shape` (the backward of a reduction); a tensor stays differentiable."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    return xp_of(g).broadcast_to(g, shape)
+
+
+def unreduce(g, in_shape, dims, keepdim):
+    """Put back the dimensions a reduction over `dims` removed (keepdim=False) and broadcast
+    to `in_shape`. `dims` None means all dimensions."""
+    nd = len(in_shape)
+    if not keepdim:
+        if dims is None:
+            kshape = (1,) * nd
+        else:
+            ds = {d % nd for d in dims} if nd else set()
+            kshape = tuple(1 if i in ds else s for i, s in enumerate(in_shape))
+        g = g.reshape(kshape)
+    return expand_to(g, in_shape)
+
+
+def backend_for(dev):
+    """The `DeviceBackend` serving device `dev` ("cpu", "cuda:0", a `loom.device`); RuntimeError
+    naming the plugin and extra to install when none can."""
+    d = device(dev)
+    be = backends.get(d.type)
+    if be is None or not be.is_available():
+        raise device_unavailable(d)
+    return be
+
+
+def dense(g):
+    """`g` ready for BLAS: a raw array with zero strides (a broadcast gradient, the backward of
+    a sum) becomes contiguous once instead of being copied by every product; tensors and
+    arrays already contiguous are returned as they are."""
+    if isinstance(g, Tensor) or g.flags.c_contiguous or g.flags.f_contiguous:
+        return g
+    return backend_of(g).xp.ascontiguousarray(g)
+
+
+def apply_op(name: str, *args, **kwargs):
+    """Run registered operator `name` on loom tensors (recorded, so differentiable) or, when
+    the first argument is a raw array, its kernel for that array's device: a backward rule
+    can then use any operator without a tensor-or-array branch."""
+    entry = registry.ops.get(name)
+    if entry is None:
+        raise missing_operator(name)
+    first = args[0]
+    if isinstance(first, Tensor):
+        return entry.call(*args, **kwargs)
+    kernel = entry.kernels[type(first)]
+    if entry.parser is None:  # unary and binary ops take no parameters
+        return kernel(*args)
+    n = entry.spec.inputs
+    return kernel(*args[:n], **entry.parser(args[n:], dict(kwargs)))
+
+
+def cast_like(g, x):
+    """`g` cast to the dtype of `x` (the backward of a dtype conversion)."""
+    if isinstance(g, Tensor):
+        return g.to(x.dtype)
+    return g.astype(x.dtype, copy=False)
+
+
+def move_like(g, x):
+    """`g` moved to the device of `x` (the backward of a device transfer)."""
+    if isinstance(g, Tensor):
+        return g.to(x.device)
+    src, dst = backend_of(g), backend_of(x)
+    return g if src is dst else dst.asarray(src.to_host(g), dst.device_of(x).index)
+
+
+def parse_size(args, who="size"):
+    """A shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(torch.Size([2, 3]))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for a in args:
+        if type(a) is not int:
+            break
+    else:
+        return args if type(args) is tuple else tuple(args)  # plain ints: the common case
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if isinstance(a, bool) or not hasattr(a, "__index__"):
+            raise TypeError(f"{who}(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(a).__name__}")
+        out.append(a.__index__())
+    return tuple(out)
+
+
+def normalize_dims(dim, ndim) -> Any:
+    """`dim` (int, tuple, list or None) as a sorted tuple of non-negative ints, or None;
+    IndexError as PyTorch raises it."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        ds = dim
+    else:
+        ds = (dim,)
+    n = max(ndim, 1)
+    out = []
+    for d in ds:
+        d = int(d)
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}],"
+                             f" but got {d})")
+        out.append(d % n)
+    return tuple(out)

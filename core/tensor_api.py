@@ -1,0 +1,353 @@
+"""The rest of `Tensor`: device placement, conversion, printing, the Python protocol and the
+autograd entry points (`backward`, hooks).
+
+These need the layers above the class (backends, the engine, the registry), so they are
+defined here and attached to `Tensor` once, when `loom` is imported; the class itself sits low
+so that dispatch and the engine can build tensors directly.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import backends, engine
+from . import dtypes as _dt
+from .backends import device_unavailable, host_array as _host
+from .device import device as _device
+from .graph import _Handle
+from .registry import missing_operator, registry
+from .tensor_str import format_tensor
+from .storage import TypedStorage, UntypedStorage, data_ptr, root_of
+from .tensor import Tensor, wrap
+from . import grad_mode
+from .autograd.api import backward as _autograd_backward
+from .creation import tensor as _tensor_from_data
+
+__all__ = ["attach"]
+
+_gs = grad_mode.state
+_ONES: dict = {}  # (shape, dtype) -> read-only ones, the implicit gradient of a scalar
+
+
+class _TensorAPI:
+    """Holder of the methods `attach` copies onto `Tensor` (never instantiated)."""
+
+    def __new__(cls, *args, dtype=None, device=None):
+        """Legacy constructor: ``Tensor(5, 3)`` (uninitialised, here zeros), ``Tensor([1, 2])``
+        (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``."""
+        dt = dtype or _dt.get_default_dtype()
+        if not args:
+            return _factory("zeros")(0, dtype=dt, device=device)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            src = args[0]
+            if isinstance(src, (float, complex, bool)):
+                raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
+            if isinstance(src, Tensor):
+                return src
+            t = _tensor_from_data(src, dtype=dt, device=device)
+        else:
+            for a in args:
+                if not isinstance(a, (int, np.integer)):
+                    raise TypeError(f"new(): argument 'size' must be tuple of ints, but found "
+                                    f"element of type {type(a).__name__}")
+            t = _factory("zeros")(*args, dtype=dt, device=device)
+        if cls is not Tensor:
+            raise TypeError("loom.Tensor cannot be subclassed yet")
+        return t
+
+    @property
+    def device(self):
+        return backends.backend_of(self._data).device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """Self when already contiguous, else a contiguous copy (differentiable)."""
+        if self.is_contiguous():
+            return self
+        return _factory("contiguous")(self)
+
+    def untyped_storage(self) -> UntypedStorage:
+        return UntypedStorage(root_of(self._data), self.device)
+
+    def storage(self) -> TypedStorage:
+        return TypedStorage(root_of(self._data), self.device)
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if getattr(self, "_retain", False):
+            return
+        self._retain = True
+        me = self
+
+        def keep(g):
+            if _gs.enabled and g.grad_fn is not None:
+                me._grad = g if me._grad is None else me._grad + g
+            else:
+                me._grad = wrap(g._data.copy()) if me._grad is None else \
+                    wrap(me._grad._data + g._data)
+        self._hook_on_edge(keep)
+
+    @property
+    def retains_grad(self) -> bool:
+        return getattr(self, "_retain", False)
+
+    def register_hook(self, hook):
+        """`hook(grad) -> Tensor or None` runs when this tensor's gradient is computed."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            hooks = self._hooks
+            if hooks is None:
+                hooks = self._hooks = []
+            hooks.append(hook)
+            return _Handle(hooks, hook)
+        return self._hook_on_edge(hook)
+
+    def _hook_on_edge(self, hook):
+        node, nr = self._edge
+        per_node = engine.pre_hooks.setdefault(node, {})
+        lst = per_node.setdefault(nr, [])
+        lst.append(hook)
+        return _Handle(lst, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. graph leaves (see `loom.autograd.backward`)."""
+        if gradient is None and inputs is None and not create_graph and self.grad_fn is not None:
+            # fast path for the common `loss.backward()`
+            a = self._data
+            if a.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if a.dtype.kind not in "fV":  # V: bfloat16 (ml_dtypes)
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {self.dtype}")
+            if type(a) is np.ndarray:
+                # A shared read-only one: nothing writes into incoming gradients, and the
+                # engine copies an array that is referenced elsewhere before keeping it.
+                g = _ONES.get((a.shape, a.dtype))
+                if g is None:
+                    g = _ONES[(a.shape, a.dtype)] = np.ones(a.shape, a.dtype)
+                    g.flags.writeable = False
+            else:
+                g = backends.backend_of(a).xp.ones(a.shape, a.dtype)
+            engine.run_backward((self._edge,), (g,), bool(retain_graph), False)
+            return
+        _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        a = self._data
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return _host(a).reshape(()).item()
+
+    def tolist(self):
+        return _host(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array sharing memory (CPU tensors that don't require grad)."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            if force:
+                return _host(self._data)
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy() if not self._rg else self.detach().numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        return self.to(_device("cuda", device) if isinstance(device, int) else
+                       _device(device if device is not None else "cuda"))
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; copies only when
+        something changes; differentiable."""
+        dev = kwargs.pop("device", None)
+        dt = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        for a in args:
+            if isinstance(a, _dt.dtype):
+                dt = a
+            elif isinstance(a, Tensor):
+                dev, dt = a.device, a.dtype
+            elif isinstance(a, (str, _device)):
+                dev = a
+            elif a is not None:
+                raise TypeError(f"to() received an invalid combination of arguments - got "
+                                f"{type(a).__name__}")
+        r = self
+        if dev is not None:
+            dev = _device(dev)
+            if dev != self.device and not (dev.index is None and dev.type == self.device.type):
+                r = _factory("_to_device")(r, device=str(dev))
+        if dt is not None and dt is not r.dtype:
+            r = _factory("_to_dtype")(r, dtype=dt)
+        if copy and r is self:
+            r = r.clone()
+        return r
+
+    def type(self, dtype=None):
+        if dtype is None:
+            dt = self.dtype
+            return f"torch.{'cuda.' if self.is_cuda else ''}{dt.legacy or dt.name}"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            dtype = next(d for d in _dt.ALL if d.legacy == name)
+        elif isinstance(getattr(dtype, "dtype", None), _dt.dtype):  # FloatTensor & co.
+            dtype = dtype.dtype
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dt.float32)
+
+    def double(self):
+        return self.to(_dt.float64)
+
+    def half(self):
+        return self.to(_dt.float16)
+
+    def long(self):
+        return self.to(_dt.int64)
+
+    def int(self):
+        return self.to(_dt.int32)
+
+    def short(self):
+        return self.to(_dt.int16)
+
+    def char(self):
+        return self.to(_dt.int8)
+
+    def byte(self):
+        return self.to(_dt.uint8)
+
+    def bool(self):
+        return self.to(_dt.bool)
+
+    def bfloat16(self):
+        return self.to(_dt.bfloat16)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return _tensor_from_data(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    # ------------------------------------------------------------------ Python protocol
+    def __repr__(self) -> str:
+        suffixes = []
+        dev = self.device
+        if dev.type != "cpu":
+            suffixes.append(f"device='{dev}'")
+        if self.grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._rg:
+            suffixes.append("requires_grad=True")
+        dt = self.dtype
+        a = _host(self._data)
+        if dt is _dt.bfloat16:
+            a = a.astype(np.float32)
+        return format_tensor(a, dtype_name=dt.name,
+                             is_default_float=dt is _dt.get_default_dtype() or
+                             dt is _dt.get_default_dtype().to_complex(), suffixes=suffixes)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self._data.shape[0]):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __contains__(self, element) -> bool:
+        return bool((self == element).any())
+
+    def __getattr__(self, name):
+        # Only reached for names no registered operator provides (operators are installed as
+        # methods); say which plugin would provide it.
+        if name.startswith("__") or name in Tensor.__slots__:
+            raise AttributeError(name)
+        raise missing_operator(name)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (_host(self._data), self._rg))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        t = wrap(self._data.copy())
+        if self._rg:
+            t.requires_grad_(True)
+        memo[id(self)] = t
+        return t
+
+
+def _rebuild(arr, rg):
+    t = wrap(arr)
+    if rg:
+        t.requires_grad_(True)
+    return t
+
+
+def _factory(name):
+    op = registry.ops.get(name)
+    if op is None:
+        raise missing_operator(name)
+    return op.call
+
+
+def attach() -> None:
+    """Copy the methods above onto `Tensor`."""
+    for name, value in vars(_TensorAPI).items():
+        if name not in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"):
+            setattr(Tensor, name, value)
