@@ -44,9 +44,9 @@ def numel(input: Tensor) -> "builtins.int":
 
 def manual_seed(seed: "builtins.int"):
     """Seed the random generators of every device backend."""
-    from .backends import backends
+    from .backends import available as _available, backends
     for be in backends.values():
-        if be.is_available():
+        if _available(be):
             be.manual_seed(seed)
     return None
 
@@ -74,4 +74,20 @@ import builtins  # noqa: E402
 
 from . import plugins as _plugins  # noqa: E402
 
+
+def _reserve_own_names() -> None:
+    # Everything defined so far, and loom's submodules, belong to loom: no operator may take
+    # them (an op named `backward` or `no_grad` would silently change what loom computes).
+    import os
+    here = os.path.dirname(__file__)
+    modules = {n.removesuffix(".py") for n in os.listdir(here)
+               if n.endswith(".py") or os.path.isdir(os.path.join(here, n))}
+    _registry.reserve(functions=set(globals()) | modules | {"nn", "optim", "linalg", "utils",
+                                                            "ops", "fft", "special"},
+                      methods={n for n in dir(Tensor)
+                               if n not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+                                            "__ge__")})
+
+
+_reserve_own_names()
 _plugins.load_all()

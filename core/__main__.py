@@ -13,16 +13,16 @@ def collect() -> dict:
 
     devices = []
     for t, be in sorted(backends.backends.items()):
-        devices.append({"type": t, "available": be.is_available(),
-                        "count": be.device_count() if be.is_available() else 0,
-                        "reason": "" if be.is_available() else be.unavailable_reason(),
-                        "provider": next((n for n, e in plugins.plugin_table.items()
-                                          if t in e.get("devices", [])), None)})
+        ok = backends.available(be)
+        devices.append({"type": t, "available": ok,
+                        "count": _safe(be.device_count, 0) if ok else 0,
+                        "reason": "" if ok else _safe(be.unavailable_reason, "unknown"),
+                        "provider": backends.providers.get(t)})
     ops = []
     for op in sorted(registry.ops.values(), key=lambda o: o.name):
         ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind.value,
                     "devices": sorted(be.type for be in backends.backends.values()
-                                      if be.is_available() and
+                                      if backends.available(be) and
                                       be.array_type in op.kernels),
                     "has_backward": op.has_backward,
                     "samples": _count_samples(op)})
@@ -32,13 +32,21 @@ def collect() -> dict:
                       "status": e.get("status"), "module": e.get("module"),
                       "essential": e.get("essential", False),
                       "operators": plugins.ops_of(name), "devices": e.get("devices", []),
-                      "error": e.get("error")})
+                      "error": e.get("error"), "refused": e.get("refused", [])})
     return {"loom": loom.__version__, "plugins": plist, "devices": devices, "operators": ops,
             "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist
                          if p["status"] == "failed"],
             "overridden": [{"op": o, "loser": a, "winner": b}
                            for o, a, b in registry.overridden],
             "settings": config.describe()}
+
+
+def _safe(fn, default):
+    # a broken backend or sample function must not take `loom info` down
+    try:
+        return fn()
+    except Exception as e:
+        return default if not isinstance(default, str) else f"{type(e).__name__}: {e}"
 
 
 def _count_samples(op) -> int:
@@ -74,6 +82,11 @@ def print_info(info: dict, out=sys.stdout) -> None:
         w("  none\n")
     for f in info["failures"]:
         w(f"  {f['plugin']}: {f['error']}\n")
+    refused = [(p["name"], r) for p in info["plugins"] for r in p["refused"]]
+    if refused:
+        w("\nRefused (clashes):\n")
+        for name, r in refused:
+            w(f"  {name}: {r}\n")
     w("\nSettings:\n")
     for name, s in info["settings"].items():
         w(f"  {name:<24} {s['value']!r:<12} from {s['source']}\n")

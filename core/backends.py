@@ -16,18 +16,72 @@ from .registry import OpEntry, registry
 from .spec import Kind
 
 __all__ = ["backends", "register_backend", "unregister_backend", "backend_of", "bind",
-           "resolve_device", "device_unavailable", "host_array"]
+           "resolve_device", "device_unavailable", "host_array", "available", "providers",
+           "DeviceClashError"]
 
 backends: dict = {}             # device type -> DeviceBackend
+providers: dict = {}            # device type -> plugin name
 _by_array_type: dict = {}        # array class -> DeviceBackend
 
 
-def register_backend(backend) -> None:
-    """Make a device backend known and build every operator's kernel for its array type."""
-    backends[backend.type] = backend
+class DeviceClashError(RuntimeError):
+    """Two plugins offer one device type or one array type."""
+
+
+def _type_name(t) -> str:
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def available(backend) -> bool:
+    """`backend.is_available()`, False when it raises (`loom info` and errors never crash on a
+    broken backend)."""
+    try:
+        return backend.is_available() is True
+    except Exception:
+        return False
+
+
+def register_backend(backend, plugin: str = "cpu") -> None:
+    """Make a device backend known and build every operator's kernel for its array type.
+
+    The backend is checked first: its device type and array type must be its own (a type
+    another plugin serves is refused with `DeviceClashError` naming both plugins; the CPU's
+    never changes hands) and `is_available()` must answer True or False."""
+    t = getattr(backend, "type", None)
+    if not isinstance(t, str) or not t.isidentifier():
+        raise TypeError(f"plugin '{plugin}': device backend {type(backend).__name__} has type "
+                        f"{t!r}; expected a device type name such as 'cuda'")
+    at = getattr(backend, "array_type", None)
+    try:
+        ok = backend.is_available()
+    except Exception as e:
+        raise RuntimeError(f"plugin '{plugin}': device backend '{t}': is_available() raised "
+                           f"{type(e).__name__}: {e}") from e
+    if type(ok) is not bool:
+        raise TypeError(f"plugin '{plugin}': device backend '{t}': is_available() returned "
+                        f"{ok!r}, expected True or False")
+    if ok and (not isinstance(at, type) or at is type(None)):
+        raise TypeError(f"plugin '{plugin}': device backend '{t}' must name the class of its "
+                        f"arrays in `array_type`, got {at!r}")
+    holder = providers.get(t)
+    if holder is not None and holder != plugin:
+        fix = ("the CPU backend is loom's own" if t == "cpu" else
+               f"choose one with LOOM_DEVICE_PROVIDERS={t}=<plugin> or [tool.loom] "
+               f"device_providers")
+        raise DeviceClashError(f"device type '{t}' is provided by both plugin '{holder}' and "
+                               f"plugin '{plugin}'; {fix}")
+    for other in backends.values():
+        if ok and available(other) and other.array_type is at:
+            raise DeviceClashError(
+                f"plugin '{plugin}': device backend '{t}' declares the array type "
+                f"{_type_name(at)}, which device type '{other.type}' of plugin "
+                f"'{providers[other.type]}' already uses; each backend needs an array type of "
+                f"its own")
+    backends[t] = backend
+    providers[t] = plugin
     _placement.clear()
-    if backend.is_available():
-        _by_array_type[backend.array_type] = backend
+    if ok:
+        _by_array_type[at] = backend
         for op in registry.ops.values():
             bind(op, backend)
 
@@ -35,6 +89,7 @@ def register_backend(backend) -> None:
 def unregister_backend(device_type: str) -> None:
     """Forget a device backend (a plugin that registered it was rolled back)."""
     be = backends.pop(device_type, None)
+    providers.pop(device_type, None)
     _placement.clear()
     if be is not None and _by_array_type.get(be.array_type) is be:
         del _by_array_type[be.array_type]
@@ -75,8 +130,13 @@ def resolve_device(spec):
         return hit
     dev = _device(spec)
     be = backends.get(dev.type)
-    if be is None or not be.is_available():
+    if be is None or not available(be):
         raise device_unavailable(dev)
+    if dev.index is not None and dev.type != "cpu":  # PyTorch ignores a CPU index
+        n = be.device_count()
+        if not 0 <= dev.index < n:
+            raise RuntimeError(f"invalid device ordinal: device '{dev}' was requested, but "
+                               f"device type '{dev.type}' has {n} device(s)")
     hit = _placement[spec] = (be, dev.index)
     return hit
 

@@ -21,9 +21,11 @@ import sys
 from . import config
 
 __all__ = ["plugin_table", "status_of", "failed_names", "shipped", "provider_of_op",
-           "provider_of_device", "install_hint", "entry_points", "DATA_FILE"]
+           "provider_of_device", "install_hint", "entry_points", "DATA_FILE", "OWN_DISTRIBUTION"]
 
 DATA_FILE = "loom-plugin.json"
+#: loom's own distribution: its entry points are the bundled plugins, loaded first
+OWN_DISTRIBUTION = "loom-tensor"
 
 # name -> {"status", "version", "module", "error", "ops", "devices", "essential", ...}
 plugin_table: dict = {}

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
-from .backends import _by_array_type, backends, bind, resolve_device
+from .backends import _by_array_type, available as _available, backends, bind, resolve_device
 from .graph import AccumulateGrad, OpNode
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry
@@ -49,8 +49,21 @@ def node_class(op):
     if cls is None:
         spec = op.spec
         name = spec.node_name if type(spec.node_name) is str else spec.node_name(None)
+        if spec.backward is None:
+            # differentiable but no rule: record a node whose backward raises, as PyTorch
+            # does for a custom op without autograd, rather than dropping requires_grad
+            spec = spec.replace(backward=_no_formula(spec.name, op.plugin))
         cls = op.node_cls = _node_type(name, spec)
     return cls
+
+
+def _no_formula(name, plugin):
+    def backward(ctx, g):
+        raise RuntimeError(
+            f"Trying to backward through {name} but no autograd formula was registered "
+            f"(operator '{name}' of plugin '{plugin}'). Give its spec a backward rule, or "
+            f"declare it differentiable=False if it has no gradient.")
+    return backward
 
 
 def _node_type(name, spec):
@@ -529,6 +542,13 @@ def _build_factory(op: OpEntry):
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
         be, index = resolve_device(device)
         out = forward(be, *args, dtype=dtype, index=index, **kw)
+        if type(out) is not be.array_type:
+            raise RuntimeError(
+                f"{op.name}(): asked for device '{be.type}' but the kernel of plugin "
+                f"'{op.plugin}' returned {type(out).__module__}.{type(out).__name__}, not an "
+                f"array of that device ({be.array_type.__module__}."
+                f"{be.array_type.__name__}); a factory must allocate with the backend it is "
+                f"given")
         r = wrap(out)
         if requires_grad:
             require_grad_at_creation(r)
@@ -541,7 +561,7 @@ def install(op: OpEntry) -> None:
     """Build `op.call` (and its kernels for every known backend)."""
     op.kernels.clear()
     for be in backends.values():
-        if be.is_available():
+        if _available(be):
             bind(op, be)
     kind = op.kind
     if kind is Kind.BINARY:

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import backend_of, backends, device_unavailable
-from .device import device
+from .backends import backend_of, resolve_device
 from .dtypes import from_numpy_dtype
 from .methods import functions as _functions
 from .registry import missing_operator, registry
@@ -80,12 +79,9 @@ def unreduce(g, in_shape, dims, keepdim):
 
 def backend_for(dev):
     """The `DeviceBackend` serving device `dev` ("cpu", "cuda:0", a `loom.device`); RuntimeError
-    naming the plugin and extra to install when none can."""
-    d = device(dev)
-    be = backends.get(d.type)
-    if be is None or not be.is_available():
-        raise device_unavailable(d)
-    return be
+    naming the plugin and extra to install when none can, or for a device index beyond the
+    backend's `device_count()`."""
+    return resolve_device(dev)[0]
 
 
 def dense(g):

@@ -7,6 +7,7 @@ PyTorch.
 from __future__ import annotations
 
 from . import backends
+from .backends import available as _available
 from . import dtypes as _dt
 from .tensor import Tensor
 
@@ -45,23 +46,23 @@ class _Cuda:
 
     def is_available(self) -> bool:
         be = self._backend()
-        return be is not None and be.is_available()
+        return be is not None and _available(be)
 
     def device_count(self) -> int:
         be = self._backend()
-        return be.device_count() if be is not None and be.is_available() else 0
+        return be.device_count() if be is not None and _available(be) else 0
 
     def current_device(self) -> int:
         return 0
 
     def synchronize(self, device=None) -> None:
         be = self._backend()
-        if be is not None and be.is_available():
+        if be is not None and _available(be):
             be.synchronize(device)
 
     def manual_seed(self, seed: int) -> None:
         be = self._backend()
-        if be is not None and be.is_available():
+        if be is not None and _available(be):
             be.manual_seed(seed)
 
     manual_seed_all = manual_seed

@@ -14,9 +14,10 @@ import pluggy
 
 from . import config, hookspecs
 from . import cpu
-from .backends import register_backend, unregister_backend
-from .catalog import entry_points as _entry_points, failed_names, plugin_table, status_of
-from .registry import registry
+from .backends import DeviceClashError, register_backend, unregister_backend
+from .catalog import OWN_DISTRIBUTION, entry_points as _entry_points, failed_names, \
+    plugin_table, status_of
+from .registry import OperatorClashError, registry
 from .spec import OpSpec
 
 __all__ = ["manager", "load_all", "load_plugin", "status_of", "failed_names", "plugin_table",
@@ -43,11 +44,14 @@ def _call_own(hook_name, plugin_obj, *args):
 
 def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
     """Register one plugin object and its devices and operators; False (and the error
-    recorded) when it fails. Nothing it registered stays registered after a failure."""
+    recorded) when it fails. Nothing it registered stays registered after a failure.
+
+    An operator or device whose name another plugin already holds is refused on its own (the
+    clash is reported, naming both plugins); the rest of the plugin loads."""
     entry = plugin_table.setdefault(name, {})
     entry.update(status="loading", version=version, module=module or getattr(obj, "__name__", ""),
-                 error=None, ops=[], devices=[], essential=essential)
-    added_ops = []
+                 error=None, ops=[], devices=[], essential=essential, refused=[])
+    added = []
     try:
         manager.register(obj, name=name)
         devices = _call_own("loom_register_devices", obj)
@@ -59,47 +63,131 @@ def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
                                 f"expected a loom.plugin.OpSpec")
         chosen = config.get("device_providers")
         for be in devices:
-            want = chosen.get(be.type)
-            if want and want != name:
+            want = chosen.get(getattr(be, "type", None))
+            if want and want != name and not essential:
                 continue
-            register_backend(be)
+            try:
+                register_backend(be, name)
+            except DeviceClashError as e:
+                _refuse(name, entry, e)
+                continue
             entry["devices"].append(be.type)
-        for op in ops:
-            previous = registry.ops.get(op.name)
-            registry.register(op, name)
-            added_ops.append((op.name, previous))
-        for op in overrides:
-            previous = registry.ops.get(op.name)
-            registry.register(op, name, override=True)
-            added_ops.append((op.name, previous))
+        for op, override in [(op, False) for op in ops] + [(op, True) for op in overrides]:
+            try:
+                op_entry = registry.register(op, name, override=override)
+            except OperatorClashError as e:
+                _refuse(name, entry, e)
+                continue
+            if op_entry is not None:
+                added.append(op_entry)
         entry["status"] = "loaded"
         _refresh_ops()
         return True
     except Exception as e:  # a failing plugin never takes loom down
-        for op_name, previous in reversed(added_ops):
-            registry.unregister(op_name, restore=previous)
+        for op_entry in reversed(added):
+            registry.unregister(op_entry)
         for t in entry["devices"]:
             unregister_backend(t)
         entry["devices"] = []
         if manager.is_registered(obj):
             manager.unregister(obj)
         _refresh_ops()
-        _fail(name, "register", e)
+        if isinstance(e, PluginLoadError):
+            raise
+        _fail(name, "register", e, _hook_site(obj))
         return False
 
 
-def _fail(name, stage, exc):
+def _hook_site(obj):
+    """(file, line) of a plugin's first hook function: where to point a warning about what the
+    plugin returned when the error arose inside loom."""
+    for hook in ("loom_register_ops", "loom_register_devices", "loom_override_ops"):
+        code = getattr(getattr(obj, hook, None), "__code__", None)
+        if code is not None:
+            return code.co_filename, code.co_firstlineno
+    return getattr(obj, "__file__", None), 1
+
+
+def _where(exc, fallback=None) -> tuple:
+    """(file, line) where `exc` arose in plugin code: the deepest traceback frame outside loom's
+    core, else `fallback`, else the deepest frame."""
+    import os
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return None, None
+    core = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    # generated code (a dataclass's __init__) has a "<string>" file: not a place to point at
+    outside = [f for f in frames if not f.filename.startswith("<") and
+               not os.path.abspath(f.filename).startswith(core)]
+    if not outside and fallback is not None and fallback[0]:
+        return fallback
+    f = (outside or frames)[-1]
+    return f.filename, f.lineno
+
+
+def _warn(msg, exc=None, fallback=None):
+    if config.get("strict_plugins"):
+        raise PluginLoadError(msg + " (LOOM_STRICT_PLUGINS is set)") from exc
+    filename, lineno = _where(exc, fallback) if exc is not None else (None, None)
+    if filename is None:
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+    else:
+        warnings.warn_explicit(f"{msg} (at {filename}:{lineno})", RuntimeWarning, filename,
+                               lineno, module="loom.plugins")
+
+
+def _refuse(name, entry, exc):
+    entry["refused"].append(str(exc))
+    _warn(f"loom plugin '{name}': {exc}; the rest of the plugin is loaded", exc)
+
+
+def _fail(name, stage, exc, fallback=None):
     entry = plugin_table.setdefault(name, {"version": None, "module": "", "ops": [],
-                                           "devices": [], "essential": False})
+                                           "devices": [], "essential": False, "refused": []})
     entry["status"] = "failed"
     entry["error"] = f"{type(exc).__name__}: {exc}"
     entry["stage"] = stage
     import traceback
     entry["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    msg = f"loom plugin '{name}' failed to {stage} and was skipped: {entry['error']}"
-    if config.get("strict_plugins"):
-        raise PluginLoadError(msg + " (LOOM_STRICT_PLUGINS is set)") from exc
-    warnings.warn(msg, RuntimeWarning, stacklevel=4)
+    _warn(f"loom plugin '{name}' failed to {stage} and was skipped: {entry['error']}", exc,
+          fallback)
+
+
+def _ordered(eps) -> list:
+    """Entry points in a fixed order that does not depend on where distributions sit on the
+    path: loom's own bundled plugins first (as declared), then the rest by name and
+    distribution. A name declared twice keeps the bundled (else the first) one; the others are
+    reported, never silently dropped or substituted."""
+    bundled, others = [], []
+    for ep in eps:
+        (bundled if _dist_name(ep) == OWN_DISTRIBUTION else others).append(ep)
+    others.sort(key=lambda ep: (ep.name, _dist_name(ep) or ""))
+    chosen, out = {}, []
+    for ep in bundled + others:
+        first = chosen.get(ep.name)
+        if first is None:
+            chosen[ep.name] = ep
+            out.append(ep)
+            continue
+        if _dist_name(first) == _dist_name(ep) and first.value == ep.value:
+            continue  # one distribution seen twice on the path
+        key = f"{ep.name} ({_dist_name(ep)})"
+        plugin_table[key] = {"version": getattr(ep.dist, "version", None), "module": ep.value,
+                             "ops": [], "devices": [], "essential": False, "refused": []}
+        kind = "a bundled plugin" if _dist_name(first) == OWN_DISTRIBUTION else "a plugin"
+        _fail(key, "load", RuntimeError(
+            f"distribution '{_dist_name(ep)}' declares the plugin name '{ep.name}', which is "
+            f"already {kind} of distribution '{_dist_name(first)}'; only that one is loaded. "
+            f"Rename the entry point in [project.entry-points.\"loom.plugins\"]"))
+    return out
+
+
+def _dist_name(ep):
+    dist = getattr(ep, "dist", None)
+    name = getattr(dist, "name", None) or (dist.metadata["Name"] if dist is not None else None)
+    return name.replace("_", "-").lower() if name else None
 
 
 def load_all() -> None:
@@ -108,22 +196,19 @@ def load_all() -> None:
     if config.get("disable_plugin_autoload"):
         return
     blocked = set(config.get("blocked_plugins"))
-    seen = set()
-    for ep in _entry_points():
-        if ep.name in seen:
-            continue
-        seen.add(ep.name)
+    for ep in _ordered(_entry_points()):
         dist = getattr(ep, "dist", None)
         version = getattr(dist, "version", None)
         if ep.name in blocked:
             plugin_table[ep.name] = {"status": "blocked", "version": version, "module": ep.value,
-                                     "error": None, "ops": [], "devices": [], "essential": False}
+                                     "error": None, "ops": [], "devices": [], "essential": False,
+                                     "refused": []}
             continue
         try:
             obj = ep.load()
         except Exception as e:
             plugin_table[ep.name] = {"version": version, "module": ep.value, "ops": [],
-                                     "devices": [], "essential": False}
+                                     "devices": [], "essential": False, "refused": []}
             _fail(ep.name, "import", e)
             continue
         load_plugin(ep.name, obj, version=version, module=ep.value)

@@ -14,14 +14,17 @@ OP_PACK = REPO / "examples" / "op_pack"
 BUNDLED = ("ops_basic", "ops_linalg", "device_cuda")
 
 # Prelude of every child: import loom recording warnings, then report the plugin table.
+# SITES_AFTER: distributions placed after the installed ones on sys.path.
 _PRELUDE = """
-import json, warnings
+import json, sys, warnings
+sys.path.extend(SITES_AFTER)
 with warnings.catch_warnings(record=True) as _caught:
     warnings.simplefilter("always")
     import loom
 WARNINGS = [[w.category.__name__, str(w.message)] for w in _caught]
 from loom import plugins as _P
-TABLE = {n: {k: e.get(k) for k in ("status", "error", "essential", "ops", "devices", "version")}
+TABLE = {n: {k: e.get(k) for k in ("status", "error", "essential", "ops", "devices", "version",
+                                   "refused")}
          for n, e in _P.plugin_table.items()}
 OUT = {"warnings": WARNINGS, "table": TABLE}
 
@@ -50,9 +53,11 @@ def run(args, cwd, sites=(), timeout=120, **loom_env):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def run_code(code, cwd, sites=(), **loom_env) -> dict:
-    """Run `_PRELUDE + code` in a fresh interpreter; the code fills OUT, returned parsed."""
-    src = _PRELUDE + textwrap.dedent(code) + "\nprint('@@' + json.dumps(OUT))\n"
+def run_code(code, cwd, sites=(), after=(), **loom_env) -> dict:
+    """Run `_PRELUDE + code` in a fresh interpreter; the code fills OUT, returned parsed.
+    `sites` go before the installed distributions on the path, `after` behind them."""
+    src = (f"SITES_AFTER = {[str(s) for s in after]!r}\n" + _PRELUDE + textwrap.dedent(code) +
+           "\nprint('@@' + json.dumps(OUT))\n")
     p = run(["-c", src], cwd, sites, **loom_env)
     assert p.returncode == 0, f"child failed:\n{p.stdout}\n{p.stderr}"
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("@@")][-1]

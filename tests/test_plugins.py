@@ -318,34 +318,78 @@ def clash_default(workdir, clash_sites):
     return run_code(_CLASH_PROBE, workdir, clash_sites[:2])
 
 
-def test_operator_clash_is_a_clear_error_naming_both_plugins(clash_default):
+def test_operator_clash_is_refused_naming_both_plugins(clash_default):
     table = clash_default["table"]
     assert table["clash_a"]["status"] == "loaded" and table["clash_a"]["ops"] == ["clashop"]
-    assert table["clash_b"]["status"] == "failed"
-    err = table["clash_b"]["error"]
-    assert err.startswith("OperatorClashError: operator 'clashop'")
-    assert "plugin 'clash_a'" in err and "plugin 'clash_b'" in err
-    assert "LOOM_OP_PROVIDERS=clashop=<plugin>" in err
-    assert any("'clash_b'" in m and "OperatorClashError" in m
+    # the clashing operator alone is refused; the rest of clash_b loads
+    assert table["clash_b"]["status"] == "loaded"
+    (err,) = table["clash_b"]["refused"]
+    assert err.startswith("operator 'clashop' is provided by both plugin 'clash_a'")
+    assert "plugin 'clash_b'" in err and "LOOM_OP_PROVIDERS=clashop=<plugin>" in err
+    assert any("'clash_b'" in m and "clashop" in m
                for c, m in clash_default["warnings"] if c == "RuntimeWarning")
     # the first plugin keeps the operator
     assert clash_default["provider"] == "clash_a"
     assert clash_default["clashop"] == [2.0, 3.0] and clash_default["method"] == [2.0, 3.0]
 
 
-def test_failed_plugin_leaves_no_operator_in_the_registry(clash_default):
-    assert clash_default["extra_in_registry"] is False
-    assert clash_default["table"]["clash_b"]["ops"] == []
+def test_refused_operator_leaves_the_rest_of_its_plugin(clash_default):
+    assert clash_default["extra_in_registry"] is True
+    assert clash_default["extra_function"] is True and clash_default["extra_method"] is True
+    assert clash_default["table"]["clash_b"]["ops"] == ["clashb_extra"]
+    assert clash_default["fakedev"] is True
 
 
-def test_failed_plugin_leaves_no_function_or_method(clash_default):
-    assert clash_default["extra_function"] is False
-    assert clash_default["extra_method"] is False
+_BROKEN_LATE = """
+from loom.plugin import DeviceBackend, hookimpl, unary
+
+class FakeBackend(DeviceBackend):
+    type = "latedev"
+    def is_available(self):
+        return False
+
+@hookimpl
+def loom_register_devices():
+    return [FakeBackend()]
+
+@hookimpl
+def loom_register_ops():
+    # the second op's kernel names no NumPy function: binding it fails after the first op
+    # and the device were registered
+    return [unary("late_ok", dx=lambda y: y, kernel=lambda xp, x: x + 1.0),
+            unary("late_bad", "no_such_numpy_function", dx=lambda y: y)]
+"""
 
 
-def test_failed_plugin_leaves_no_device(clash_default):
-    assert clash_default["fakedev"] is False
-    assert clash_default["table"]["clash_b"]["devices"] == []
+@pytest.fixture(scope="module")
+def late_run(workdir, tmp_path_factory):
+    site = tmp_path_factory.mktemp("late")
+    make_dist(site, "loom-broken-late", "broken_late", "loom_broken_late", _BROKEN_LATE)
+    return run_code("""
+        from loom import backends
+        from loom.registry import registry
+        OUT["in_registry"] = [n for n in ("late_ok", "late_bad") if n in registry.ops]
+        OUT["function"] = hasattr(loom, "late_ok")
+        OUT["method"] = hasattr(loom.Tensor, "late_ok")
+        OUT["device"] = "latedev" in backends.backends
+    """, workdir, [site])
+
+
+def test_failed_plugin_leaves_no_operator_in_the_registry(late_run):
+    assert late_run["table"]["broken_late"]["status"] == "failed"
+    assert "no_such_numpy_function" in late_run["table"]["broken_late"]["error"]
+    assert late_run["in_registry"] == []
+    assert late_run["table"]["broken_late"]["ops"] == []
+
+
+def test_failed_plugin_leaves_no_function_or_method(late_run):
+    assert late_run["function"] is False
+    assert late_run["method"] is False
+
+
+def test_failed_plugin_leaves_no_device(late_run):
+    assert late_run["device"] is False
+    assert late_run["table"]["broken_late"]["devices"] == []
 
 
 @pytest.mark.parametrize("winner, value", [("clash_b", [3.0, 4.0]), ("clash_a", [2.0, 3.0])])
@@ -354,6 +398,7 @@ def test_op_providers_setting_chooses_the_winner(workdir, clash_sites, winner, v
                    LOOM_OP_PROVIDERS=f"clashop={winner}")
     assert out["table"]["clash_a"]["status"] == "loaded"
     assert out["table"]["clash_b"]["status"] == "loaded"
+    assert not out["table"]["clash_b"]["refused"]
     assert not [w for w in out["warnings"] if w[0] == "RuntimeWarning"]
     assert out["provider"] == winner
     assert out["clashop"] == value and out["method"] == value
