@@ -33,12 +33,14 @@ def collect() -> dict:
                       "essential": e.get("essential", False),
                       "operators": plugins.ops_of(name), "devices": e.get("devices", []),
                       "error": e.get("error")})
+    config.check_default_device(backends.backends)  # device types are known only now
     return {"loom": loom.__version__, "plugins": plist, "devices": devices, "operators": ops,
             "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist
                          if p["status"] == "failed"],
             "overridden": [{"op": o, "loser": a, "winner": b}
                            for o, a, b in registry.overridden],
-            "settings": config.describe()}
+            "settings": config.describe(),
+            "settings_problems": [p._asdict() for p in config.problems()]}
 
 
 def _count_samples(op) -> int:
@@ -77,6 +79,9 @@ def print_info(info: dict, out=sys.stdout) -> None:
     w("\nSettings:\n")
     for name, s in info["settings"].items():
         w(f"  {name:<24} {s['value']!r:<12} from {s['source']}\n")
+    w("\nSettings problems:\n")
+    for p in info["settings_problems"] or [{"message": "none"}]:
+        w(f"  {p['message']}\n")
 
 
 def main(argv=None) -> int:

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import loom
-from plugin_env import run, run_code
+from plugin_env import info_json, run, run_code
 
 # What each child reports besides the plugin table: the settings, the problems, and the
 # ConfigWarnings raised while `import loom` read the settings.
@@ -363,6 +363,32 @@ def test_pyproject_without_tool_loom_beside_loom_toml_is_fine(tmp_path):
     out = scenario(tmp_path, {"loom.toml": "malloc_tuning = false\n",
                               "pyproject.toml": '[project]\nname = "uses-loom"\n'})
     assert out["problems"] == []
+
+
+def test_loom_info_lists_settings_problems(tmp_path):
+    path = tmp_path / "loom.toml"
+    path.write_text("malloc_tuning = 0\n", encoding="utf-8")
+    file_msg = (f"{path}: malloc_tuning = 0 is not a boolean (use true or false); using the "
+                f"default True")
+    device_msg = ("LOOM_DEFAULT_DEVICE='tpu' names device type 'tpu', which no loaded plugin "
+                  "provides (loaded device types: cpu, cuda); using the default 'cpu'")
+    info = info_json(tmp_path, LOOM_DEFAULT_DEVICE="tpu")
+    assert info["settings_problems"] == [
+        {"source": f"config file ({path})", "key": "malloc_tuning", "message": file_msg},
+        {"source": "environment (LOOM_DEFAULT_DEVICE)", "key": "default_device",
+         "message": device_msg}]
+    assert info["settings"]["default_device"] == {"value": "cpu", "source": "default"}
+    p = run(["-m", "loom", "info"], tmp_path, LOOM_DEFAULT_DEVICE="tpu")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.endswith(f"\nSettings problems:\n  {file_msg}\n  {device_msg}\n")
+    assert f"ConfigWarning: {file_msg}" in p.stderr
+
+
+def test_loom_info_without_settings_problems(workdir):
+    p = run(["-m", "loom", "info"], workdir)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.endswith("\nSettings problems:\n  none\n")
+    assert info_json(workdir)["settings_problems"] == []
 
 
 # --------------------------------------------------------------------------- strict
