@@ -38,7 +38,8 @@ def collect() -> dict:
                          if p["status"] == "failed"],
             "overridden": [{"op": o, "loser": a, "winner": b}
                            for o, a, b in registry.overridden],
-            "settings": config.describe()}
+            "settings": config.describe(),
+            "settings_problems": [p._asdict() for p in config.problems()]}
 
 
 def _safe(fn, default):
@@ -90,6 +91,9 @@ def print_info(info: dict, out=sys.stdout) -> None:
     w("\nSettings:\n")
     for name, s in info["settings"].items():
         w(f"  {name:<24} {s['value']!r:<12} from {s['source']}\n")
+    w("\nSettings problems:\n")
+    for p in info["settings_problems"] or [{"message": "none"}]:
+        w(f"  {p['message']}\n")
 
 
 def main(argv=None) -> int:

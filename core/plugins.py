@@ -14,7 +14,7 @@ import pluggy
 
 from . import config, hookspecs
 from . import cpu
-from .backends import DeviceClashError, register_backend, unregister_backend
+from .backends import DeviceClashError, backends, register_backend, unregister_backend
 from .catalog import OWN_DISTRIBUTION, entry_points as _entry_points, failed_names, \
     plugin_table, status_of
 from .registry import OperatorClashError, registry
@@ -129,7 +129,8 @@ def _where(exc, fallback=None) -> tuple:
 
 def _warn(msg, exc=None, fallback=None):
     if config.get("strict_plugins"):
-        raise PluginLoadError(msg + " (LOOM_STRICT_PLUGINS is set)") from exc
+        raise PluginLoadError(f"{msg} (strict_plugins is set by "
+                              f"{config.source('strict_plugins')})") from exc
     filename, lineno = _where(exc, fallback) if exc is not None else (None, None)
     if filename is None:
         warnings.warn(msg, RuntimeWarning, stacklevel=4)
@@ -217,6 +218,7 @@ def load_all() -> None:
             impl.function(config)
         except Exception as e:
             _fail(impl.plugin_name, "configure", e)
+    config.check_default_device(backends)  # device types are known only now
 
 
 def _refresh_ops():
