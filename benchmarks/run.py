@@ -402,6 +402,10 @@ def run_import(case: Case, cfg: dict) -> Result:
              "torch": "import torch", "loom": "import loom"}
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # Byte-code caches as an installed package has them: without this the warm-up could not
+    # write loom's .pyc files (an editable install compiles none) and every run would compile
+    # loom from source while torch and numpy load theirs.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def once(stmt: str) -> float:
         t0 = time.perf_counter()

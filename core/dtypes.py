@@ -3,9 +3,14 @@
 One `dtype` object per type. Promotion follows PyTorch (categories bool < integer < floating <
 complex; dimensioned tensors outrank 0-dim tensors, which outrank Python scalars, within a
 category), not NumPy's value-based or NEP 50 rules.
+
+`bfloat16` always exists, as in PyTorch, but NumPy holds it only through the optional
+``ml_dtypes`` package (the ``bfloat16`` extra), which takes longer to import than the rest of
+loom together: it is imported the first time a bfloat16 array is needed, not with loom.
 """
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
@@ -25,13 +30,23 @@ class dtype:
 
     __slots__ = ("name", "itemsize", "np", "category", "is_signed", "legacy", "__weakref__")
 
-    def __init__(self, name, np_dtype, category, is_signed, legacy):
+    def __init__(self, name, np_dtype, category, is_signed, legacy, itemsize=None):
         self.name = name
-        self.np = np.dtype(np_dtype)
-        self.itemsize = self.np.itemsize
+        if np_dtype is not None:  # else `np` stays unset until `__getattr__` loads it
+            self.np = np.dtype(np_dtype)
+            itemsize = self.np.itemsize
+        self.itemsize = itemsize
         self.category = category
         self.is_signed = is_signed
         self.legacy = legacy
+
+    def __getattr__(self, attr):
+        # Reached only when normal lookup fails: for a dtype whose NumPy type an optional
+        # package provides, the first read of `np`. Once set, the slot answers directly, so
+        # later reads cost what they cost for any other dtype.
+        if attr == "np" and self.name in _LAZY_NP:
+            return _load_np(self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     @property
     def is_floating_point(self) -> bool:
@@ -74,16 +89,43 @@ bool = dtype("bool", np.bool_, _BOOL, False, "BoolTensor")
 complex64 = cfloat = dtype("complex64", np.complex64, _COMPLEX, True, None)
 complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX, True, None)
 
-try:  # bfloat16 exists only where NumPy can hold it (the ml_dtypes package).
-    import ml_dtypes as _ml
+# name -> (package, attribute, extra): dtypes whose NumPy type an optional package provides,
+# imported on first use rather than with loom.
+_LAZY_NP = {"bfloat16": ("ml_dtypes", "bfloat16", "bfloat16")}
+bfloat16 = dtype("bfloat16", None, _FLOAT, True, "BFloat16Tensor", itemsize=2)
 
-    bfloat16 = dtype("bfloat16", _ml.bfloat16, _FLOAT, True, "BFloat16Tensor")
-except ImportError:  # pragma: no cover - depends on the environment
-    bfloat16 = None
+ALL = [bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
+       complex128]
+_BY_NP = {d.np: d for d in ALL if d.name not in _LAZY_NP}
+_lazy_lock = threading.Lock()
 
-ALL = [d for d in (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
-                   float64, complex64, complex128) if d is not None]
-_BY_NP = {d.np: d for d in ALL}
+
+def _load_np(d: dtype):
+    """Import the package behind lazily loaded dtype `d`, set and return its NumPy dtype (and
+    make it known to `from_numpy_dtype`); RuntimeError naming the extra when it is missing."""
+    package, attr, extra = _LAZY_NP[d.name]
+    with _lazy_lock:
+        try:
+            module = __import__(package)
+        except ImportError as e:
+            raise RuntimeError(
+                f"loom.{d.name} needs the {package} package, which is not installed; install "
+                f"loom with the '{extra}' extra: pip install 'loom-tensor[{extra}]'") from e
+        d.np = npd = np.dtype(getattr(module, attr))
+        _BY_NP[npd] = d
+    return npd
+
+
+def _load_imported_lazy_types():
+    """Load the lazily loaded dtypes whose package is already imported (only then can an array
+    of their type exist); True when one was loaded."""
+    loaded = False
+    for name, (package, _, _) in _LAZY_NP.items():
+        d = globals()[name]
+        if sys.modules.get(package) is not None and d not in _BY_NP.values():
+            _load_np(d)
+            loaded = True
+    return loaded
 
 
 def from_numpy_dtype(npd) -> dtype:
@@ -91,7 +133,10 @@ def from_numpy_dtype(npd) -> dtype:
     try:
         return _BY_NP[npd]
     except KeyError:
-        d = _BY_NP.get(np.dtype(npd))
+        npd = np.dtype(npd)
+        d = _BY_NP.get(npd)
+        if d is None and _load_imported_lazy_types():
+            d = _BY_NP.get(npd)
         if d is None:
             raise TypeError(
                 f"can't convert np.ndarray of type numpy.{np.dtype(npd).name}. The only supported "
@@ -135,7 +180,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
             return int16
         return a if _INT_ORDER[a] > _INT_ORDER[b] else b
     if ca == _FLOAT:
-        if bfloat16 is not None and {a, b} == {float16, bfloat16}:
+        if {a, b} == {float16, bfloat16}:
             return float32
         return a if a.itemsize > b.itemsize else b
     if ca == _COMPLEX:

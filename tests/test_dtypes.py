@@ -4,11 +4,13 @@
 for Python scalars, true division of integers, the default dtype, item sizes and dtype reprs.
 Each scenario runs on ``loom`` and on ``torch`` and the printed results must agree.
 """
+import importlib.util
 import itertools
 
 import pytest
 
 import loom
+from plugin_env import run_code
 
 torch = pytest.importorskip("torch", reason="torch is the oracle of these differential tests")
 
@@ -16,6 +18,17 @@ NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32
          "complex64", "complex128"]
 PAIRS = list(itertools.product(NAMES, NAMES))
 PAIR_IDS = [f"{a}-{b}" for a, b in PAIRS]
+# bfloat16 with every dtype, both ways round: promotion needs no ml_dtypes, tensors do.
+BF16_PAIRS = [("bfloat16", "bfloat16")] + [p for n in NAMES
+                                           for p in (("bfloat16", n), (n, "bfloat16"))]
+BF16_IDS = [f"{a}-{b}" for a, b in BF16_PAIRS]
+HAVE_ML_DTYPES = importlib.util.find_spec("ml_dtypes") is not None
+
+
+def needs_arrays_of(*names):
+    """Skip where a bfloat16 tensor is needed and ml_dtypes (the bfloat16 extra) is missing."""
+    if "bfloat16" in names and not HAVE_ML_DTYPES:
+        pytest.skip("bfloat16 tensors need the optional ml_dtypes package, not installed here")
 
 
 def both(scenario):
@@ -34,7 +47,7 @@ def make(lib, name, rank):
 
 # ---------------------------------------------------------------------------- promote_types
 
-@pytest.mark.parametrize("a,b", PAIRS, ids=PAIR_IDS)
+@pytest.mark.parametrize("a,b", PAIRS + BF16_PAIRS, ids=PAIR_IDS + BF16_IDS)
 def test_promote_types(a, b):
     got, want = both(lambda lib: repr(lib.promote_types(dt(lib, a), dt(lib, b))))
     assert got == want
@@ -49,7 +62,7 @@ def test_promote_types_is_symmetric_table():
     assert got == want
 
 
-@pytest.mark.parametrize("a,b", PAIRS, ids=PAIR_IDS)
+@pytest.mark.parametrize("a,b", PAIRS + BF16_PAIRS, ids=PAIR_IDS + BF16_IDS)
 def test_can_cast(a, b):
     got, want = both(lambda lib: lib.can_cast(dt(lib, a), dt(lib, b)))
     assert got == want
@@ -64,9 +77,10 @@ def _complex32_gap(names):
         pytest.xfail("loom has no complex32 dtype (PyTorch's experimental ComplexHalf)")
 
 
-@pytest.mark.parametrize("a,b", PAIRS, ids=PAIR_IDS)
+@pytest.mark.parametrize("a,b", PAIRS + BF16_PAIRS, ids=PAIR_IDS + BF16_IDS)
 def test_add_tensor_tensor_result(a, b):
     _complex32_gap({a, b})
+    needs_arrays_of(a, b)
 
     def scenario(lib):
         out = {}
@@ -282,8 +296,7 @@ def test_set_default_dtype_rejects_non_float(name):
 
 @pytest.mark.parametrize("name", NAMES + ["bfloat16"])
 def test_element_size_and_itemsize(name):
-    if dt(loom, name) is None:
-        pytest.skip("loom.bfloat16 needs the optional ml_dtypes package, not installed here")
+    needs_arrays_of(name)
 
     def scenario(lib):
         d = dt(lib, name)
@@ -301,8 +314,6 @@ ALIASES = ["float", "double", "half", "long", "int", "short", "cfloat", "cdouble
 
 @pytest.mark.parametrize("name", ALIASES)
 def test_dtype_repr_and_str(name):
-    if dt(loom, name) is None:
-        pytest.skip("loom.bfloat16 needs the optional ml_dtypes package, not installed here")
     got, want = both(lambda lib: (repr(dt(lib, name)), str(dt(lib, name)),
                                   f"{dt(lib, name)}", repr([dt(lib, name)])))
     assert got == want
@@ -333,3 +344,76 @@ def test_tensor_repr_shows_non_default_dtype(name):
 def test_tensor_dtype_inference(values):
     got, want = both(lambda lib: repr(lib.tensor(values).dtype))
     assert got == want
+
+
+# ---------------------------------------------------------------------------- bfloat16
+
+def test_bfloat16_is_a_floating_dtype_without_arrays():
+    # everything a dtype says about itself, none of which needs ml_dtypes
+    def scenario(lib):
+        d = lib.bfloat16
+        return (isinstance(d, lib.dtype), type(d) is lib.dtype, d.is_floating_point,
+                d.is_complex, d.is_signed, d.itemsize, d == lib.bfloat16, d != lib.float16,
+                repr(d), repr(lib.promote_types(lib.float16, d)))
+    got, want = both(scenario)
+    assert want[-1] == "torch.float32"
+    assert got == want
+
+
+def test_import_does_not_load_ml_dtypes_until_a_bfloat16_array(tmp_path):
+    # ml_dtypes takes longer to import than the rest of loom: only an array loads it
+    out = run_code("""
+    import sys
+    OUT["after_import"] = "ml_dtypes" in sys.modules
+    d = loom.bfloat16
+    OUT["dtype"] = [repr(d), d.is_floating_point, d.itemsize,
+                    repr(loom.promote_types(loom.float16, d)),
+                    repr((loom.ones(2, dtype=loom.float16) + loom.ones(2)).dtype)]
+    OUT["after_dtype_use"] = "ml_dtypes" in sys.modules
+    import importlib.util
+    OUT["have"] = importlib.util.find_spec("ml_dtypes") is not None
+    if OUT["have"]:
+        t = loom.ones(2).bfloat16()
+        OUT["tensor"] = [repr(t), repr(t.dtype), t.is_floating_point()]
+        OUT["after_tensor"] = "ml_dtypes" in sys.modules
+    """, tmp_path)
+    assert out["after_import"] is False
+    assert out["dtype"] == ["torch.bfloat16", True, 2, "torch.float32", "torch.float32"]
+    assert out["after_dtype_use"] is False
+    if not out["have"]:
+        pytest.skip("ml_dtypes is not installed here")
+    assert out["tensor"] == ["tensor([1., 1.], dtype=torch.bfloat16)", "torch.bfloat16", True]
+    assert out["after_tensor"] is True
+
+
+def test_from_numpy_of_an_ml_dtypes_array_in_a_fresh_interpreter(tmp_path):
+    pytest.importorskip("ml_dtypes")
+    out = run_code("""
+    import ml_dtypes, numpy as np
+    t = loom.from_numpy(np.array([1.5, -2.0], dtype=ml_dtypes.bfloat16))
+    OUT["t"] = [repr(t), repr(t.dtype), t.dtype is loom.bfloat16]
+    """, tmp_path)
+    assert out["t"] == ["tensor([ 1.5000, -2.0000], dtype=torch.bfloat16)", "torch.bfloat16",
+                        True]
+
+
+def test_bfloat16_without_ml_dtypes_names_the_extra(tmp_path):
+    # a module ahead of the real one on the path fails to import as if it were not installed
+    (tmp_path / "ml_dtypes.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'ml_dtypes'\", name='ml_dtypes')\n")
+    out = run_code("""
+    import numpy as np
+    OUT["dtype"] = [repr(loom.bfloat16), loom.bfloat16.is_floating_point,
+                    repr(loom.promote_types(loom.bfloat16, loom.float16))]
+    OUT["errors"] = [error_of(lambda: loom.ones(2, dtype=loom.bfloat16)),
+                     error_of(lambda: loom.ones(2).bfloat16()),
+                     error_of(lambda: loom.tensor([1.0], dtype=loom.bfloat16))]
+    OUT["void"] = error_of(lambda: loom.from_numpy(np.zeros(2, "V2")))
+    OUT["float"] = repr(loom.ones(2) + 1)
+    """, tmp_path, sites=[tmp_path])
+    assert out["dtype"] == ["torch.bfloat16", True, "torch.float32"]
+    for err in out["errors"]:
+        assert err[0] == "RuntimeError"
+        assert "ml_dtypes" in err[1] and "pip install 'loom-tensor[bfloat16]'" in err[1]
+    assert out["void"][0] == "TypeError"  # an unsupported NumPy type, as before
+    assert out["float"] == "tensor([2., 2.])"
