@@ -6,6 +6,8 @@ Python call before the kernel; named methods and functions add the keyword forms
 """
 from __future__ import annotations
 
+import functools
+
 from . import dispatch, grad_mode, inplace
 from .registry import OpEntry
 from .spec import Kind
@@ -67,8 +69,6 @@ def _binary_function(op: OpEntry):
             return call(input, other)
         return _write_out(op, call(input, other), out)
 
-    fn.__name__ = op.name
-    fn.__doc__ = op.doc
     return fn
 
 
@@ -81,9 +81,37 @@ def _generic_function(op: OpEntry):
         r = call(*args, **kw)
         return r if out is None else _write_out(op, r, out)
 
-    fn.__name__ = op.name
-    fn.__doc__ = op.doc
     return fn
+
+
+# Signature stubs for the callables of ops whose kernel is an `xp` function: `help()` and
+# `inspect.signature` follow `__wrapped__` to them.
+def _unary_signature(input, *, out=None): ...
+def _binary_signature(input, other, *, alpha=1, out=None): ...
+
+
+def _signature_of(op: OpEntry):
+    spec = op.spec
+    if spec.signature:
+        # a declared signature: a stub compiled once, when the op is installed
+        scope: dict = {}
+        exec(f"def {spec.name}{spec.signature}: ...", scope)
+        return scope[spec.name]
+    if spec.kernel is not None:
+        # the kernel without its leading `xp` (or backend) parameter
+        return functools.partial(spec.kernel, None)
+    return _binary_signature if spec.kind is Kind.BINARY else _unary_signature
+
+
+def _describe(fn, name: str, op: OpEntry, wrapped) -> None:
+    """Give a generated callable its op's name, docstring and signature."""
+    try:
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = op.spec.doc or f"The operator '{op.name}' of plugin '{op.plugin}'."
+        fn.__module__ = "loom"
+        fn.__wrapped__ = wrapped
+    except (AttributeError, TypeError):  # a builtin (an xp function used as the callable)
+        pass
 
 
 def install_names(op: OpEntry) -> None:
@@ -91,6 +119,8 @@ def install_names(op: OpEntry) -> None:
     dispatch.install(op)
     call = op.call
     installed = op.installed
+    sig = _signature_of(op)
+    _describe(call, op.name, op, sig)
 
     def method(name, fn):
         setattr(Tensor, name, fn)
@@ -106,6 +136,8 @@ def install_names(op: OpEntry) -> None:
             function(f, call)
         return
     fn = _binary_function(op) if op.kind is Kind.BINARY else _generic_function(op)
+    if fn is not call:
+        _describe(fn, op.name, op, sig)
     for m in op.methods:
         # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
         method(m, call if (m.startswith("__") or op.kind is not Kind.BINARY) else fn)
@@ -115,7 +147,7 @@ def install_names(op: OpEntry) -> None:
         function(f, fn)
     if op.inplace:
         ip = inplace.build_inplace(op)
-        ip.__name__ = op.inplace
+        _describe(ip, op.inplace, op, sig)
         method(op.inplace, ip)
         for m in op.methods:
             if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
