@@ -66,12 +66,8 @@ class dtype:
         return "torch." + self.name if _REPR_AS_TORCH else "loom." + self.name
 
     def __reduce__(self):
-        return (getattr, (_module(), self.name))
-
-
-def _module():
-    import importlib
-    return importlib.import_module("loom")
+        # a dtype pickles as the name of its module-level object (`loom.dtypes.float32`)
+        return self.name
 
 
 # PyTorch's reprs print "torch.float64"; loom mirrors that so printed output matches the oracle.

@@ -417,3 +417,14 @@ def test_bfloat16_without_ml_dtypes_names_the_extra(tmp_path):
         assert "ml_dtypes" in err[1] and "pip install 'loom-tensor[bfloat16]'" in err[1]
     assert out["void"][0] == "TypeError"  # an unsupported NumPy type, as before
     assert out["float"] == "tensor([2., 2.])"
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "bool", "uint8", "bfloat16",
+                                  "complex64"])
+def test_dtypes_pickle_and_copy_as_themselves(name):
+    import copy
+    import pickle
+
+    d = getattr(loom, name)
+    assert pickle.loads(pickle.dumps(d)) is d
+    assert copy.deepcopy(d) is d and copy.copy(d) is d
