@@ -97,7 +97,7 @@ def _from_env(kind: str, name: str, raw: str):
             k, eq, v = (s.strip() for s in item.partition("="))
             if not (eq and k and v):
                 raise _Unusable(f"is not a list of name=plugin pairs: {item.strip()!r} is not "
-                                f"name=plugin (use e.g. hypot=my_pack,mm=ops_linalg)")
+                                f"name=plugin (use e.g. hypot=my_pack,mm=other_pack)")
             if k in out:
                 raise _Unusable(f"names {k!r} twice")
             out[k] = v
@@ -114,7 +114,7 @@ def _from_file(kind: str, name: str, raw):
     if kind == "list":
         if isinstance(raw, list) and all(isinstance(x, str) and x.strip() for x in raw):
             return tuple(x.strip() for x in raw)
-        raise _Unusable(f'is not a list of plugin names (use e.g. {name} = ["ops_linalg"])')
+        raise _Unusable(f'is not a list of plugin names (use e.g. {name} = ["my_pack"])')
     if kind == "map":
         if isinstance(raw, dict) and all(isinstance(v, str) and v.strip()
                                          for v in raw.values()):

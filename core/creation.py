@@ -1,5 +1,5 @@
 """Making tensors from data: `loom.tensor` (copies, PyTorch's dtype inference) and
-`loom.from_numpy` (shares memory). Factories such as `zeros` are operators of ops_basic."""
+`loom.from_numpy` (shares memory). Factories such as `zeros` are operators a plugin provides."""
 from __future__ import annotations
 
 import warnings

@@ -256,7 +256,7 @@ def test_blocked_plugins_that_is_not_a_list_of_names(tmp_path, toml):
     [(src, key, msg, _)] = out["problems"]
     assert (src, key) == (f"config file ({path})", "blocked_plugins")
     assert msg.startswith(f"{path}: blocked_plugins = ")
-    assert 'is not a list of plugin names (use e.g. blocked_plugins = ["ops_linalg"])' in msg
+    assert 'is not a list of plugin names (use e.g. blocked_plugins = ["my_pack"])' in msg
     assert msg.endswith("; using the default []")
     assert setting(out, "blocked_plugins") == ([], "default")
     assert out["table"]["ops_linalg"]["status"] == "loaded"  # not partly applied
@@ -282,7 +282,7 @@ def test_op_providers_env_without_pairs_falls_back_to_the_file(tmp_path, env, ba
     [(src, key, msg, _)] = out["problems"]
     assert (src, key) == ("environment (LOOM_OP_PROVIDERS)", "op_providers")
     assert msg.startswith(f"LOOM_OP_PROVIDERS={env!r} is not a list of name=plugin pairs: "
-                          f"{bad} is not name=plugin (use e.g. hypot=my_pack,mm=ops_linalg)")
+                          f"{bad} is not name=plugin (use e.g. hypot=my_pack,mm=other_pack)")
     # the whole variable is refused, never a part of it
     assert msg.endswith(f"; using {{'add': 'ops_basic'}} from config file ({path})")
     assert setting(out, "op_providers") == ({"add": "ops_basic"}, f"config file ({path})")
