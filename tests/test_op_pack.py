@@ -3,34 +3,13 @@ its entry point, works with autograd, shows in `loom info`, and the registry-dri
 tests cover it."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
-from plugin_env import OP_PACK, REPO, info_json, run, run_code
+from plugin_env import REPO, info_json, run, run_code
 
 
 # --------------------------------------------------------------------------- the example op pack
-
-
-@pytest.fixture(scope="module")
-def op_pack_site(tmp_path_factory):
-    """examples/op_pack installed into a temporary target, as pip installs it."""
-    tmp = tmp_path_factory.mktemp("op_pack")
-    src = tmp / "src"
-    # a copy, so that the build's build/ and *.egg-info stay out of the repository
-    shutil.copytree(OP_PACK, src, ignore=shutil.ignore_patterns("build", "*.egg-info",
-                                                                "__pycache__"))
-    site = tmp / "site"
-    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-index",
-                        "--no-deps", "--no-build-isolation", "--disable-pip-version-check",
-                        "--target", str(site), str(src)],
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, f"pip install of examples/op_pack failed:\n{p.stdout}{p.stderr}"
-    return site
 
 
 def test_op_pack_is_a_distribution_with_an_entry_point(op_pack_site):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loom.plugin import OpDef, SampleInput, sum_to_shape, xp_of
+from loom.plugin import ErrorInput, OpDef, SampleInput, sum_to_shape, xp_of
 
 # --------------------------------------------------------------------------- hypot
 
@@ -48,6 +48,18 @@ def _hypot_samples(rng, dt):
         SampleInput((arr(4), arr(2, 1)), note="broadcast both"),
         SampleInput((arr(), arr(5)), note="0-dim"),
         SampleInput((arr(2, 0, 3), arr(3)), note="empty"),
+    ]
+
+
+def _hypot_errors(rng):
+    # calls torch.hypot rejects; the conformance kit checks loom raises the same types
+    a = rng.uniform(0.5, 2.0, size=(3, 4))
+    return [
+        ErrorInput((a.astype(np.int64), a.astype(np.int64)), error=NotImplementedError,
+                   match="not implemented for 'Long'", note="integer operands"),
+        ErrorInput((a, 2.0), error=TypeError, match="must be Tensor", note="Python scalar"),
+        ErrorInput((a, a[:, :3]), error=RuntimeError, match="must match the size",
+                   note="shapes that do not broadcast"),
     ]
 
 
@@ -96,5 +108,8 @@ SOFTPLUS = OpDef(
     torch_name=None, reference=_softplus_reference,
     doc="Elementwise ``log(1 + exp(input))`` (``beta=1``, ``threshold=20``), as "
         "`torch.nn.functional.softplus`.")
+
+# OpDef has no error_samples field yet: the kit reads the attribute where it is set
+HYPOT.error_samples = _hypot_errors
 
 OPS = [HYPOT, SOFTPLUS]
