@@ -269,7 +269,7 @@ def _pytest(tmp_path, sites, plugin, extra=""):
 
 
 def _count_cases(plugin, sites, cwd):
-    p = run(["-c", f"from loom.testing.opcheck import collect; print(len(collect({plugin!r})))"],
+    p = run(["-c", f"from loom.testing.runner import collect; print(len(collect({plugin!r})))"],
             cwd, sites)
     assert p.returncode == 0, p.stderr
     return int(p.stdout)
@@ -308,6 +308,19 @@ def test_pytest_plugin_reports_each_failure_of_a_broken_pack(tmp_path, broken_si
     assert "expected ValueError, got RuntimeError" in \
         failed["test_pack[strict_add-errors-error0]"]
     assert cases["test_pack[bad_exp-forward-float64-sample1]"] == "passed"
+
+
+def test_pytest_plugin_loads_nothing_of_the_kit_until_used(workdir):
+    """pytest imports the plugin in every run where loom is installed, so it imports no more
+    than loom itself: not the checks, not PyTorch."""
+    p = run(["-c", "import sys, loom.testing.pytest_plugin\n"
+                   "print(sorted(m for m in sys.modules if m.startswith('loom.testing') or "
+                   "m == 'torch'))\n"
+                   "from loom.testing import opcheck, conformance_tests\n"
+                   "print(callable(opcheck), callable(conformance_tests))"], workdir)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["['loom.testing', 'loom.testing.pytest_plugin']",
+                                     "True True"]
 
 
 def test_pytest_plugin_names_a_plugin_that_is_not_loaded(tmp_path):

@@ -4,7 +4,7 @@ For each operator in the registry it checks forward against a reference (PyTorch
 names its counterpart in ``torch_name`` and torch is importable, the op's NumPy ``reference``
 otherwise), gradients by finite differences in float64 (directional; the full Jacobian only on
 failure, to say which entries differ), second derivatives, the in-place and ``out=`` forms,
-broadcasting, type promotion, integer and bool inputs, the op's error samples, and, when a
+broadcasting, type promotion, integer and bool inputs (opt-in), the op's error samples, and, when a
 device besides cpu is available, that each device gives cpu's results. `CHECKS` lists them.
 
 - ``opcheck("hypot")``: check one operator (raises `OpCheckError`, like `torch.library.opcheck`)
@@ -16,19 +16,38 @@ device besides cpu is available, that each device gives cpu's results. `CHECKS` 
 """
 from __future__ import annotations
 
-from ..autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .checks import CHECKS, Case, CheckFailure, CheckSkipped, cases
-from .opcheck import (CaseResult, OpCheckError, OpReport, PluginReport, check_plugin,
-                      opcheck)
+from typing import TYPE_CHECKING
 
-__all__ = ["CHECKS", "Case", "CaseResult", "CheckFailure", "CheckSkipped", "GradcheckError",
-           "OpCheckError", "OpReport", "PluginReport", "cases", "check_plugin",
+if TYPE_CHECKING:
+    from ..autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+    from .checks import CHECKS, DEFAULT_CHECKS, Case, CheckFailure, CheckSkipped, cases
+    from .runner import (CaseResult, OpCheckError, OpReport, PluginReport, check_plugin,
+                          opcheck)
+    from .pytest_plugin import conformance_tests
+
+__all__ = ["CHECKS", "DEFAULT_CHECKS", "Case", "CaseResult", "CheckFailure", "CheckSkipped",
+           "GradcheckError", "OpCheckError", "OpReport", "PluginReport", "cases", "check_plugin",
            "conformance_tests", "gradcheck", "gradgradcheck", "opcheck"]
+
+# Names load on first use: pytest imports this package in every run of an environment where
+# loom is installed (for loom.testing.pytest_plugin), so importing it must cost nothing more.
+_HOME = {"GradcheckError": "..autograd.gradcheck", "gradcheck": "..autograd.gradcheck",
+         "gradgradcheck": "..autograd.gradcheck", "conformance_tests": ".pytest_plugin",
+         **{n: ".checks" for n in ("CHECKS", "DEFAULT_CHECKS", "Case", "CheckFailure",
+                                   "CheckSkipped", "cases")},
+         **{n: ".runner" for n in ("CaseResult", "OpCheckError", "OpReport", "PluginReport",
+                                    "check_plugin", "opcheck")}}
 
 
 def __getattr__(name):
-    # conformance_tests needs pytest, which only a test run should pay for
-    if name == "conformance_tests":
-        from .pytest_plugin import conformance_tests
-        return conformance_tests
-    raise AttributeError(f"module 'loom.testing' has no attribute '{name}'")
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'loom.testing' has no attribute '{name}'")
+    import importlib
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

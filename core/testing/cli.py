@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from .checks import CHECKS
-from .opcheck import check_plugin
+from .runner import check_plugin
 
 __all__ = ["main", "add_arguments", "run"]
 

@@ -48,7 +48,7 @@ def pytest_generate_tests(metafunc):
     marker = metafunc.definition.get_closest_marker(_MARKER)
     if marker is None or "loom_case" not in metafunc.fixturenames:
         return
-    from .opcheck import collect
+    from .runner import collect
     kwargs = dict(marker.kwargs)
     xfail = kwargs.pop("xfail", None) or {}
     params = []

@@ -1,5 +1,6 @@
-"""`opcheck` and `check_plugin`: run the conformance checks and report per operator, the way
-`torch.library.opcheck` tests one registration."""
+"""Running the conformance checks and reporting per operator: `opcheck` (one operator, the way
+`torch.library.opcheck` tests one registration), `check_plugin` (every operator of a plugin)
+and `collect` (the cases, for the pytest plugin)."""
 from __future__ import annotations
 
 import dataclasses
