@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 from ..registry import registry
 
 __all__ = ["KitOp", "all_ops", "get_op", "provider_of", "call_of", "inplace_call_of",
-           "out_call_of", "samples_of", "error_samples_of", "plugin_names", "plugin_problem"]
+           "out_call_of", "samples_of", "error_samples_of", "plugin_problem"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,12 +106,6 @@ def error_samples_of(op: KitOp, rng) -> list:
     if fn is None:
         return []
     return list(fn(rng) or [])
-
-
-def plugin_names() -> dict:
-    """Known plugins (loaded, failed or blocked) and their status."""
-    from .. import plugins
-    return {name: e.get("status") for name, e in plugins.plugin_table.items()}
 
 
 def plugin_problem(name: str) -> Optional[str]:

@@ -212,6 +212,18 @@ def _rebuilder(s, device=None):
     return build, floats
 
 
+def _sample_fn(op, s, device=None):
+    """(fn(*leaves) -> the op's outputs for sample `s` with its float arrays replaced by
+    `leaves`, those float arrays)."""
+    build, floats = _rebuilder(s, device)
+    call = _ops.call_of(op)
+
+    def fn(*leaves):
+        args, kwargs = build(*leaves)
+        return call(*args, **kwargs)
+    return fn, floats
+
+
 def _leaves(floats, device=None, requires_grad=True):
     out = []
     for a in floats:
@@ -424,13 +436,8 @@ def _gradient_message(e: GradcheckError, paths, what="gradient") -> str:
 
 
 def _check_gradient(op, s):
-    build, floats = _rebuilder(s)
+    fn, floats = _sample_fn(op, s)
     paths = _paths(s)
-    call = _ops.call_of(op)
-
-    def fn(*leaves):
-        args, kwargs = build(*leaves)
-        return call(*args, **kwargs)
 
     leaves = _leaves(floats)
     outs = _float_outputs(fn(*leaves))
@@ -510,13 +517,8 @@ def _torch_tensors(x, torch) -> list:
 
 
 def _check_gradgrad(op, s):
-    build, floats = _rebuilder(s)
+    fn, floats = _sample_fn(op, s)
     paths = _paths(s)
-    call = _ops.call_of(op)
-
-    def fn(*leaves):
-        args, kwargs = build(*leaves)
-        return call(*args, **kwargs)
 
     rng = np.random.default_rng(SEED + 2)
     with loom.no_grad():
@@ -885,7 +887,8 @@ def _check_device(op, s, dt, device):
         cpu, other = _run_loom(op, s), _run_loom(op, s, device)
         random = _is_random_factory(op, s)
     else:
-        cpu = _ops.call_of(op)(*_loom_args(s)[0], **_loom_args(s)[1])
+        args, kwargs = _loom_args(s)
+        cpu = _ops.call_of(op)(*args, **kwargs)
         args, kwargs = _loom_args(s, device)
         other = _ops.call_of(op)(*args, **kwargs)
         random = False
@@ -901,15 +904,12 @@ def _check_device(op, s, dt, device):
     _fail(op, s, errors, f"on {device} vs cpu: ")
     if dt != np.float64 or not _is_grad_sample(op, s):
         return
-    build, floats = _rebuilder(s)
-    outs = _float_outputs(cpu)
     rng = np.random.default_rng(SEED + 4)
-    us = [rng.standard_normal(tuple(o.shape)) for o in outs]
-    _, g_cpu = _loom_vjp(lambda *ls: _ops.call_of(op)(*build(*ls)[0], **build(*ls)[1]),
-                         floats, us, create_graph=False)
-    bd, _ = _rebuilder(s, device)
-    _, g_dev = _loom_vjp(lambda *ls: _ops.call_of(op)(*bd(*ls)[0], **bd(*ls)[1]),
-                         floats, us, create_graph=False, device=device)
+    us = [rng.standard_normal(tuple(o.shape)) for o in _float_outputs(cpu)]
+    fn, floats = _sample_fn(op, s)
+    _, g_cpu = _loom_vjp(fn, floats, us, create_graph=False)
+    fn, floats = _sample_fn(op, s, device)
+    _, g_dev = _loom_vjp(fn, floats, us, create_graph=False, device=device)
     for i, (a, b) in enumerate(zip(g_cpu, g_dev)):
         if (a is None) != (b is None):
             raise CheckFailure(f"gradient of input {i} is None on only one of cpu and "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .checks import CHECKS
+from .checks import CHECKS, DEFAULT_CHECKS
 from .runner import check_plugin
 
 __all__ = ["main", "add_arguments", "run"]
@@ -14,7 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("plugins", nargs="+", metavar="PLUGIN",
                    help="plugin names as `python -m loom info` lists them")
     p.add_argument("--checks", default=None,
-                   help=f"comma-separated subset of: {', '.join(CHECKS)} (default: all)")
+                   help=f"comma-separated subset of: {', '.join(CHECKS)}, or 'all' (default: "
+                        f"{', '.join(DEFAULT_CHECKS)})")
     p.add_argument("--dtypes", default=None,
                    help="comma-separated floating dtypes of the samples (default: "
                         "float32,float64)")
@@ -25,7 +26,9 @@ def run(args, out=None) -> int:
     """Check each plugin, print its report; 0 when all pass, 1 when an operator fails, 2 when
     a plugin is not loaded."""
     out = out or sys.stdout
-    checks = args.checks.split(",") if args.checks else None
+    checks = None
+    if args.checks:
+        checks = CHECKS if args.checks == "all" else args.checks.split(",")
     dtypes = args.dtypes.split(",") if args.dtypes else None
     status = 0
     n_ops = n_failed = 0
