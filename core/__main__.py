@@ -1,4 +1,5 @@
-"""``python -m loom info [--json]``: plugins, devices, operators, failures and settings."""
+"""``python -m loom info [--json]``: plugins, devices, operators, failures and settings;
+``python -m loom check PLUGIN...``: the conformance report of plugins (`loom.testing.cli`)."""
 from __future__ import annotations
 
 import argparse
@@ -101,7 +102,12 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd")
     p = sub.add_parser("info", help="show plugins, devices, operators and settings")
     p.add_argument("--json", action="store_true", help="print as JSON")
+    c = sub.add_parser("check", help="run the conformance checks on plugins' operators")
+    from loom.testing import cli
+    cli.add_arguments(c)
     args = ap.parse_args(argv)
+    if args.cmd == "check":
+        return cli.run(args)
     if args.cmd != "info":
         ap.print_help()
         return 2

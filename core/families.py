@@ -142,9 +142,6 @@ def op(name: str, kernel: Optional[Callable] = None, *, methods: Optional[Sequen
     `name` (pass ``()`` for none, ``torch_name=None`` with a `reference` for no counterpart)."""
     if torch_name == "":
         torch_name = None if fields.get("reference") is not None else name
-    kind = fields.get("kind", Kind.GENERIC)
-    if error_samples is None and kind is not Kind.FACTORY:
-        error_samples = _not_a_tensor
     return OpSpec(name, kernel=kernel,
                   methods=(name,) if methods is None else tuple(methods),
                   functions=(name,) if functions is None else tuple(functions),
@@ -178,7 +175,8 @@ def unary(name: str, kernel: Union[Callable, str, None] = None, *, dx: Derivativ
               methods=fields.pop("methods", names + ((f"__{dunder}__",) if dunder else ())),
               functions=fields.pop("functions", names), inplace=f"{name}_" if inplace else None,
               promote=Promote.INT_TO_FLOAT if int_to_float else Promote.SAME,
-              samples=fields.pop("samples", None) or unary_samples(*domain), **fields)
+              samples=fields.pop("samples", None) or unary_samples(*domain),
+              error_samples=fields.pop("error_samples", None) or _not_a_tensor, **fields)
 
 
 def binary(name: str, kernel: Union[Callable, str, None] = None, *, da: Derivative = None,

@@ -21,7 +21,7 @@ from .tensor_str import format_tensor
 from .storage import TypedStorage, UntypedStorage, data_ptr, root_of
 from .tensor import Tensor, wrap
 from . import grad_mode
-from .autograd.api import backward as _autograd_backward
+from .autograd.gradients import backward as _autograd_backward
 from .creation import tensor as _tensor_from_data
 
 __all__ = ["attach"]

@@ -20,7 +20,7 @@ def _no_bool_sub(da, db, res, ra, rb):
 
 def _no_bool_pow(da, db, res, ra, rb):
     if res is loom.bool and ra and rb:  # a bool tensor ** a Python bool is allowed
-        raise RuntimeError("\"pow\" not implemented for 'Bool'")
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
 def _mul_bwd(ctx, g):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loom.plugin import SampleInput, binary, unary, xp_of
+from loom.plugin import ErrorInput, SampleInput, binary, unary, xp_of
 
 # --------------------------------------------------------------------------- hypot
 
@@ -42,10 +42,22 @@ def _hypot_samples(rng, dt):
     ]
 
 
+def _hypot_errors(rng):
+    # calls torch.hypot rejects; the conformance kit checks loom raises the same types
+    a = rng.uniform(0.5, 2.0, size=(3, 4))
+    return [
+        ErrorInput((a.astype(np.int64), a.astype(np.int64)), error=NotImplementedError,
+                   match="not implemented for 'Long'", note="integer operands"),
+        ErrorInput((a, 2.0), error=TypeError, match="must be Tensor", note="Python scalar"),
+        ErrorInput((a, a[:, :3]), error=RuntimeError, match="must match the size",
+                   note="shapes that do not broadcast"),
+    ]
+
+
 # d/da sqrt(a^2 + b^2) = a / out, d/db = b / out; the builder sums each back to its shape
 HYPOT = binary(
     "hypot", _hypot_fwd, da=lambda a, y: a / y, db=lambda b, y: b / y,
-    samples=_hypot_samples,
+    samples=_hypot_samples, error_samples=_hypot_errors,
     doc="Elementwise ``sqrt(input**2 + other**2)`` of two floating-point tensors, as "
         "`torch.hypot`.")
 
@@ -81,5 +93,6 @@ SOFTPLUS = unary(
     methods=(), torch_name=None, reference=_softplus_reference,
     doc="Elementwise ``log(1 + exp(input))`` (``beta=1``, ``threshold=20``), as "
         "`torch.nn.functional.softplus`.")
+
 
 OPS = [HYPOT, SOFTPLUS]

@@ -1,19 +1,15 @@
-"""The autograd entry points: `backward`, `grad`, the legacy `Variable`, `gradcheck`."""
+"""`backward` and `grad`: run the graph backwards from outputs, accumulating into leaves'
+`.grad` or returning the gradients of chosen inputs."""
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
 from ..dispatch import edge_of
 from ..engine import run_backward
-from .function import Function, FunctionCtx, once_differentiable
-from ..grad_mode import enable_grad, no_grad, set_grad_enabled
 from ..graph import AccumulateGrad
-from ..tensor import Tensor, require_grad_at_creation, wrap
+from ..tensor import Tensor, wrap
 
-__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "gradcheck",
-           "no_grad", "enable_grad", "set_grad_enabled", "once_differentiable"]
+__all__ = ["backward", "grad"]
 
 
 def _seq(x):
@@ -126,31 +122,3 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = wrap(np.asarray(g) if isinstance(g, np.generic) else g)
         result.append(g)
     return tuple(result)
-
-
-def Variable(data, requires_grad=False, volatile=False):
-    """Legacy wrapper: returns a plain `Tensor` sharing `data`'s memory.
-
-    ``volatile`` is accepted with PyTorch's warning and has no effect."""
-    if volatile and requires_grad:
-        raise ValueError("Variable can't be volatile and require_grad at the same time!")
-    if volatile:
-        warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
-                      "instead.", UserWarning, stacklevel=2)
-    if not isinstance(data, Tensor):
-        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-    t = wrap(data._data)
-    if requires_grad:
-        require_grad_at_creation(t)
-    return t
-
-
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              fast_mode=False, nondet_tol=0.0):
-    """Compare analytical gradients of `func` at `inputs` with central finite differences.
-
-    With ``fast_mode=True`` only one random direction is checked (a directional derivative),
-    otherwise the full Jacobian of every output w.r.t. every input that requires grad."""
-    from .gradcheck import check
-    return check(func, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-                 fast_mode=fast_mode)

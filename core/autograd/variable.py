@@ -1,0 +1,25 @@
+"""`Variable`: the legacy wrapper of PyTorch before 0.4, kept for old code (the seeds)."""
+from __future__ import annotations
+
+import warnings
+
+from ..tensor import Tensor, require_grad_at_creation, wrap
+
+__all__ = ["Variable"]
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """Legacy wrapper: returns a plain `Tensor` sharing `data`'s memory.
+
+    ``volatile`` is accepted with PyTorch's warning and has no effect."""
+    if volatile and requires_grad:
+        raise ValueError("Variable can't be volatile and require_grad at the same time!")
+    if volatile:
+        warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
+                      "instead.", UserWarning, stacklevel=2)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    t = wrap(data._data)
+    if requires_grad:
+        require_grad_at_creation(t)
+    return t
