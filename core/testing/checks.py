@@ -601,12 +601,7 @@ def _check_inplace(op, s, dt):
         tstate, tgot = ("ok", None) if fits else ("raised", RuntimeError("does not fit"))
         want = ref.to(target.dtype) if fits else None
     if tstate == "raised":
-        if state == "ok":
-            raise CheckFailure(f"in-place {op.inplace} succeeds where the reference raises "
-                               f"{_describe(tgot)}{_where(s)}")
-        if not isinstance(got, _builtin_base(type(tgot))):
-            raise CheckFailure(f"in-place {op.inplace} raises {_describe(got)}, expected "
-                               f"{_builtin_base(type(tgot)).__name__}{_where(s)}")
+        _same_refusal(f"in-place {op.inplace} ", state, got, tgot, s)
         return
     if state == "raised":
         raise CheckFailure(f"in-place {op.inplace} raises {_describe(got)}{_where(s)}")
@@ -644,6 +639,16 @@ def _check_inplace(op, s, dt):
                                f"from the out-of-place call's{_where(s)}")
 
 
+def _same_refusal(what, state, got, expected, s):
+    """The reference raised `expected`: loom must raise too, an exception of the same kind."""
+    if state == "ok":
+        raise CheckFailure(f"{what}succeeds where the reference raises "
+                           f"{_describe(expected)}{_where(s)}")
+    if not isinstance(got, _builtin_base(type(expected))):
+        raise CheckFailure(f"{what}raises {_describe(got)}, expected "
+                           f"{_builtin_base(type(expected)).__name__}{_where(s)}")
+
+
 def _check_out(op, s):
     fn = _ops.out_call_of(op)
     if fn is None:
@@ -675,12 +680,7 @@ def _check_out(op, s):
             tout = ref.to(out_dtype) if fits else None
         what = f"out= of dtype {out_dtype.name}: "
         if tstate == "raised":
-            if state == "ok":
-                raise CheckFailure(f"{what}succeeds where the reference raises "
-                                   f"{_describe(texc)}{_where(s)}")
-            if not isinstance(got, _builtin_base(type(texc))):
-                raise CheckFailure(f"{what}raises {_describe(got)}, expected "
-                                   f"{_builtin_base(type(texc)).__name__}{_where(s)}")
+            _same_refusal(what, state, got, texc, s)
             continue
         if state == "raised":
             if out_dtype != ref.dtype and isinstance(got, RuntimeError):
