@@ -223,23 +223,28 @@ def test_a_malformed_spec_fails_its_plugin_naming_the_op(workdir, tmp_path, spec
 
 # ----------------------------------------------------------------------------- no backward rule
 
-def test_an_op_without_backward_raises_at_backward_naming_it(workdir):
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_op_without_backward_raises_at_backward_naming_it(workdir, tmp_path, where):
+    make_dist(tmp_path, "loom-no-rule", "no_rule", "loom_no_rule", """
+        from loom.plugin import hookimpl, op
+        @hookimpl
+        def loom_register_ops():
+            return [op("plain_double", lambda xp, x: x * 2),
+                    op("flag_double", lambda xp, x: x * 2, differentiable=False)]
+    """)
     out = run_code("""
-        from loom.plugin import OpSpec, op, register
-        register(op("plain_double", lambda xp, x: x * 2))
-        register(op("flag_double", lambda xp, x: x * 2, differentiable=False))
         x = loom.ones(3, requires_grad=True)
         y = loom.plain_double(x)
         OUT["rg"] = [y.requires_grad, type(y.grad_fn).__name__]
         OUT["err"] = error_of(lambda: y.sum().backward())
         OUT["flag"] = loom.flag_double(x).requires_grad
-    """, workdir)
+    """, workdir, **({"sites": [tmp_path]} if where == "before" else {"after": [tmp_path]}))
     assert out["rg"] == [True, "PlainDoubleBackward0"]
     kind, msg = out["err"]
     assert kind == "RuntimeError"
     assert msg.startswith("Trying to backward through plain_double but no autograd formula "
                           "was registered")
-    assert "plugin 'user'" in msg
+    assert "plugin 'no_rule'" in msg
     assert out["flag"] is False
 
 
