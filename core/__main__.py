@@ -1,5 +1,6 @@
 """``python -m loom info [--json]``: plugins, devices, operators, failures and settings;
-``python -m loom check PLUGIN...``: the conformance report of plugins (`loom.testing.cli`)."""
+``python -m loom check PLUGIN...``: the conformance report of plugins (`loom.testing.cli`);
+``python -m loom catalog PLUGIN``: the ``loom-plugin.json`` a plugin ships."""
 from __future__ import annotations
 
 import argparse
@@ -97,6 +98,25 @@ def print_info(info: dict, out=sys.stdout) -> None:
         w(f"  {p['message']}\n")
 
 
+def _catalog(name: str, extra) -> int:
+    from loom import backends, catalog, plugins
+    from loom.registry import registry
+
+    if name not in registry.providers.values() and name not in backends.providers.values():
+        loaded = ", ".join(sorted(n for n, e in plugins.plugin_table.items()
+                                  if e.get("status") == "loaded"))
+        sys.stderr.write(f"error: plugin '{name}' {catalog.status_of(name)} and provides "
+                         f"nothing now (loaded plugins: {loaded})\n")
+        return 2
+    data = {"operators": plugins.ops_of(name),
+            "devices": sorted(t for t, p in backends.providers.items() if p == name)}
+    extra = extra or catalog.shipped(name).get("extra")
+    if extra:
+        data["extra"] = extra
+    sys.stdout.write(json.dumps(data, indent=1) + "\n")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m loom", description=__doc__)
     sub = ap.add_subparsers(dest="cmd")
@@ -105,9 +125,15 @@ def main(argv=None) -> int:
     c = sub.add_parser("check", help="run the conformance checks on plugins' operators")
     from loom.testing import cli
     cli.add_arguments(c)
+    k = sub.add_parser("catalog", help="print the loom-plugin.json a loaded plugin should ship "
+                                        "(what it provides, readable without importing it)")
+    k.add_argument("plugin")
+    k.add_argument("--extra", default=None, help="the pip requirement that installs it")
     args = ap.parse_args(argv)
     if args.cmd == "check":
         return cli.run(args)
+    if args.cmd == "catalog":
+        return _catalog(args.plugin, args.extra)
     if args.cmd != "info":
         ap.print_help()
         return 2

@@ -108,7 +108,7 @@ def test_settings_precedence_run_time_over_env_over_file(workdir):
     assert out["after"] == "environment (LOOM_DEFAULT_DEVICE)"
 
 
-def test_shipped_plugin_data_matches_what_plugins_register(bundled_info):
+def test_shipped_plugin_data_matches_what_plugins_register(bundled_info, workdir):
     # loom-plugin.json beside each bundled plugin says what it provides, readable without
     # importing it; errors and `loom info` use it when the plugin is blocked or failed
     import json
@@ -118,8 +118,14 @@ def test_shipped_plugin_data_matches_what_plugins_register(bundled_info):
     registered = {p["name"]: p for p in bundled_info["plugins"]}
     for name in BUNDLED:
         data = json.loads((REPO / "plugins" / name / "loom-plugin.json").read_text())
-        assert sorted(data["operators"]) == sorted(registered[name]["operators"]), name
-        assert data.get("devices", []) == registered[name]["devices"], name
+        fix = f"regenerate: python -m loom catalog {name} > plugins/{name}/loom-plugin.json"
+        assert sorted(data["operators"]) == sorted(registered[name]["operators"]), fix
+        assert data.get("devices", []) == registered[name]["devices"], fix
+    p = run(["-m", "loom", "catalog", "ops_linalg"], workdir)
+    assert p.returncode == 0 and json.loads(p.stdout)["operators"] == ["bmm", "dot", "matmul",
+                                                                       "mm", "mv", "outer"]
+    p = run(["-m", "loom", "catalog", "no_such_pack"], workdir)
+    assert p.returncode == 2 and "no_such_pack" in p.stderr
 
 
 # --------------------------------------------------------------------------- broken plugins
