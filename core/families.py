@@ -26,7 +26,7 @@ from .kernel_utils import sum_to_shape
 from .spec import ErrorInput, Kind, OpSpec, Promote, SampleInput, View
 
 __all__ = ["op", "unary", "binary", "comparison", "reduction", "view", "factory",
-           "unary_samples", "binary_samples", "reduction_samples"]
+           "unary_samples", "binary_samples", "reduction_samples", "sample_calls"]
 
 Derivative = Union[Callable, int, float, None]
 
@@ -62,6 +62,30 @@ def binary_samples(low: float = -2.0, high: float = 2.0, b_low: Optional[float] 
         if scalar:
             v = 1.5 if bl <= 1.5 <= bh else round((bl + bh) / 2, 2)
             out.append(SampleInput((a(3, 2), v), note="python scalar"))
+        return out
+    return samples
+
+
+def sample_calls(*calls: tuple, inputs: int = 1, domain: Optional[tuple] = None,
+                 **fields) -> Callable:
+    """Samples from a table of calls, each ``(shape, ..., *args)`` with an optional trailing
+    dict of keyword arguments: the first `inputs` entries are the shapes of random arrays of
+    the sample's dtype (standard normal, or uniform over `domain`), the rest are passed as they
+    are; `fields` (``grad``, ``rtol``, ``atol``, ``note``) apply to every sample::
+
+        view("transpose", ..., samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0)))
+        op("mm", ..., samples=sample_calls(((3, 4), (4, 2)), inputs=2, rtol=1e-4))
+    """
+    def samples(rng, dt):
+        def arr(shape):
+            x = rng.standard_normal(shape) if domain is None else rng.uniform(*domain, shape)
+            return x.astype(dt)
+        out = []
+        for call in calls:
+            kw = call[-1] if call and isinstance(call[-1], dict) else None
+            args = call[:-1] if kw is not None else call
+            out.append(SampleInput(tuple(arr(s) for s in args[:inputs]) + tuple(args[inputs:]),
+                                   dict(kw or {}), **fields))
         return out
     return samples
 
