@@ -66,16 +66,19 @@ def binary_samples(low: float = -2.0, high: float = 2.0, b_low: Optional[float] 
     return samples
 
 
-def sample_calls(*calls: tuple, inputs: int = 1, domain: Optional[tuple] = None,
-                 **fields) -> Callable:
+def sample_calls(*calls: tuple, inputs: Union[int, Sequence[int]] = 1,
+                 domain: Optional[tuple] = None, **fields) -> Callable:
     """Samples from a table of calls, each ``(shape, ..., *args)`` with an optional trailing
-    dict of keyword arguments: the first `inputs` entries are the shapes of random arrays of
-    the sample's dtype (standard normal, or uniform over `domain`), the rest are passed as they
-    are; `fields` (``grad``, ``rtol``, ``atol``, ``note``) apply to every sample::
+    dict of keyword arguments: the first `inputs` entries (or those at the positions `inputs`)
+    are the shapes of random arrays of the sample's dtype (standard normal, or uniform over
+    `domain`), the rest are passed as they are; `fields` (``grad``, ``rtol``, ``atol``,
+    ``note``) apply to every sample::
 
         view("transpose", ..., samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0)))
         op("mm", ..., samples=sample_calls(((3, 4), (4, 2)), inputs=2, rtol=1e-4))
     """
+    arrays = range(inputs) if isinstance(inputs, int) else tuple(inputs)
+
     def samples(rng, dt):
         def arr(shape):
             x = rng.standard_normal(shape) if domain is None else rng.uniform(*domain, shape)
@@ -84,7 +87,7 @@ def sample_calls(*calls: tuple, inputs: int = 1, domain: Optional[tuple] = None,
         for call in calls:
             kw = call[-1] if call and isinstance(call[-1], dict) else None
             args = call[:-1] if kw is not None else call
-            out.append(SampleInput(tuple(arr(s) for s in args[:inputs]) + tuple(args[inputs:]),
+            out.append(SampleInput(tuple(arr(x) if i in arrays else x for i, x in enumerate(args)),
                                    dict(kw or {}), **fields))
         return out
     return samples
@@ -160,18 +163,21 @@ def _uses(d: Derivative, names: str) -> set:
 # ----------------------------------------------------------------------------- builders
 
 def op(name: str, kernel: Optional[Callable] = None, *, methods: Optional[Sequence[str]] = None,
-       functions: Optional[Sequence[str]] = None, torch_name: Optional[str] = "",
-       error_samples: Optional[Callable] = None, **fields) -> OpSpec:
-    """The general form: an `OpSpec` whose method, function and PyTorch counterpart default to
-    `name` (pass ``()`` for none, ``torch_name=None`` with a `reference` for no counterpart)."""
+       functions: Optional[Sequence[str]] = None, aliases: Sequence[str] = (),
+       torch_name: Optional[str] = "", error_samples: Optional[Callable] = None,
+       **fields) -> OpSpec:
+    """The general form: an `OpSpec` whose method and function default to `name` and its
+    `aliases` (pass ``()`` for none), and whose PyTorch counterpart defaults to `name`
+    (``torch_name=None`` with a `reference` for no counterpart)."""
     if torch_name == "":
         torch_name = None if fields.get("reference") is not None else name
     kind = fields.get("kind", Kind.GENERIC)
     if error_samples is None and kind is not Kind.FACTORY:
         error_samples = _not_a_tensor
+    names = (name, *aliases)
     return OpSpec(name, kernel=kernel,
-                  methods=(name,) if methods is None else tuple(methods),
-                  functions=(name,) if functions is None else tuple(functions),
+                  methods=names if methods is None else tuple(methods),
+                  functions=names if functions is None else tuple(functions),
                   torch_name=torch_name, error_samples=error_samples, **fields)
 
 
