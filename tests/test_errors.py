@@ -18,6 +18,7 @@ CASES = {
     "write_into_expanded": lambda t: t.ones(3).expand(2, 3).add_(1),
     "inplace_cast": lambda t: t.ones(3, dtype=t.long).add_(1.5),
     "index_out_of_range": lambda t: t.ones(3)[5],
+    "flatten_dim_of_0d": lambda t: t.flatten(t.tensor(1.0), 5),
     "dim_out_of_range": lambda t: t.ones(3).sum(2),
     "cat_ndim": lambda t: t.cat([t.ones(2, 3), t.ones(3)]),
     "expand_size": lambda t: t.ones(2, 3).expand(3, 3),
