@@ -1,7 +1,5 @@
 """Matrix products: PyTorch's checks of ranks, sizes and dtypes, then the array namespace's
 `matmul`; the backward rules are products of the gradient with the other operand (transposed)."""
-from __future__ import annotations
-
 from loom.plugin import dense, dtype_of, op, sample_calls, sum_to_shape
 
 
@@ -31,9 +29,6 @@ def _inconsistent(n, m):
             f"number of elements, but got {n} and {m} elements respectively")
 
 
-# PyTorch's message for operands of the wrong rank or size, None when they fit (the dtypes are
-# checked after these, except by matmul). Conditional chains: only the comparisons run per call.
-
 def _not_matrix(which, x):
     return f"{which} must be a matrix (mm: got a {x.ndim}-D tensor of shape {list(x.shape)})"
 
@@ -41,20 +36,6 @@ def _not_matrix(which, x):
 def _mm_error(a, b):
     return (_not_matrix("self", a) if a.ndim != 2 else _not_matrix("mat2", b) if b.ndim != 2
             else _cannot_multiply(a.shape, b.shape) if a.shape[1] != b.shape[0] else None)
-
-
-def _matmul_error(a, b):
-    if a.ndim == 0 or b.ndim == 0:
-        return (f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
-                f"{b.ndim}D")
-    if a.dtype != b.dtype:
-        return _dtype_error("matmul", a, b)
-    if a.shape[-1] != (b.shape[-2] if b.ndim > 1 else b.shape[0]):
-        # a 1-D operand counts as a row (first) or a column (second) in the message
-        return _inconsistent(a.shape[0], b.shape[0]) if a.ndim == 1 and b.ndim == 1 else \
-            _cannot_multiply((a.shape if a.ndim > 1 else (1,) + a.shape)[-2:],
-                             (b.shape if b.ndim > 1 else b.shape + (1,))[-2:])
-    return None
 
 
 def _bmm_error(a, b):
@@ -73,17 +54,31 @@ def _dot_error(a, b):
 
 def _mv_error(a, b):
     return (f"vector + matrix @ vector expected, got {a.ndim}, {b.ndim}"
-            if a.ndim != 2 or b.ndim != 1 else
-            f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
-            f"({b.shape[0]})" if a.shape[1] != b.shape[0] else None)
+            if a.ndim != 2 or b.ndim != 1 else f"size mismatch, got input ({a.shape[0]}), mat "
+            f"({a.shape[0]}x{a.shape[1]}), vec ({b.shape[0]})" if a.shape[1] != b.shape[0]
+            else None)
 
 
 def _outer_error(a, b):
-    return f"outer: expected 1D tensors, got {a.ndim}D and {b.ndim}D" \
-        if a.ndim != 1 or b.ndim != 1 else None
+    return None if a.ndim == 1 and b.ndim == 1 else \
+        f"outer: expected 1D tensors, got {a.ndim}D and {b.ndim}D"
 
 
-def _mm_bwd(ctx, g):  # written out (not `_rule`): mm is on the training-loop path
+def _matmul_error(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        return (f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+                f"{b.ndim}D")
+    if a.dtype != b.dtype:
+        return _dtype_error("matmul", a, b)
+    if a.shape[-1] == (b.shape[-2] if b.ndim > 1 else b.shape[0]):
+        return None
+    # the message counts a 1-D operand as a row (first) or a column (second)
+    return _inconsistent(a.shape[0], b.shape[0]) if a.ndim == 1 and b.ndim == 1 else \
+        _cannot_multiply((a.shape if a.ndim > 1 else (1,) + a.shape)[-2:],
+                         (b.shape if b.ndim > 1 else b.shape + (1,))[-2:])
+
+
+def _mm_bwd(ctx, g):  # written out (not da=/db=): mm is on the training-loop path
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
     if na and nb:
@@ -106,47 +101,43 @@ def _matmul_bwd(ctx, g):
             sum_to_shape(_mT(a) @ g, tuple(b.shape)).reshape(sb) if nb else None)
 
 
-def _rule(da, db):
-    """A product's backward from the gradients of its operands, ``da(g, a, b)``, ``db(...)``."""
-    def backward(ctx, g):
-        a, b = ctx.saved
-        na, nb = ctx.needs_input_grad
-        return (da(g, a, b) if na else None, db(g, a, b) if nb else None)
-    return backward
-
-
-def _product(name, error, backward, calls, doc, product=None, same_dtype=True, **fields):
-    """A product of two tensors: `error(a, b)` (PyTorch's message for the wrong ranks or sizes)
-    is checked before the dtypes must agree; then ``product(xp, a, b)``, by default matmul."""
+def _product(name, error, calls, doc, backward=None, da=None, db=None, product=None,
+             same_dtype=True, **fields):
+    """A product of two tensors: `error(a, b)` is PyTorch's message for the wrong ranks or sizes
+    (a chain of conditions: a call pays only the comparisons), checked before the dtypes; then
+    ``product(xp, a, b)``, matmul by default. Backward: `backward`, or ``da``/``db(g, a, b)``."""
     def kernel(xp, a, b):
         msg = error(a, b) or (_dtype_error(name, a, b) if same_dtype and a.dtype != b.dtype
                               else None)
         if msg is not None:
             raise RuntimeError(msg)
         return xp.matmul(a, b) if product is None else product(xp, a, b)
-    return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), doc=doc,
+
+    def rule(ctx, g):
+        (a, b), (na, nb) = ctx.saved, ctx.needs_input_grad
+        return (da(g, a, b) if na else None, db(g, a, b) if nb else None)
+    return op(name, kernel, backward=backward or rule, inputs=2, save_inputs=(0, 1), doc=doc,
               samples=sample_calls(*calls, inputs=2, rtol=1e-4, atol=1e-5), **fields)
 
 
 OPS = [
-    _product("mm", _mm_error, _mm_bwd, (((3, 4), (4, 2)), ((8, 1), (1, 1))),
-             "Matrix product of two 2-D tensors.", supports_out=True),
-    _product("matmul", _matmul_error, _matmul_bwd,
+    _product("mm", _mm_error, (((3, 4), (4, 2)), ((8, 1), (1, 1))),
+             "Matrix product of two 2-D tensors.", backward=_mm_bwd, supports_out=True),
+    _product("matmul", _matmul_error,
              (((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
               ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2))),
              "Matrix product with NumPy/PyTorch broadcasting of batch dimensions.",
-             methods=("matmul", "__matmul__"), supports_out=True,
+             backward=_matmul_bwd, methods=("matmul", "__matmul__"), supports_out=True,
              node_name=lambda p: "MmBackward0"),
-    _product("bmm", _bmm_error, _mm_bwd, (((2, 3, 4), (2, 4, 5)),),
-             "Batched matrix product of 3-D tensors."),
+    _product("bmm", _bmm_error, (((2, 3, 4), (2, 4, 5)),),
+             "Batched matrix product of 3-D tensors.", backward=_mm_bwd),
     # xp.dot gives a NumPy scalar, which dispatch makes a 0-dim tensor
-    _product("dot", _dot_error, _rule(lambda g, a, b: g * b, lambda g, a, b: g * a),
-             (((5,), (5,)),), "Dot product of two 1-D tensors.", functions=("dot", "inner"),
-             product=lambda xp, a, b: xp.dot(a, b)),
-    _product("mv", _mv_error, _rule(lambda g, a, b: g[:, None] * b[None, :],
-                                    lambda g, a, b: _mT(a) @ g),
-             (((3, 4), (4,)),), "Matrix-vector product."),
-    _product("outer", _outer_error, _rule(lambda g, a, b: g @ b, lambda g, a, b: _mT(g) @ a),
-             (((3,), (4,)),), "Outer product of two 1-D tensors.", functions=("outer", "ger"),
-             product=lambda xp, a, b: xp.multiply.outer(a, b), same_dtype=False),
+    _product("dot", _dot_error, (((5,), (5,)),), "Dot product of two 1-D tensors.",
+             da=lambda g, a, b: g * b, db=lambda g, a, b: g * a,
+             product=lambda xp, a, b: xp.dot(a, b), functions=("dot", "inner")),
+    _product("mv", _mv_error, (((3, 4), (4,)),), "Matrix-vector product.",
+             da=lambda g, a, b: g[:, None] * b[None, :], db=lambda g, a, b: _mT(a) @ g),
+    _product("outer", _outer_error, (((3,), (4,)),), "Outer product of two 1-D tensors.",
+             da=lambda g, a, b: g @ b, db=lambda g, a, b: _mT(g) @ a, same_dtype=False,
+             product=lambda xp, a, b: xp.multiply.outer(a, b), functions=("outer", "ger")),
 ]
