@@ -137,6 +137,9 @@ def _factor(d: Derivative, slots: dict, who: str) -> Callable:
             i = idx[0]
             return (lambda g, saved: d(g, saved[i])) if pos == 0 else \
                 (lambda g, saved: d(saved[i], g))
+        if len(names) == 3 and pos == 0:  # d(g, a, b): the usual form, no list built per call
+            i, j = idx
+            return lambda g, saved: d(g, saved[i], saved[j])
 
         def whole(g, saved):
             it = iter(idx)
