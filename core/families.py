@@ -26,7 +26,7 @@ from .kernel_utils import sum_to_shape
 from .spec import ErrorInput, Kind, OpSpec, Promote, SampleInput, View
 
 __all__ = ["op", "unary", "binary", "comparison", "reduction", "view", "factory",
-           "unary_samples", "binary_samples", "reduction_samples"]
+           "unary_samples", "binary_samples", "reduction_samples", "sample_calls"]
 
 Derivative = Union[Callable, int, float, None]
 
@@ -62,6 +62,33 @@ def binary_samples(low: float = -2.0, high: float = 2.0, b_low: Optional[float] 
         if scalar:
             v = 1.5 if bl <= 1.5 <= bh else round((bl + bh) / 2, 2)
             out.append(SampleInput((a(3, 2), v), note="python scalar"))
+        return out
+    return samples
+
+
+def sample_calls(*calls: tuple, inputs: Union[int, Sequence[int]] = 1,
+                 domain: Optional[tuple] = None, **fields) -> Callable:
+    """Samples from a table of calls, each ``(shape, ..., *args)`` with an optional trailing
+    dict of keyword arguments: the first `inputs` entries (or those at the positions `inputs`)
+    are the shapes of random arrays of the sample's dtype (standard normal, or uniform over
+    `domain`), the rest are passed as they are; `fields` (``grad``, ``rtol``, ``atol``,
+    ``note``) apply to every sample::
+
+        view("transpose", ..., samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0)))
+        op("mm", ..., samples=sample_calls(((3, 4), (4, 2)), inputs=2, rtol=1e-4))
+    """
+    arrays = range(inputs) if isinstance(inputs, int) else tuple(inputs)
+
+    def samples(rng, dt):
+        def arr(shape):
+            x = rng.standard_normal(shape) if domain is None else rng.uniform(*domain, shape)
+            return x.astype(dt)
+        out = []
+        for call in calls:
+            kw = call[-1] if call and isinstance(call[-1], dict) else None
+            args = call[:-1] if kw is not None else call
+            out.append(SampleInput(tuple(arr(x) if i in arrays else x for i, x in enumerate(args)),
+                                   dict(kw or {}), **fields))
         return out
     return samples
 
@@ -110,6 +137,9 @@ def _factor(d: Derivative, slots: dict, who: str) -> Callable:
             i = idx[0]
             return (lambda g, saved: d(g, saved[i])) if pos == 0 else \
                 (lambda g, saved: d(saved[i], g))
+        if len(names) == 3 and pos == 0:  # d(g, a, b): the usual form, no list built per call
+            i, j = idx
+            return lambda g, saved: d(g, saved[i], saved[j])
 
         def whole(g, saved):
             it = iter(idx)
@@ -136,15 +166,18 @@ def _uses(d: Derivative, names: str) -> set:
 # ----------------------------------------------------------------------------- builders
 
 def op(name: str, kernel: Optional[Callable] = None, *, methods: Optional[Sequence[str]] = None,
-       functions: Optional[Sequence[str]] = None, torch_name: Optional[str] = "",
-       error_samples: Optional[Callable] = None, **fields) -> OpSpec:
-    """The general form: an `OpSpec` whose method, function and PyTorch counterpart default to
-    `name` (pass ``()`` for none, ``torch_name=None`` with a `reference` for no counterpart)."""
+       functions: Optional[Sequence[str]] = None, aliases: Sequence[str] = (),
+       torch_name: Optional[str] = "", error_samples: Optional[Callable] = None,
+       **fields) -> OpSpec:
+    """The general form: an `OpSpec` whose method and function default to `name` and its
+    `aliases` (pass ``()`` for none), and whose PyTorch counterpart defaults to `name`
+    (``torch_name=None`` with a `reference` for no counterpart)."""
     if torch_name == "":
         torch_name = None if fields.get("reference") is not None else name
+    names = (name, *aliases)
     return OpSpec(name, kernel=kernel,
-                  methods=(name,) if methods is None else tuple(methods),
-                  functions=(name,) if functions is None else tuple(functions),
+                  methods=names if methods is None else tuple(methods),
+                  functions=names if functions is None else tuple(functions),
                   torch_name=torch_name, error_samples=error_samples, **fields)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .device import DeviceBackend
 from .families import (binary, binary_samples, comparison, factory, op, reduction,
-                       reduction_samples, unary, unary_samples, view)
+                       reduction_samples, sample_calls, unary, unary_samples, view)
 from .hookspecs import hookimpl, hookspec
 from .kernel_utils import (apply_op, backend_for, backend_of, cast_like, dense, dtype_of,
                            expand_to, is_tensor, move_like, normalize_dims, parse_size,
@@ -36,7 +36,7 @@ __all__ = [
     # the operator spec and its family builders
     "OpSpec", "Kind", "Promote", "View", "SampleInput", "ErrorInput",
     "op", "unary", "binary", "comparison", "reduction", "view", "factory",
-    "unary_samples", "binary_samples", "reduction_samples",
+    "unary_samples", "binary_samples", "reduction_samples", "sample_calls",
     # registering at run time
     "register", "OperatorClashError",
     # devices

@@ -1,0 +1,33 @@
+"""The family builders of `loom.plugin` derive what an op author leaves out: sample inputs from a
+table of calls, names from aliases."""
+import numpy as np
+
+from loom.plugin import op, sample_calls
+
+
+def _kernel(xp, a, dim=0):
+    return a
+
+
+def test_sample_calls_makes_arrays_of_the_shapes_and_passes_the_rest():
+    samples = sample_calls(((2, 3), 1), ((4,), (2, 2), {"dim": -1}), rtol=1e-3, grad=False)
+    s0, s1 = samples(np.random.default_rng(0), np.float32)
+    assert s0.args[0].shape == (2, 3) and s0.args[0].dtype == np.float32 and s0.args[1:] == (1,)
+    assert s0.kwargs == {} and s0.rtol == 1e-3 and s0.grad is False
+    assert s1.args[0].shape == (4,) and s1.args[1] == (2, 2) and s1.kwargs == {"dim": -1}
+
+
+def test_sample_calls_inputs_by_count_or_position_and_domain():
+    (s,) = sample_calls(((3,), 0, (2, 2)), inputs=(0, 2), domain=(0.5, 1.0))(
+        np.random.default_rng(0), np.float64)
+    assert [a.shape for a in (s.args[0], s.args[2])] == [(3,), (2, 2)] and s.args[1] == 0
+    assert all(0.5 <= a.min() and a.max() <= 1.0 for a in (s.args[0], s.args[2]))
+    (s,) = sample_calls(((3,), (3,)), inputs=2)(np.random.default_rng(0), np.float64)
+    assert all(isinstance(a, np.ndarray) for a in s.args)
+
+
+def test_op_aliases_name_the_function_and_the_method():
+    spec = op("frob", _kernel, aliases=("frobnicate",))
+    assert spec.functions == ("frob", "frobnicate") and spec.methods == ("frob", "frobnicate")
+    spec = op("frob", _kernel, aliases=("frobnicate",), methods=())
+    assert spec.functions == ("frob", "frobnicate") and spec.methods == ()
