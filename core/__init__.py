@@ -22,7 +22,7 @@ from .registry import registry as _registry, missing_operator as _missing  # noq
 from .tensor import Size, Tensor  # noqa: E402,F401
 from .creation import from_numpy, tensor  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
-from . import autograd  # noqa: E402,F401
+from . import autograd, return_types  # noqa: E402,F401
 from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
 from . import tensor_api as _tensor_api  # noqa: E402
 

@@ -68,11 +68,14 @@ def _no_formula(name, plugin):
 
 def _node_type(name, spec):
     # one class per operator, holding the operator's spec: a node need not store it
-    return type(name, (OpNode,), {"__slots__": (), "op": spec})
+    return type(name, (OpNode,), {"__slots__": (), "op": spec,
+                                  "n_out": len(spec.outputs) or 1})
 
 
-def record(op, r, inputs, save, in_dtypes=None, cls=None):
-    """Attach a node for `op` to result `r`; `inputs` are the call's operands."""
+def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
+    """Attach a node for `op` to result `r`; `inputs` are the call's operands. A multi-output
+    op passes all its result tensors as `outputs`: each floating one becomes output i of the
+    node."""
     node = _new(cls or node_class(op))
     if len(inputs) == 2:
         # the common binary case, unrolled (no lists, no loops)
@@ -105,9 +108,16 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None):
         node.shapes = shapes
     node.dtypes = in_dtypes
     if save:
-        _save(node, r, inputs, save)
+        _save(node, r, inputs, save, outputs)
     else:
         node._saved = None
+    if outputs is not None:
+        for i, t in enumerate(outputs):
+            if t._data.dtype.kind in "fcV":
+                t.grad_fn = node
+                t._edge = (node, i)
+                t._rg = True
+        return node
     r.grad_fn = node
     r._edge = (node, 0)
     r._rg = True
@@ -119,7 +129,14 @@ _FIRST = (True, False)
 _SECOND = (False, True)
 
 
-def _save(node, r, inputs, save):
+def _output_box(r):
+    box = r._version
+    if box is None:
+        box = r._version = [0]
+    return (r._data, box, box[0])
+
+
+def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
     if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
         a, b = inputs
@@ -132,10 +149,8 @@ def _save(node, r, inputs, save):
     versions = []
     for i in save:
         if i == -1:
-            box = r._version
-            if box is None:
-                box = r._version = [0]
-            saved.append((r._data, box, box[0]))
+            saved.append(_output_box(r) if outputs is None else
+                         [_output_box(t) for t in outputs])
             versions.append(None)
         else:
             t = inputs[i]
@@ -430,6 +445,7 @@ def _build_generic(op: OpEntry):
     prepare = op.prepare
 
     variadic = op.variadic
+    multi = bool(op.outputs)
     simple = n == 1 and prepare is None
 
     def call(*args, **kw):
@@ -446,6 +462,11 @@ def _build_generic(op: OpEntry):
                     out = k(ad, **p)
                     if isinstance(out, np_scalar):  # a NumPy scalar from a full reduction
                         out = asarray(out)
+                    elif type(out) is tuple:
+                        if multi:
+                            return _finish_multi(op, out, (a,), p, a._rg and diff, save)
+                        return tuple(_finish(op, o, (a,), p, a._rg and diff, save, is_view)
+                                     for o in out)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if prepare is not None:
             args = prepare(*args)
@@ -508,6 +529,8 @@ def _build_generic(op: OpEntry):
             p = parse(args[n:], kw)
         out = k(*arrays, **p)
         if type(out) is tuple:
+            if multi:
+                return _finish_multi(op, out, inputs, p, rg and diff, save)
             return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)
         if isinstance(out, np_scalar):
             out = asarray(out)
@@ -533,6 +556,16 @@ def _finish(op, out, inputs, p, rec, save, is_view):
         node = record(op, r, inputs, save)
         node.params = p
     return r
+
+
+def _finish_multi(op, outs, inputs, p, rec, save):
+    """The named tuple of a multi-output op, every output recorded on one node."""
+    asarray = np.asarray
+    rs = [wrap(asarray(o) if isinstance(o, np.generic) else o) for o in outs]
+    if rec and (not _go.off or _gs.enabled) and any(r._data.dtype.kind in "fcV" for r in rs):
+        node = record(op, rs[0], inputs, save, outputs=rs)
+        node.params = p
+    return op.result_type(rs)
 
 
 # ----------------------------------------------------------------------------- factory

@@ -197,13 +197,26 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 continue
             nxt = n.next
             if n.inline:
-                if not direct and n in capture and g is not None:
-                    cap = capture[n]
-                    cap[0] = g if cap[0] is None else cap[0] + g
-                if has_hooks and g is not None and n in pre_hooks:
-                    grads = [g]
-                    _run_pre_hooks(n, grads, create_graph)
-                    g = grads[0]
+                multi = n.n_out > 1
+                if multi:
+                    # a multi-output operator: its rule gets one gradient (or None) per output
+                    grads = _gather(n, g, buffers)
+                    if not direct and n in capture:
+                        cap = capture[n]
+                        for i, gi in enumerate(grads):
+                            if gi is not None and i < len(cap):
+                                cap[i] = gi if cap[i] is None else cap[i] + gi
+                    if has_hooks and n in pre_hooks:
+                        _run_pre_hooks(n, grads, create_graph)
+                    g = None if all(gi is None for gi in grads) else tuple(grads)
+                else:
+                    if not direct and n in capture and g is not None:
+                        cap = capture[n]
+                        cap[0] = g if cap[0] is None else cap[0] + g
+                    if has_hooks and g is not None and n in pre_hooks:
+                        grads = [g]
+                        _run_pre_hooks(n, grads, create_graph)
+                        g = grads[0]
                 if g is None:
                     outs = None
                 else:
@@ -212,7 +225,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if saved is FREED:
                             raise RuntimeError(SAVED_FREED_MESSAGE)
                         n.saved = n._unpack(create_graph)
-                    if (g._data if create_graph else g).dtype.kind != "c":
+                    if multi or (g._data if create_graph else g).dtype.kind != "c":
                         outs = n.op.backward(n, g)
                     else:
                         outs = _complex_backward(n, g, create_graph)

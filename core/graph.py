@@ -8,7 +8,7 @@ path at a leaf; `FunctionNode` runs a user's `autograd.Function`.
 from __future__ import annotations
 
 from .dtypes import from_numpy_dtype
-from .tensor import Tensor, wrap_output
+from .tensor import Tensor, wrap, wrap_output
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE", "FREED",
            "check_version"]
@@ -112,6 +112,17 @@ class OpNode(Node):
                     out.append(wrap_output(self, arr))
                 else:
                     out.append(arr)
+            elif t is list:  # every output of a multi-output op, each as above
+                outs = []
+                for k, (arr, box, ver) in enumerate(s):
+                    if box[0] != ver:
+                        self._version_error(None, box[0], ver, arr)
+                    if not as_tensors:
+                        outs.append(arr)
+                    else:  # an integer output (indices) has no history
+                        outs.append(wrap_output(self, arr, k) if arr.dtype.kind in "fcV"
+                                    else wrap(arr))
+                out.append(tuple(outs))
             else:
                 out.append(s)  # a Python scalar operand
             i += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from . import catalog, config
+from .return_types import structseq
 from .spec import OpSpec
 
 __all__ = ["OpEntry", "Registry", "OperatorClashError", "MissingOperatorError", "registry",
@@ -28,7 +29,7 @@ class OpEntry:
     """
 
     __slots__ = ("spec", "plugin", "kernels", "call", "node_cls", "save",
-                 "parser", "slow", "installed")
+                 "parser", "slow", "installed", "result_type")
 
     def __init__(self, spec: OpSpec, plugin: str):
         self.spec = spec
@@ -40,6 +41,8 @@ class OpEntry:
         self.parser = None
         self.slow = None
         self.installed: list = []
+        # the named tuple of a multi-output op (loom.return_types.<name>)
+        self.result_type = structseq(spec.name, spec.outputs) if spec.outputs else None
 
     def __getattr__(self, name):
         # only reached for names that are not slots: the spec's fields

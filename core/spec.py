@@ -140,6 +140,11 @@ class OpSpec:
     returns_bool: bool = False
     #: whether the result is a view of the first input (`View`)
     view: View = View.NONE
+    #: names of the outputs of an op that returns several (``("values", "indices")``): its
+    #: result is a named tuple ``loom.return_types.<name>``, one node records every output, and
+    #: the backward rule receives a tuple with one gradient (or None) per output. Empty: one
+    #: output (a kernel returning a plain tuple gets each output recorded on its own)
+    outputs: tuple = ()
     #: the node class name (``MulBackward0``), or a function of the call's params giving it
     node_name: Union[str, Callable, None] = None
     #: node class name when one operand is a Python number (``pow(t, 2)``: PowBackward0)
@@ -191,7 +196,7 @@ class OpSpec:
             except ValueError:
                 raise ValueError(f"{where}: unknown {field} {value!r}; expected one of "
                                  f"{', '.join(k.value for k in enum_type)}") from None
-        for field in _NAME_TUPLES:
+        for field in _NAME_TUPLES + ("outputs",):
             value = getattr(self, field)
             if isinstance(value, str) or not isinstance(value, (tuple, list)):
                 raise TypeError(f"{where}: {field} must be a tuple of names, got "

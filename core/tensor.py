@@ -49,11 +49,11 @@ def wrap(arr) -> "Tensor":
     return t
 
 
-def wrap_output(node, arr):
-    """A saved output, unpacked for create_graph: a tensor whose history is `node`."""
+def wrap_output(node, arr, index=0):
+    """A saved output, unpacked for create_graph: output `index` of `node`."""
     t = wrap(arr)
     t.grad_fn = node
-    t._edge = (node, 0)
+    t._edge = (node, index)
     t._rg = True
     return t
 
