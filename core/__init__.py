@@ -13,14 +13,14 @@ from .device import device  # noqa: E402
 from .dtypes import (  # noqa: E402,F401
     bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16,
     float32, float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
-    promote_types, set_default_dtype, short, uint8, can_cast,
+    promote_types, set_default_dtype, short, uint8, can_cast, finfo, iinfo,
 )
 from .grad_mode import (  # noqa: E402,F401
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )
 from .registry import registry as _registry, missing_operator as _missing  # noqa: E402
 from .tensor import Size, Tensor  # noqa: E402,F401
-from .creation import from_numpy, tensor  # noqa: E402,F401
+from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd, return_types  # noqa: E402,F401
 from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
@@ -39,7 +39,23 @@ def is_tensor(obj) -> "builtins.bool":
 
 
 def numel(input: Tensor) -> "builtins.int":
+    """The number of elements of `input`."""
     return input.numel()
+
+
+def is_floating_point(input: Tensor) -> "builtins.bool":
+    """True if `input`'s dtype is a floating type (float16, bfloat16, float32, float64)."""
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> "builtins.bool":
+    """True if `input`'s dtype is complex."""
+    return input.is_complex()
+
+
+def is_signed(input: Tensor) -> "builtins.bool":
+    """True if `input`'s dtype is signed (every type but bool and uint8)."""
+    return input.is_signed()
 
 
 def manual_seed(seed: "builtins.int"):

@@ -11,7 +11,7 @@ from .backends import resolve_device
 from .backends import host_array as _host
 from .tensor import Tensor, require_grad_at_creation, wrap
 
-__all__ = ["tensor", "from_numpy"]
+__all__ = ["tensor", "from_numpy", "as_tensor", "asarray", "from_dlpack"]
 
 
 def _infer_array(data, dtype):
@@ -98,3 +98,62 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if type(arr) is not np.ndarray:
         arr = arr.view(np.ndarray)
     return wrap(arr)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor, sharing memory when it already is one (or a NumPy array) of that
+    dtype and device; a copy otherwise."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) is not None else data
+    if isinstance(data, np.ndarray) and device is None or \
+            isinstance(data, np.ndarray) and str(device).split(":")[0] == "cpu":
+        t = from_numpy(data) if data.dtype != object else tensor(data)
+        return t if dtype is None or t.dtype is dtype else t.to(dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """`obj` as a tensor (a tensor, NumPy array, DLPack capsule holder, scalar or sequence):
+    memory is shared when possible unless ``copy=True``; ``copy=False`` raises when a copy
+    is needed."""
+    if copy:
+        t = obj.detach().clone().to(device=device, dtype=dtype) if isinstance(obj, Tensor) \
+            else tensor(obj, dtype=dtype, device=device)
+    else:
+        shareable = isinstance(obj, (Tensor, np.ndarray)) or hasattr(obj, "__dlpack__")
+        if copy is False and not shareable:
+            raise ValueError(f"can't alias {type(obj).__name__} without a copy (copy=False)")
+        if not isinstance(obj, (Tensor, np.ndarray)) and hasattr(obj, "__dlpack__"):
+            obj = from_dlpack(obj)
+        t = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and isinstance(obj, (Tensor, np.ndarray)):
+            src = obj._data if isinstance(obj, Tensor) else obj
+            if not np.shares_memory(_host(t._data), src) if t.device.type == "cpu" else False:
+                raise ValueError("asarray(): copy=False, but a copy is needed to change the "
+                                 "dtype or device")
+    if requires_grad:
+        require_grad_at_creation(t)
+    return t
+
+
+def from_dlpack(ext) -> Tensor:
+    """A tensor sharing memory with any object that speaks DLPack (NumPy, CuPy, PyTorch)."""
+    if not hasattr(ext, "__dlpack__"):
+        raise TypeError(f"from_dlpack(): expected an object with __dlpack__, got "
+                        f"{type(ext).__name__}")
+    if isinstance(ext, Tensor):
+        return ext
+    kind, _ = ext.__dlpack_device__()
+    if int(kind) == 1:  # kDLCPU
+        arr = np.from_dlpack(ext)
+        return wrap(arr if type(arr) is np.ndarray else arr.view(np.ndarray))
+    from .backends import available, backends
+    for be in backends.values():
+        xp = be.xp
+        if be.type != "cpu" and available(be) and hasattr(xp, "from_dlpack"):
+            try:
+                return wrap(xp.from_dlpack(ext))
+            except (TypeError, ValueError, RuntimeError, BufferError):
+                continue
+    raise RuntimeError(f"from_dlpack(): no loaded device backend can import DLPack device "
+                       f"type {int(kind)}")

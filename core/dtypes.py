@@ -19,6 +19,7 @@ __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "bfloat16",
     "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
     "complex64", "cfloat", "complex128", "cdouble", "get_default_dtype", "set_default_dtype",
+    "finfo", "iinfo",
     "promote_types", "result_type_of", "from_numpy_dtype", "can_cast",
 ]
 
@@ -243,3 +244,61 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 import builtins as _b  # noqa: E402
 
 builtins_bool, builtins_int, builtins_float, builtins_complex = _b.bool, _b.int, _b.float, _b.complex
+
+
+# bfloat16's limits, so that finfo(bfloat16) needs no ml_dtypes
+_BF16 = {"bits": 16, "eps": 0.0078125, "max": 3.3895313892515355e+38,
+         "min": -3.3895313892515355e+38, "tiny": 1.1754943508222875e-38, "resolution": 0.01}
+
+
+class finfo:
+    """Machine limits of a floating dtype (``loom.finfo(loom.float16).eps``), as
+    `torch.finfo`; complex dtypes give those of their real part."""
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution",
+                 "dtype")
+
+    def __init__(self, type: "dtype | None" = None):
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, dtype) or d.category < _FLOAT:
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use "
+                            f"torch.iinfo to handle 'torch.finfo'")
+        d = d.to_real()
+        if d.name == "bfloat16":
+            vals = _BF16
+        else:
+            i = np.finfo(d.np)
+            vals = {"bits": i.bits, "eps": _b.float(i.eps), "max": _b.float(i.max),
+                    "min": _b.float(i.min), "tiny": _b.float(i.smallest_normal),
+                    # PyTorch's resolution: 10 ** -(the decimal digits eps allows)
+                    "resolution": 10.0 ** -_b.int(-np.log10(_b.float(i.eps)))}
+        for k, v in vals.items():
+            setattr(self, k, v)
+        self.smallest_normal = self.tiny
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``loom.iinfo(loom.int8).max``), as `torch.iinfo`."""
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type: "dtype"):
+        if isinstance(type, dtype) and type.category == _BOOL:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if not isinstance(type, dtype) or type.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo "
+                            "to handle 'torch.iinfo'")
+        i = np.iinfo(type.np)
+        self.bits = type.itemsize * 8
+        self.max = _b.int(i.max)
+        self.min = _b.int(i.min)
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -63,8 +63,9 @@ class Tensor:
 
     __slots__ = ("_data", "_rg", "grad_fn", "_version", "_grad", "_base", "_edge", "_accum",
                  "_hooks", "_retain", "__weakref__")
-    __array_priority__ = 1000  # NumPy defers to our reflected operators
-    __array_ufunc__ = None
+    # NumPy defers to our reflected operators (`ndarray + tensor` is Tensor.__radd__); its
+    # functions take tensors through __array__ and give tensors back through __array_wrap__
+    __array_priority__ = 1000
     is_sparse = False
     is_quantized = False
     is_meta = False

@@ -17,6 +17,7 @@ from .backends import device_unavailable, host_array as _host
 from .device import device as _device
 from .graph import _Handle
 from .registry import missing_operator, registry
+from .inplace import bump_version as _bump_version, write_into as _write_into
 from .tensor_str import format_tensor
 from .storage import TypedStorage, UntypedStorage, data_ptr, root_of
 from .tensor import Tensor, wrap
@@ -157,8 +158,9 @@ class _TensorAPI:
         return _host(self._data).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The data as a NumPy array sharing memory (CPU tensors that don't require grad)."""
-        if self._rg and not force:
+        """The data as a NumPy array sharing memory: CPU tensors that don't require grad, or
+        any under `no_grad` (as PyTorch); ``force=True`` detaches and copies to the host."""
+        if self._rg and not force and _gs.enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         if self.device.type != "cpu":
@@ -169,8 +171,86 @@ class _TensorAPI:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy() if not self._rg else self.detach().numpy()
-        return a if dtype is None else a.astype(dtype)
+        a = self.numpy()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # NumPy functions of a tensor give a tensor (np.sin(t), a 0-dim one too), as PyTorch's
+        return wrap(array if type(array) is np.ndarray else np.asarray(array))
+
+    def __dlpack__(self, stream=None, **kwargs):
+        """DLPack export (zero-copy): `numpy.from_dlpack(t)`, `torch.from_dlpack(t)`."""
+        if self._rg and _gs.enabled:
+            raise RuntimeError("Can't export tensors that require gradient, use "
+                               "tensor.detach()")
+        a = self._data
+        if stream is not None:
+            kwargs["stream"] = stream
+        return a.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def is_signed(self) -> bool:
+        """Whether the dtype is a signed type (floating types included), as PyTorch."""
+        return self.dtype.is_signed
+
+    def cfloat(self):
+        return self.to(_dt.complex64)
+
+    def cdouble(self):
+        return self.to(_dt.complex128)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, with this tensor's dtype and device unless given."""
+        return _factory("zeros")(*size, dtype=dtype or self.dtype, device=device or self.device,
+                                 requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, with this tensor's dtype and device unless given."""
+        return _factory("ones")(*size, dtype=dtype or self.dtype, device=device or self.device,
+                                requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of `size` (zeros in loom), this tensor's dtype and device."""
+        return _factory("empty")(*size, dtype=dtype or self.dtype, device=device or self.device,
+                                 requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """`fill_value` of `size`, with this tensor's dtype and device unless given."""
+        return _factory("full")(size, fill_value, dtype=dtype or self.dtype,
+                                device=device or self.device, requires_grad=requires_grad)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy `src` (broadcast, cast, moved to this device) into this tensor; returns self."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                            f"{type(src).__name__}")
+        if src.device != self.device:
+            src = src.to(self.device)
+        if src.dtype is not self.dtype:
+            src = src.to(self.dtype)
+        ss, ts = src._data.shape, self._data.shape
+        if ss != ts:
+            try:
+                ok = np.broadcast_shapes(ss, ts) == ts
+            except ValueError:
+                ok = False
+            if not ok:
+                n = max(len(ss), len(ts))
+                for i in range(1, n + 1):
+                    a, b = (ts[-i] if i <= len(ts) else 1), (ss[-i] if i <= len(ss) else 1)
+                    if a != b and b != 1:
+                        raise RuntimeError(f"The size of tensor a ({a}) must match the size of "
+                                           f"tensor b ({b}) at non-singleton dimension {n - i}")
+        if _gs.enabled and (self._rg or src._rg):
+            self[...] = src  # recorded (IndexPutBackward): the gradient reaches src
+            return self
+        _write_into("copy_", self, src._data)
+        _bump_version(self)
+        return self
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
