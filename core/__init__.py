@@ -58,13 +58,47 @@ def is_signed(input: Tensor) -> "builtins.bool":
     return input.is_signed()
 
 
+from .generator import Generator  # noqa: E402,F401
+
+
 def manual_seed(seed: "builtins.int"):
-    """Seed the random generators of every device backend."""
+    """Seed the default random generators of every device backend; returns the CPU's
+    `Generator` (`default_generator`), as PyTorch does."""
     from .backends import available as _available, backends
     for be in backends.values():
         if _available(be):
             be.manual_seed(seed)
-    return None
+    return _default_generator()
+
+
+def _default_generator() -> Generator:
+    g = globals().get("default_generator")
+    if g is None:  # made on first use: the CPU generator loads lazily
+        from .backends import backends
+        g = globals()["default_generator"] = Generator._wrapping(backends["cpu"].generator, "cpu")
+    return g
+
+
+def seed() -> "builtins.int":
+    """Seed every default generator from the operating system's randomness; the seed."""
+    s = _default_generator().seed()
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> "builtins.int":
+    """The seed of the CPU's default generator."""
+    return _default_generator().initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The CPU default generator's state, as a uint8 tensor (PyTorch's 5056 bytes)."""
+    return _default_generator().get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the CPU default generator's state from `get_rng_state`."""
+    _default_generator().set_state(new_state)
 
 
 def set_default_device(dev) -> None:
@@ -80,6 +114,8 @@ def __getattr__(name):
     # Reached only for names that are not defined: an operator no plugin registered.
     if name.startswith("__"):
         raise AttributeError(name)
+    if name == "default_generator":
+        return _default_generator()
     import importlib.util
     if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")

@@ -68,11 +68,21 @@ class CPUBackend(DeviceBackend):
     def manual_seed(self, seed):
         self.generator.manual_seed(seed)
 
-    def rand(self, shape, np_dtype, index=None):
-        return (self._gen or self.generator).rand(shape, np_dtype)
+    def new_generator(self, index=None):
+        from .cpu_random import TorchCompatibleGenerator
+        return TorchCompatibleGenerator()
 
-    def randn(self, shape, np_dtype, index=None):
-        return (self._gen or self.generator).randn(shape, np_dtype)
+    def rand(self, shape, np_dtype, index=None, generator=None):
+        return (generator or self._gen or self.generator).rand(shape, np_dtype)
+
+    def randn(self, shape, np_dtype, index=None, generator=None):
+        return (generator or self._gen or self.generator).randn(shape, np_dtype)
+
+    def randint(self, low, high, shape, np_dtype, index=None, generator=None):
+        return (generator or self.generator).randint(low, high, shape, np_dtype)
+
+    def randperm(self, n, np_dtype, index=None, generator=None):
+        return (generator or self.generator).randperm(n, np_dtype)
 
     def data_ptr(self, array):
         return array.__array_interface__["data"][0]

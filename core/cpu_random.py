@@ -431,7 +431,34 @@ class TorchCompatibleGenerator:
             return h
         return u
 
+    def _random64(self, count: int) -> np.ndarray:
+        """``count`` 64-bit values, each from two words (the first is the high half)."""
+        w = self._words(2 * count)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
     # -- public sampling ----------------------------------------------------
+    def randint(self, low: int, high: int, shape: tuple, np_dtype=np.int64) -> np.ndarray:
+        """Integers in [low, high) of ``shape``, equal to ``torch.randint``: one word (two when
+        the range needs 64 bits) per element, ``word % range + low``."""
+        shape = _normalize_shape(shape)
+        n = _numel(shape)
+        rng = high - low
+        w = self._words(n) if rng < (1 << 32) else self._random64(n)
+        vals = (w % np.uint64(rng)).astype(np.int64) + np.int64(low)
+        return vals.astype(np_dtype).reshape(shape)
+
+    def randperm(self, n: int, np_dtype=np.int64) -> np.ndarray:
+        """A random permutation of ``range(n)``, equal to ``torch.randperm`` on the CPU: a
+        Fisher-Yates shuffle drawing one word per step."""
+        r = list(range(n))
+        if n > 1:
+            ws = (self._words(n - 1) if n < (1 << 32) // 20 else self._random64(n - 1)).tolist()
+            for i in range(n - 1):
+                z = ws[i] % (n - i) + i
+                r[i], r[z] = r[z], r[i]
+        return np.array(r, dtype=np_dtype)
+
+
     def rand(self, shape: tuple, np_dtype=np.float32) -> np.ndarray:
         """Uniform [0, 1) samples of ``shape``, equal to ``torch.rand``."""
         if np_dtype is _F32_DT and type(shape) is tuple:

@@ -101,13 +101,29 @@ class DeviceBackend:
     def manual_seed(self, seed: int) -> None:
         """Seed this backend's random generator(s)."""
 
-    def rand(self, shape, np_dtype, index=None):
+    def new_generator(self, index=None):
+        """A new random-number generator for device `index` (what `loom.Generator(device)`
+        wraps): an object with ``manual_seed(seed)``, ``initial_seed()``, ``get_state()`` and
+        ``set_state(state)``. The sampling methods below take it as `generator` (None: the
+        backend's default generator)."""
+        raise NotImplementedError(f"device type '{self.type}' has no Generator")
+
+    def rand(self, shape, np_dtype, index=None, generator=None):
         """Uniform [0, 1) samples."""
         raise NotImplementedError
 
-    def randn(self, shape, np_dtype, index=None):
+    def randn(self, shape, np_dtype, index=None, generator=None):
         """Standard normal samples."""
         raise NotImplementedError
+
+    def randint(self, low, high, shape, np_dtype, index=None, generator=None):
+        """Integers uniform in [low, high); by default from `rand` in float64."""
+        u = self.rand(shape, "float64", index, generator)
+        return (self.xp.floor(u * (high - low)) + low).astype(np_dtype)
+
+    def randperm(self, n, np_dtype, index=None, generator=None):
+        """A random permutation of range(n); by default the order of `n` uniforms."""
+        return self.xp.argsort(self.rand((n,), "float64", index, generator)).astype(np_dtype)
 
     def synchronize(self, index=None) -> None:
         """Wait for all queued work on the device."""

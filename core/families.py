@@ -304,4 +304,5 @@ def factory(name: str, kernel: Callable, calls: Sequence[tuple], doc: str,
     only; `calls` are ``(args, kwargs)`` samples (random factories are compared seeded)."""
     def samples(rng, dt):
         return [SampleInput(tuple(a), dict(k), grad=False) for a, k in calls]
-    return op(name, kernel, kind=Kind.FACTORY, methods=(), samples=samples, doc=doc, **fields)
+    fields.setdefault("samples", samples)
+    return op(name, kernel, kind=Kind.FACTORY, methods=(), doc=doc, **fields)

@@ -129,6 +129,9 @@ class OpSpec:
     rmethods: tuple = ()
     #: name of the in-place Tensor method (``add_``); dunders get ``__iadd__`` too
     inplace: Optional[str] = None
+    #: the op draws random numbers (``generator=``): the conformance kit seeds loom and PyTorch
+    #: alike before each call and compares the values exactly
+    random: bool = False
     #: the in-place form overwrites every element with one value (``zero_``, ``fill_``), so it
     #: writes directly, with no temporary
     inplace_fill: bool = False
@@ -229,6 +232,7 @@ class OpSpec:
         if self.ufunc is not None and not isinstance(self.ufunc, str):
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
+                      "random",
                       "returns_bool", "scalars", "holomorphic", "alpha"):
             if type(getattr(self, field)) is not bool:
                 raise TypeError(f"{where}: {field} must be True or False, got "

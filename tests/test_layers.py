@@ -30,7 +30,7 @@ LEVELS = {
     # 4: device backends and kernel binding
     "backends": 4,
     # 5: the per-call path's helpers and the executor
-    "promotion": 5, "engine": 5,
+    "promotion": 5, "engine": 5, "generator": 5,
     # 6: dispatch and writes
     "dispatch": 6, "inplace": 6,
     # 7: operator names on Tensor and loom, creation from data, legacy names

@@ -30,6 +30,7 @@ class KitOp:
     functions: tuple
     methods: tuple
     holomorphic: bool
+    random: bool
     doc: str
     has_samples: bool
     has_error_samples: bool
@@ -44,7 +45,8 @@ def _kit_op(rec) -> KitOp:
                  differentiable=bool(rec.differentiable),
                  inplace=rec.inplace, supports_out=bool(rec.supports_out),
                  functions=tuple(rec.functions), methods=tuple(rec.methods),
-                 holomorphic=bool(rec.holomorphic), doc=rec.doc or "",
+                 holomorphic=bool(rec.holomorphic), random=bool(rec.random),
+                 doc=rec.doc or "",
                  has_samples=rec.samples is not None,
                  has_error_samples=getattr(rec, "error_samples", None) is not None, record=rec)
 

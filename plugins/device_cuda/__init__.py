@@ -61,15 +61,20 @@ class CudaBackend(DeviceBackend):
     def manual_seed(self, seed):
         self.xp.random.seed(seed)
 
-    def rand(self, shape, np_dtype, index=None):
+    def new_generator(self, index=None):
+        return _CupyGenerator(self.xp, index or 0)
+
+    def rand(self, shape, np_dtype, index=None, generator=None):
         with self.xp.cuda.Device(index or 0):
-            return self.xp.random.random(shape, dtype=np.dtype(np_dtype) if np.dtype(np_dtype)
+            rs = generator.state if generator is not None else self.xp.random
+            return rs.random_sample(shape, dtype=np.dtype(np_dtype) if np.dtype(np_dtype)
                                          != np.float16 else np.float32).astype(np_dtype)
 
-    def randn(self, shape, np_dtype, index=None):
+    def randn(self, shape, np_dtype, index=None, generator=None):
         with self.xp.cuda.Device(index or 0):
             dt = np.dtype(np_dtype)
-            return self.xp.random.standard_normal(
+            rs = generator.state if generator is not None else self.xp.random
+            return rs.standard_normal(
                 shape, dtype=dt if dt != np.float16 else np.float32).astype(dt)
 
     def synchronize(self, index=None):
@@ -77,6 +82,29 @@ class CudaBackend(DeviceBackend):
 
     def data_ptr(self, array):
         return array.data.ptr
+
+
+class _CupyGenerator:
+    """A CUDA generator: a CuPy RandomState of its own (its stream is CuPy's, not PyTorch's)."""
+
+    def __init__(self, cupy, index):
+        self._cupy, self._index, self._seed = cupy, index, 67280421310721
+        with cupy.cuda.Device(index):
+            self.state = cupy.random.RandomState(self._seed)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed) % (1 << 64)
+        with self._cupy.cuda.Device(self._index):
+            self.state = self._cupy.random.RandomState(self._seed)
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        raise NotImplementedError("get_state() of a CUDA generator is not supported yet")
+
+    def set_state(self, state):
+        raise NotImplementedError("set_state() of a CUDA generator is not supported yet")
 
 
 @hookimpl

@@ -52,14 +52,6 @@ def _linspace(be, start, end, steps, dtype=None, index=None):
     return be.xp.linspace(start, end, steps).astype(_np(dtype))
 
 
-def _rand(be, *size, dtype=None, index=None, generator=None):
-    return be.rand(parse_size(size, "rand"), _np(dtype), index)
-
-
-def _randn(be, *size, dtype=None, index=None, generator=None):
-    return be.randn(parse_size(size, "randn"), _np(dtype), index)
-
-
 def _eye(be, n, m=None, dtype=None, index=None):
     return be.xp.eye(n, m, dtype=_np(dtype))
 
@@ -88,10 +80,6 @@ OPS = [
             "Values from `start` to `end` (exclusive) by `step`."),
     factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
             "`steps` evenly spaced values from `start` to `end`."),
-    factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64})],
-            "Uniform random numbers in [0, 1), PyTorch's CPU stream for a given seed."),
-    factory("randn", _randn, [((8, 1), {}), ((4, 4), {}), ((17,), {"dtype": loom.float64})],
-            "Standard normal random numbers, PyTorch's CPU stream for a given seed."),
     factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
     _like("zeros_like", lambda xp, a, *, dtype=None: _full_like(xp, a, 0, dtype=dtype),
           "Zeros shaped like `input` (`zero_` fills in place).", inplace="zero_",

@@ -1,0 +1,150 @@
+"""Random numbers: factories (rand, randn, randint, randperm, normal), the *_like forms and
+the in-place fills (uniform_, normal_, random_). On the CPU each equals PyTorch's stream for a
+given seed; every one takes ``generator=`` (a `loom.Generator` of the call's device)."""
+import math
+
+import numpy as np
+
+from loom.plugin import (SampleInput, backend_of, dtype_of, factory, generator_impl, op,
+                         parse_size, sample_calls)
+import loom
+
+
+def _real(dtype):  # the dtype drawn, the complex flag
+    d = dtype or loom.get_default_dtype()
+    return (d.to_real(), True) if d.is_complex else (d, False)
+
+
+def _draw(be, fn, size, dtype, index, generator, scale=1.0):
+    # a complex tensor is its real view with twice the elements (PyTorch's order)
+    d, cplx = _real(dtype)
+    shape = parse_size(size, fn)
+    arr = getattr(be, fn)(shape + ((2,) if cplx else ()), d.np, index,
+                          generator=generator_impl(generator, be))
+    if cplx:
+        if scale != 1.0:  # PyTorch scales in double, then rounds
+            arr = (arr.astype(np.float64) * scale).astype(d.np)
+        arr = arr.view(dtype.np)[..., 0]
+    return arr
+
+
+def _rand(be, *size, generator=None, dtype=None, index=None):
+    return _draw(be, "rand", size, dtype, index, generator)
+
+
+def _randn(be, *size, generator=None, dtype=None, index=None):
+    return _draw(be, "randn", size, dtype, index, generator, math.sqrt(0.5))
+
+
+def _randint(be, low, high=None, size=None, *, generator=None, dtype=None, index=None):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:  # randint_like(a, high)
+        low, high = 0, low
+    if size is None or not isinstance(size, (tuple, list, loom.Size)):
+        raise TypeError("randint(): argument 'size' must be tuple of ints")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    return be.randint(int(low), int(high), parse_size((size,), "randint"),
+                      (dtype or loom.int64).np, index, generator=generator_impl(generator, be))
+
+
+def _randperm(be, n, *, generator=None, dtype=None, index=None):
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    return be.randperm(int(n), (dtype or loom.int64).np, index,
+                       generator=generator_impl(generator, be))
+
+
+def _normal(be, mean, std, size=None, *, generator=None, dtype=None, index=None):
+    shapes = [np.shape(v._data) for v in (mean, std) if isinstance(v, loom.Tensor)]
+    shape = parse_size((size,), "normal") if size is not None else \
+        tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    dt = dtype or next((v.dtype for v in (mean, std) if isinstance(v, loom.Tensor)),
+                       loom.get_default_dtype())
+    if not isinstance(std, loom.Tensor) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    z = _draw(be, "randn", shape, dt, index, generator)
+    m, s = ((v._data if isinstance(v, loom.Tensor) else v) for v in (mean, std))
+    # PyTorch's float32 kernel scales in double before rounding
+    return (z.astype(np.float64) * s + m).astype(dt.np) if dt is loom.float32 else \
+        (z * s + m).astype(dt.np)
+
+
+def _like(fn):
+    def kernel(xp, a, *, dtype=None, generator=None):
+        be = backend_of(a)
+        return fn(be, a.shape, generator=generator, dtype=dtype or dtype_of(a))
+    return kernel
+
+
+def _randint_like(xp, a, low, high=None, *, dtype=None, generator=None):
+    be = backend_of(a)
+    return _randint(be, low, high, a.shape, generator=generator,
+                    dtype=dtype or dtype_of(a))
+
+
+def _uniform(xp, a, from_=0.0, to=1.0, *, generator=None):
+    # PyTorch computes in double (and fuses the multiply-add: the last bit may differ)
+    u = _rand(backend_of(a), a.shape, generator=generator, dtype=dtype_of(a))
+    return (u.astype(np.float64) * (to - from_) + from_).astype(a.dtype)
+
+
+def _normal_fill(xp, a, mean=0.0, std=1.0, *, generator=None):
+    return _normal(backend_of(a), mean, std, a.shape, generator=generator,
+                   dtype=dtype_of(a))
+
+
+def _random_fill(xp, a, from_=0, to=None, *, generator=None):
+    if to is None:  # random_(to): [0, to); random_(): the dtype's range (the mantissa's)
+        from_, to = (0, from_) if from_ else (0, 2 ** (24 if a.dtype == np.float32 else 53)
+                                               if a.dtype.kind == "f" else
+                                               np.iinfo(a.dtype).max + 1)
+    return _randint(backend_of(a), from_, to, a.shape, generator=generator,
+                    dtype=dtype_of(a))
+
+
+OPS = [
+    factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64}),
+                            ((3,), {"dtype": loom.complex64})],
+            "Uniform random numbers in [0, 1), PyTorch's CPU stream for a given seed."),
+    factory("randn", _randn, [], "Standard normal random numbers, PyTorch's CPU stream for a "
+            "given seed (complex: the last bit may differ, PyTorch scales before rounding).",
+            samples=lambda rng, dt: [
+                SampleInput((8, 1), grad=False), SampleInput((4, 4), grad=False),
+                SampleInput((17,), {"dtype": loom.float64}, grad=False),
+                SampleInput((3,), {"dtype": loom.complex64}, grad=False, rtol=1e-6,
+                            atol=1e-7)]),
+    factory("randint", _randint, [((10, (3,)), {}), ((-5, 5, (2, 4)), {}),
+                                  ((0, 2 ** 40, (3,)), {}), ((3, 10, (2,)), {"dtype": loom.float32})],
+            "Integers uniform in [low, high), PyTorch's CPU stream for a given seed."),
+    factory("randperm", _randperm, [((6,), {}), ((0,), {}), ((40,), {"dtype": loom.int32})],
+            "A random permutation of 0..n-1, PyTorch's CPU stream for a given seed."),
+    factory("normal", _normal, [((0.0, 1.0, (3,)), {}), ((2.0, 3.0, (20,)), {})],
+            "Normal random numbers of `mean` and `std` (floats or tensors).",
+            samples=lambda rng, dt: [SampleInput((2.0, 3.0, (20,)), grad=False, rtol=1e-6,
+                                                 atol=1e-6),
+                                     SampleInput((0.0, 1.0, (5,)), grad=False, rtol=1e-6,
+                                                 atol=1e-6)]),
+    op("rand_like", _like(_rand), methods=(), differentiable=False, random=True,
+       samples=sample_calls(((2, 3),), grad=False), doc="`rand` shaped like `input`."),
+    op("randn_like", _like(_randn), methods=(), differentiable=False, random=True,
+       samples=sample_calls(((4, 5),), grad=False), doc="`randn` shaped like `input`."),
+    op("randint_like", _randint_like, methods=(), differentiable=False, random=True,
+       samples=sample_calls(((2, 3), 10), ((2, 3), -3, 3), grad=False),
+       doc="`randint` shaped like `input`."),
+    op("uniform", _uniform, methods=(), functions=(), inplace="uniform_", differentiable=False,
+       random=True, torch_name="uniform_",
+       samples=sample_calls(((3, 4),), ((5,), -2.0, 3.0), grad=False, rtol=1e-6, atol=1e-7),
+       doc="Uniform values in [from, to) (`Tensor.uniform_` fills in place)."),
+    op("normal_fill", _normal_fill, methods=(), functions=(), inplace="normal_",
+       differentiable=False, random=True, torch_name="normal_",
+       samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt), 1.0, 2.0),
+                                            grad=False, rtol=1e-6, atol=1e-6)],
+       doc="Normal values of `mean` and `std` (`Tensor.normal_` fills in place)."),
+    op("random_fill", _random_fill, methods=(), functions=(), inplace="random_",
+       differentiable=False, random=True, torch_name="random_",
+       samples=sample_calls(((2, 3), 0, 10), ((4,), 7), grad=False),
+       doc="Integers in [from, to) as values of the tensor's dtype (`Tensor.random_`)."),
+]
