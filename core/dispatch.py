@@ -445,7 +445,7 @@ def _build_generic(op: OpEntry):
     prepare = op.prepare
 
     variadic = op.variadic
-    multi = bool(op.outputs)
+    multi = bool(op.outputs) or op.returns_tuple
     simple = n == 1 and prepare is None
 
     def call(*args, **kw):
@@ -543,15 +543,7 @@ def _finish(op, out, inputs, p, rec, save, is_view):
     """The result tensor of a generic op: a view shares its base's version counter."""
     r = wrap(out)
     if is_view and (is_view is True or np.may_share_memory(out, inputs[0]._data)):
-        base = inputs[0]
-        root = base._base
-        if root is None:
-            root = base
-        box = root._version
-        if box is None:
-            box = root._version = [0]
-        r._version = box
-        r._base = root
+        _as_view(r, inputs[0])
     if rec and (not _go.off or _gs.enabled) and out.dtype.kind in "fcV":
         node = record(op, r, inputs, save)
         node.params = p
@@ -559,13 +551,38 @@ def _finish(op, out, inputs, p, rec, save, is_view):
 
 
 def _finish_multi(op, outs, inputs, p, rec, save):
-    """The named tuple of a multi-output op, every output recorded on one node."""
+    """The outputs of a multi-output op (a named tuple, or a plain tuple), every output
+    recorded on one node."""
     asarray = np.asarray
     rs = [wrap(asarray(o) if isinstance(o, np.generic) else o) for o in outs]
+    if op.spec.view is View.ALWAYS:  # split, unbind: views sharing the input's version
+        for r in rs:
+            _as_view(r, inputs[0])
     if rec and (not _go.off or _gs.enabled) and any(r._data.dtype.kind in "fcV" for r in rs):
-        node = record(op, rs[0], inputs, save, outputs=rs)
+        cls = None
+        if op.returns_tuple:  # one node class per output count
+            cls = _tuple_node_classes.get((op.spec, len(rs)))
+            if cls is None:
+                cls = _tuple_node_classes[(op.spec, len(rs))] = type(
+                    node_class(op).__name__, (node_class(op),), {"__slots__": (),
+                                                                 "n_out": len(rs)})
+        node = record(op, rs[0], inputs, save, cls=cls, outputs=rs)
         node.params = p
-    return op.result_type(rs)
+    return op.result_type(rs) if op.result_type is not None else tuple(rs)
+
+
+_tuple_node_classes: dict = {}
+
+
+def _as_view(r, base):
+    root = base._base
+    if root is None:
+        root = base
+    box = root._version
+    if box is None:
+        box = root._version = [0]
+    r._version = box
+    r._base = root
 
 
 # ----------------------------------------------------------------------------- factory

@@ -225,7 +225,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if saved is FREED:
                             raise RuntimeError(SAVED_FREED_MESSAGE)
                         n.saved = n._unpack(create_graph)
-                    if multi or (g._data if create_graph else g).dtype.kind != "c":
+                    if multi or n.op.takes_complex_grad or \
+                            (g._data if create_graph else g).dtype.kind != "c":
                         outs = n.op.backward(n, g)
                     else:
                         outs = _complex_backward(n, g, create_graph)

@@ -101,6 +101,8 @@ def build_inplace(op: OpEntry):
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):
             raise TypeError(f"{op.inplace}(): self must be a Tensor")
+        if fill and kw:  # zero_() and fill_(value) take no keywords, as in PyTorch
+            raise TypeError(f"Tensor.{op.inplace}() takes no keyword arguments")
         rec = False
         if (not _go.off or _gs.enabled):
             if differentiable:

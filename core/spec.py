@@ -148,6 +148,13 @@ class OpSpec:
     #: the backward rule receives a tuple with one gradient (or None) per output. Empty: one
     #: output (a kernel returning a plain tuple gets each output recorded on its own)
     outputs: tuple = ()
+    #: the kernel returns a plain tuple of as many tensors as the call makes (``split``,
+    #: ``unbind``, ``meshgrid``): one node records them all and the backward rule receives a
+    #: tuple with one gradient (or None) per output
+    returns_tuple: bool = False
+    #: the backward rule is written for complex incoming gradients in PyTorch's convention
+    #: (``grad * conj(df/dz)``) and receives them as they are (``complex``, ``real``)
+    takes_complex_grad: bool = False
     #: the node class name (``MulBackward0``), or a function of the call's params giving it
     node_name: Union[str, Callable, None] = None
     #: node class name when one operand is a Python number (``pow(t, 2)``: PowBackward0)
@@ -232,7 +239,7 @@ class OpSpec:
         if self.ufunc is not None and not isinstance(self.ufunc, str):
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
-                      "random",
+                      "random", "returns_tuple", "takes_complex_grad",
                       "returns_bool", "scalars", "holomorphic", "alpha"):
             if type(getattr(self, field)) is not bool:
                 raise TypeError(f"{where}: {field} must be True or False, got "

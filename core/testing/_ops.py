@@ -31,6 +31,7 @@ class KitOp:
     methods: tuple
     holomorphic: bool
     random: bool
+    takes_complex_grad: bool
     doc: str
     has_samples: bool
     has_error_samples: bool
@@ -46,6 +47,7 @@ def _kit_op(rec) -> KitOp:
                  inplace=rec.inplace, supports_out=bool(rec.supports_out),
                  functions=tuple(rec.functions), methods=tuple(rec.methods),
                  holomorphic=bool(rec.holomorphic), random=bool(rec.random),
+                 takes_complex_grad=bool(rec.takes_complex_grad),
                  doc=rec.doc or "",
                  has_samples=rec.samples is not None,
                  has_error_samples=getattr(rec, "error_samples", None) is not None, record=rec)

@@ -2,7 +2,12 @@
 
 import math
 
-from loom.plugin import factory, op, parse_size, sample_calls
+import warnings
+
+import numpy as np
+
+from loom.plugin import (apply_op, backend_for, dtype_of, factory, op, parse_size, sample_calls,
+                         xp_of)
 import loom
 
 
@@ -56,13 +61,100 @@ def _eye(be, n, m=None, dtype=None, index=None):
     return be.xp.eye(n, m, dtype=_np(dtype))
 
 
-def _full_like(xp, a, fill_value, *, dtype=None):
+def _full_like(xp, a, fill_value, *, dtype=None, device=None):
+    # on `device` when given (the array comes from that backend), else on the input's
+    xp = backend_for(device).xp if device is not None else xp
     return xp.full(a.shape, fill_value, a.dtype if dtype is None else dtype.np)
 
 
 def _like(name, kernel, doc, *args, **fields):  # not differentiable, as in PyTorch
     return op(name, kernel, methods=(), differentiable=False, doc=doc,
-              samples=sample_calls(((2, 3), *args), grad=False), **fields)
+              samples=sample_calls(((2, 3), *args), ((2, 3), *args, {"dtype": loom.float64}),
+                                   grad=False), **fields)
+
+
+def _logspace(be, start, end, steps, base=10.0, dtype=None, index=None):
+    return (base ** be.xp.linspace(start, end, steps)).astype(_np(dtype))
+
+
+def _meshgrid(xp, *arrays, indexing=None):
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=4)
+    if indexing not in (None, "ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    for a in arrays:
+        if a.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got: {a.ndim}D")
+    return tuple(xp.meshgrid(*(a.reshape(-1) for a in arrays), indexing=indexing or "ij",
+                             copy=False))
+
+
+def _meshgrid_bwd(ctx, grads):
+    # output i varies along axis i (axes 0 and 1 swapped for 'xy'); the other axes sum away
+    n, xy = len(ctx.shapes), ctx.params["indexing"] == "xy"
+    out = []
+    for i, (g, need) in enumerate(zip(grads, ctx.needs_input_grad)):
+        axis = (1 - i if i < 2 else i) if xy and n >= 2 else i
+        keep = tuple(k for k in range(n) if k != axis)
+        out.append(g.sum(axis=keep).reshape(ctx.shapes[i]) if need and g is not None else None)
+    return tuple(out)
+
+
+def _diag_index(k, n):  # (rows, cols) of diagonal `k` of length `n`
+    i = np.arange(n)
+    return i + max(-k, 0), i + max(k, 0)
+
+
+def _diag_bwd(ctx, g):
+    shape, k = ctx.shapes[0], ctx.params["diagonal"]
+    if len(shape) == 1:  # the input was the diagonal of g
+        return (g[_diag_index(k, shape[0])],)
+    return (apply_op("ops_index_backward", g, shape, _diag_index(k, g.shape[0])),)
+
+
+def _diag_embed_bwd(ctx, g):
+    p, nd = ctx.params, len(ctx.shapes[0]) + 1
+    d1, d2 = p["dim1"] % nd, p["dim2"] % nd
+    g = g.swapaxes(d2, nd - 1)  # the two diagonal dims last, in order
+    g = g.swapaxes(nd - 1 if d1 == nd - 1 else d1, nd - 2)
+    return (g[(Ellipsis, *_diag_index(p["offset"], ctx.shapes[0][-1]))],)
+
+
+def _complex(xp, real, imag):
+    if real.dtype != imag.dtype:
+        names = {"float64": "Double", "float32": "Float", "float16": "Half"}
+        raise RuntimeError(f"Expected object of scalar type {names.get(real.dtype.name)} but got "
+                           f"scalar type {names.get(imag.dtype.name)} for second argument")
+    if real.dtype.kind != "f" or real.dtype == xp.float16:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{dtype_of(real)} and {dtype_of(imag)}")
+    return real + 1j * imag.astype(real.dtype)
+
+
+def _tri(fn):
+    def kernel(xp, a, diagonal=0):
+        if a.ndim < 2:
+            raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
+        return getattr(xp, fn)(a, diagonal)
+    return kernel
+
+
+def _diag(xp, a, diagonal=0):
+    if a.ndim not in (1, 2):
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{a.ndim}D")
+    return xp.diag(a, diagonal).copy()
+
+
+def _diag_embed(xp, a, offset=0, dim1=-2, dim2=-1):
+    n = a.shape[-1] + abs(offset)
+    out = xp.zeros(a.shape[:-1] + (n, n), a.dtype)
+    i = xp.arange(a.shape[-1])
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = a
+    nd = out.ndim
+    return xp.moveaxis(out, (nd - 2, nd - 1), (dim1 % nd, dim2 % nd))
 
 
 OPS = [
@@ -81,11 +173,43 @@ OPS = [
     factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
             "`steps` evenly spaced values from `start` to `end`."),
     factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
-    _like("zeros_like", lambda xp, a, *, dtype=None: _full_like(xp, a, 0, dtype=dtype),
+    _like("zeros_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
+                                                                          device=device),
           "Zeros shaped like `input` (`zero_` fills in place).", inplace="zero_",
           inplace_fill=True),
-    _like("ones_like", lambda xp, a, *, dtype=None: _full_like(xp, a, 1, dtype=dtype),
+    _like("ones_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 1, dtype=dtype,
+                                                                         device=device),
           "Ones shaped like `input`."),
     _like("full_like", _full_like, "`fill_value` shaped like `input` (`fill_` fills in place).",
           2.0, inplace="fill_", inplace_fill=True),
+    # torch.empty_like's values are undefined: compare with zeros_like (what loom returns)
+    _like("empty_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
+                                                                          device=device),
+          "An uninitialised tensor shaped like `input` (zeros in loom).",
+          torch_name="zeros_like"),
+    factory("logspace", _logspace, [((0, 2, 3), {}), ((-1, 1, 5), {"base": 2.0})],
+            "`steps` values from `base**start` to `base**end`, evenly spaced in the exponent."),
+    op("meshgrid", _meshgrid, backward=_meshgrid_bwd, variadic=True, methods=(),
+       returns_tuple=True, view="always",
+       prepare=lambda *a, **k: tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple))
+       else a, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
+                                    ((2,), (3,), (4,), {"indexing": "xy"}), inputs=3),
+       doc="Coordinate grids of 1-D tensors (`indexing` 'ij' or 'xy'); views."),
+    op("complex", _complex, backward=lambda ctx, g: (g.real, g.imag), inputs=2, methods=(),
+       takes_complex_grad=True, samples=sample_calls(((2, 3), (2, 3)), inputs=2, grad=False),
+       doc="A complex tensor from its real and imaginary parts."),
+    op("polar", lambda xp, r, t: _complex(xp, r * xp.cos(t), r * xp.sin(t)), inputs=2,
+       methods=(), samples=sample_calls(((2, 3), (2, 3)), inputs=2, domain=(0.5, 2), grad=False),
+       differentiable=False, doc="A complex tensor from magnitudes and angles."),
+    *(op(fn, _tri(fn), backward=lambda ctx, g, fn=fn: (getattr(xp_of(g), fn)(g, ctx.params[
+        "diagonal"]),), inplace=f"{fn}_", samples=sample_calls(((3, 4),), ((2, 3, 3), 1),
+                                                              ((4, 3), -1)),
+         doc=f"The {'lower' if fn == 'tril' else 'upper'} triangle of the last two dimensions "
+             f"(`diagonal` shifts it).") for fn in ("tril", "triu")),
+    op("diag", _diag, backward=_diag_bwd,
+       samples=sample_calls(((3,),), ((3, 4),), ((3, 4), 1), ((4,), -1)),
+       doc="A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D one."),
+    op("diag_embed", _diag_embed, samples=sample_calls(((2, 3),), ((3,), 1), ((2, 2), -1, 0, 2)),
+       backward=_diag_embed_bwd,
+       doc="Tensors whose last dimension fills the diagonals of new matrices."),
 ]
