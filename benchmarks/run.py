@@ -245,6 +245,80 @@ def _matmul_inputs():
     return {k: rng.random((1024, 1024), dtype=np.float32) for k in "AB"}
 
 
+# -- 7: MLP training step ----------------------------------------------------
+# 784-512-512-10, batch 128, clamp(min=0) as ReLU, a stable log-softmax cross-entropy against
+# one-hot targets, plain SGD in place under no_grad. NumPy writes the gradients by hand.
+
+MLP_SIZES = (784, 512, 512, 10)
+MLP_BATCH = 128
+MLP_LR = 0.01
+
+
+def _mlp_factory(lib_name: str):
+    def factory(inp):
+        x, onehot = inp["x"], inp["onehot"]
+        ws = [w.copy() for w in inp["ws"]]
+        bs = [b.copy() for b in inp["bs"]]
+        if lib_name == "numpy":
+            def step():
+                h1p = x @ ws[0] + bs[0]
+                h1 = np.maximum(h1p, 0)
+                h2p = h1 @ ws[1] + bs[1]
+                h2 = np.maximum(h2p, 0)
+                z = h2 @ ws[2] + bs[2]
+                m = z.max(axis=1, keepdims=True)
+                e = np.exp(z - m)
+                s = e.sum(axis=1, keepdims=True)
+                logp = z - m - np.log(s)
+                loss = -(logp * onehot).sum() / MLP_BATCH
+                dz = (e / s - onehot) / MLP_BATCH
+                gw2, gb2 = h2.T @ dz, dz.sum(0)
+                dh2 = (dz @ ws[2].T) * (h2p > 0)
+                gw1, gb1 = h1.T @ dh2, dh2.sum(0)
+                dh1 = (dh2 @ ws[1].T) * (h1p > 0)
+                gw0, gb0 = x.T @ dh1, dh1.sum(0)
+                for p, g in zip(ws + bs, (gw0, gw1, gw2, gb0, gb1, gb2)):
+                    p -= MLP_LR * g
+                return loss
+            return step, lambda: [np.asarray(step())] + [w.copy() for w in ws]
+        lib = _lib(lib_name)
+        X, Y = lib.from_numpy(x.copy()), lib.from_numpy(onehot.copy())
+        W = [lib.from_numpy(w).requires_grad_() for w in ws]
+        B = [lib.from_numpy(b).requires_grad_() for b in bs]
+        params = W + B
+
+        def step():
+            h = (X @ W[0] + B[0]).clamp(min=0)
+            h = (h @ W[1] + B[1]).clamp(min=0)
+            z = h @ W[2] + B[2]
+            zs = z - z.amax(dim=1, keepdim=True)
+            logp = zs - zs.exp().sum(dim=1, keepdim=True).log()
+            loss = -(logp * Y).sum() / MLP_BATCH
+            loss.backward()
+            with lib.no_grad():
+                for p in params:
+                    p.sub_(MLP_LR * p.grad)
+                    p.grad = None
+            return loss
+
+        def read():
+            loss = step()
+            return [_np(loss.detach())] + [_np(w.detach()) for w in W]
+        return step, read
+    return factory
+
+
+def _mlp_inputs():
+    rng = np.random.default_rng(0)
+    n = MLP_SIZES
+    ws = [(rng.standard_normal((a, b)) / np.sqrt(a)).astype(np.float32)
+          for a, b in zip(n[:-1], n[1:])]
+    bs = [np.zeros(b, np.float32) for b in n[1:]]
+    labels = rng.integers(0, n[-1], MLP_BATCH)
+    return {"x": rng.random((MLP_BATCH, n[0]), dtype=np.float32), "ws": ws, "bs": bs,
+            "onehot": np.eye(n[-1], dtype=np.float32)[labels]}
+
+
 def _per_impl(maker, *args):
     return {name: maker(name, *args) for name in IMPLS}
 
@@ -263,6 +337,8 @@ CASES = [
     # float32 sums of 1024 products differ between BLAS libraries in the last bits.
     Case("matmul1024", "(A@B).sum().backward(), 1024^2", _per_impl(_matmul_factory),
          _matmul_inputs, target=("numpy", 1.1), rtol=1e-3, atol=1e-3),
+    Case("mlp", "MLP 784-512-512-10 train step, batch 128", _per_impl(_mlp_factory),
+         _mlp_inputs, target=("numpy", 1.1), rtol=1e-4, atol=1e-5),
     Case("import", "import time (fresh interpreter)", {}, kind="import",
          target=("torch", 0.25)),
 ]
