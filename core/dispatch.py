@@ -394,6 +394,8 @@ def _make_parser(op: OpEntry):
     defaults = {p.name: p.default for p in params
                 if p.default is not inspect.Parameter.empty and
                 p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    # a parameter whose default is a bool (keepdim, descending) takes only a bool, as PyTorch's
+    flags = tuple(k for k, v in defaults.items() if type(v) is bool)
 
     def parse(rest, kw):
         if kw:
@@ -406,7 +408,13 @@ def _make_parser(op: OpEntry):
         except TypeError as e:
             raise TypeError(f"{op.name}(): {e}") from None
         bound.apply_defaults()
-        return bound.arguments
+        args = bound.arguments
+        for k in flags:
+            v = args[k]
+            if type(v) is not bool:
+                raise TypeError(f"{op.name}(): argument '{k}' must be bool, not "
+                                f"{type(v).__name__}")
+        return args
 
     return parse, defaults
 

@@ -155,9 +155,11 @@ def parse_size(args, who="size"):
     return tuple(out)
 
 
-def normalize_dims(dim, ndim) -> Any:
-    """`dim` (int, tuple, list or None) as a sorted tuple of non-negative ints, or None;
-    IndexError as PyTorch raises it."""
+def normalize_dims(dim, ndim, who: str = "", unique: bool = False) -> Any:
+    """`dim` (int, tuple, list or None) as a tuple of non-negative ints, or None, with
+    PyTorch's errors: TypeError for a dim that is not an int (a float, a str, a bool),
+    IndexError out of range, and with `unique` (reductions) RuntimeError for a dim given twice.
+    `who` names the function in the TypeError."""
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
@@ -169,9 +171,15 @@ def normalize_dims(dim, ndim) -> Any:
     n = max(ndim, 1)
     out = []
     for d in ds:
-        d = int(d)
+        if isinstance(d, bool) or not hasattr(d, "__index__"):
+            raise TypeError(f"{who or 'dim'}(): argument 'dim' must be int or tuple of ints, "
+                            f"not {type(d).__name__}")
+        d = d.__index__()
         if not -n <= d < n:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}],"
                              f" but got {d})")
-        out.append(d % n)
+        d %= n
+        if unique and d in out:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out.append(d)
     return tuple(out)

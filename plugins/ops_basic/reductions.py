@@ -7,7 +7,7 @@ from loom.plugin import (SampleInput, dtype_of, normalize_dims, reduction, reduc
 
 def _axis(a, dim):
     """`dim` as a NumPy axis of `a` (checked; None for all, and for a 0-dim `a`)."""
-    d = normalize_dims(dim, a.ndim)
+    d = normalize_dims(dim, a.ndim, unique=True)
     return None if a.ndim == 0 else d
 
 
