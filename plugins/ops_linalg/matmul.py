@@ -1,6 +1,8 @@
 """Matrix products: PyTorch's checks of ranks, sizes and dtypes, then the array namespace's
 `matmul`; the backward rules are products of the gradient with the other operand (transposed)."""
-from loom.plugin import dense, dtype_of, op, sample_calls, sum_to_shape
+import numpy as np
+
+from loom.plugin import ErrorInput, dense, dtype_of, op, sample_calls, sum_to_shape
 
 
 def _mT(x):
@@ -101,6 +103,11 @@ def _matmul_bwd(ctx, g):
             sum_to_shape(_mT(a) @ g, tuple(b.shape)).reshape(sb) if nb else None)
 
 
+# PyTorch's kernel names in its "not implemented for 'Bool'" error
+_BOOL_KERNEL = dict(mm="addmm_impl_cpu_", matmul="addmm_impl_cpu_", bmm="bmm", dot="dot",
+                    mv="addmv_impl_cpu")
+
+
 def _product(name, error, calls, doc, backward=None, da=None, db=None, product=None,
              same_dtype=True, **fields):
     """A product of two tensors: `error(a, b)` is PyTorch's message for the wrong ranks or sizes
@@ -111,13 +118,21 @@ def _product(name, error, calls, doc, backward=None, da=None, db=None, product=N
                               else None)
         if msg is not None:
             raise RuntimeError(msg)
+        if a.dtype == bool and name in _BOOL_KERNEL:
+            kernel = "dot" if name == "matmul" and a.ndim == b.ndim == 1 else _BOOL_KERNEL[name]
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         return xp.matmul(a, b) if product is None else product(xp, a, b)
 
     def rule(ctx, g):
         (a, b), (na, nb) = ctx.saved, ctx.needs_input_grad
         return (da(g, a, b) if na else None, db(g, a, b) if nb else None)
+    sa, sb = calls[0][:2]
+    errors = (lambda rng: [ErrorInput((np.ones(sa, bool), np.ones(sb, bool)),
+                                      error=NotImplementedError, note="bool operands")]) \
+        if name in _BOOL_KERNEL else None
     return op(name, kernel, backward=backward or rule, inputs=2, save_inputs=(0, 1), doc=doc,
-              samples=sample_calls(*calls, inputs=2, rtol=1e-4, atol=1e-5), **fields)
+              samples=sample_calls(*calls, inputs=2, rtol=1e-4, atol=1e-5),
+              error_samples=errors, **fields)
 
 
 OPS = [
