@@ -10,6 +10,10 @@ __version__ = "0.1.0"
 
 from . import config, dtypes, grad_mode  # noqa: E402
 from .device import device  # noqa: E402
+from .formats import (  # noqa: E402,F401
+    channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
+    strided,
+)
 from .dtypes import (  # noqa: E402,F401
     bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16,
     float32, float64, get_default_dtype, half, int, int8, int16, int32, int64, long,

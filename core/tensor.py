@@ -16,6 +16,7 @@ import warnings
 
 from . import dtypes as _dt
 from . import grad_mode
+from .formats import strided as _strided
 from .storage import layout_strides, storage_offset, strides_in_elements
 
 __all__ = ["Tensor", "Size", "wrap", "wrap_output", "require_grad_at_creation"]
@@ -155,7 +156,7 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        return _strided
 
     # ------------------------------------------------------------------ autograd state
     @property
