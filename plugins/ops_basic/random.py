@@ -105,6 +105,59 @@ def _random_fill(xp, a, from_=0, to=None, *, generator=None):
                     dtype=dtype_of(a))
 
 
+def _u64(a, generator):  # float64 uniforms shaped like `a`, from `a`'s device
+    return _rand(backend_of(a), a.shape, generator=generator, dtype=loom.float64)
+
+
+def _bernoulli(xp, a, p=None, *, generator=None):
+    # a tensor of probabilities draws uniforms of its own dtype; a float p, doubles (PyTorch's)
+    if p is None:
+        if a.dtype.kind != "f":
+            raise RuntimeError(f"bernoulli_ expects a floating point probability tensor, got "
+                               f"{dtype_of(a)}")
+        u = _rand(backend_of(a), a.shape, generator=generator, dtype=dtype_of(a))
+        return (u < a).astype(a.dtype)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return (_u64(a, generator) < p).astype(a.dtype)
+
+
+def _bernoulli_fill(xp, a, p=0.5, *, generator=None):
+    if isinstance(p, loom.Tensor):  # uniforms of p's dtype, shaped like self
+        pd = p._data
+        u = _rand(backend_of(a), a.shape, generator=generator, dtype=dtype_of(pd))
+        return (u < pd).astype(a.dtype)
+    return _bernoulli(xp, a, float(p), generator=generator)
+
+
+def _exponential(xp, a, lambd=1.0, *, generator=None):
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return (-xp.log1p(-_u64(a, generator)) / lambd).astype(a.dtype)
+
+
+def _multinomial(xp, p, num_samples, replacement=False, *, generator=None):
+    if p.ndim not in (1, 2) or p.dtype.kind != "f":
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, and "
+                           "1 or 2 dim prob_dist")
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if (p < 0).any() or not xp.isfinite(p).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = p.reshape(-1, p.shape[-1])
+    if replacement:  # inverse of the normalised cumulative distribution at double uniforms
+        u = _rand(backend_of(p), (rows.shape[0], num_samples), generator=generator,
+                  dtype=loom.float64)
+        cum = rows.astype(xp.float64).cumsum(axis=1)
+        cum /= cum[:, -1:]
+        out = xp.stack([xp.searchsorted(c, r, side="left") for c, r in zip(cum, u)])
+    else:  # PyTorch's exponential race: the largest p / Exp(1) win
+        q = (-xp.log1p(-_u64(rows, generator))).astype(p.dtype)
+        out = xp.argsort(-(rows / q), axis=1, kind="stable")[:, :num_samples]
+    return out.reshape(p.shape[:-1] + (num_samples,)).astype(xp.int64)
+
+
 OPS = [
     factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64}),
                             ((3,), {"dtype": loom.complex64})],
@@ -147,4 +200,19 @@ OPS = [
        differentiable=False, random=True, torch_name="random_",
        samples=sample_calls(((2, 3), 0, 10), ((4,), 7), grad=False),
        doc="Integers in [from, to) as values of the tensor's dtype (`Tensor.random_`)."),
+    op("bernoulli", _bernoulli, differentiable=False, random=True,
+       samples=sample_calls(((3, 4),), ((5,), 0.3), domain=(0, 1), grad=False),
+       doc="0/1 draws with probabilities `input` (or `p`), PyTorch's CPU stream."),
+    op("bernoulli_fill", _bernoulli_fill, methods=(), functions=(), inplace="bernoulli_",
+       differentiable=False, random=True, torch_name="bernoulli_",
+       samples=sample_calls(((3, 4),), ((5,), 0.3), grad=False),
+       doc="Fill with 0/1 draws of probability `p` (`Tensor.bernoulli_`)."),
+    op("exponential", _exponential, methods=(), functions=(), inplace="exponential_",
+       differentiable=False, random=True, torch_name="exponential_",
+       samples=sample_calls(((3, 4),), ((5,), 2.0), grad=False, rtol=1e-6, atol=1e-7),
+       doc="Exponential draws of rate `lambd` (`Tensor.exponential_` fills in place)."),
+    op("multinomial", _multinomial, differentiable=False, random=True,
+       samples=sample_calls(((4,), 2), ((2, 5), 3), ((2, 5), 7, True), domain=(0.1, 1),
+                            grad=False),
+       doc="Indices drawn from the rows of `input` as (unnormalised) probabilities."),
 ]
