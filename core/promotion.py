@@ -41,7 +41,7 @@ def _type_error(op, v, pos="input"):
                      f"{type(v).__name__}")
 
 
-def _operand(op, v):
+def _operand(op, v, pos="input"):
     """(array or scalar, dtype, rank) of one operand of a binary op."""
     if type(v) is Tensor or isinstance(v, Tensor):
         d = v._data
@@ -50,13 +50,13 @@ def _operand(op, v):
         if isinstance(v, (np.number, np.bool_)):
             v = v.item()
         return v, _dt.scalar_dtype(v), 0
-    raise _type_error(op, v)
+    raise _type_error(op, v, pos)
 
 
 def prepare_binary(op, a, b):
     """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
     x, da, ra = _operand(op, a)
-    y, db, rb = _operand(op, b)
+    y, db, rb = _operand(op, b, "other")
     if not op.scalars and not (ra and rb):
         v = b if ra else a
         raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' (position "

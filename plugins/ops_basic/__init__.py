@@ -1,8 +1,10 @@
-"""loom_ops_basic: creation, elementwise, reduction, shape and indexing operators."""
+"""loom_ops_basic: creation, elementwise, comparison and logic, reduction, shape and indexing
+operators."""
 from loom.plugin import hookimpl
 
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, reductions, shape
-    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *shape.OPS, *indexing.OPS]
+    from . import creation, elementwise, indexing, logic, reductions, shape
+    return [*creation.OPS, *elementwise.OPS, *logic.OPS, *reductions.OPS, *shape.OPS,
+            *indexing.OPS]
