@@ -25,6 +25,7 @@ from .grad_mode import (  # noqa: E402,F401
 from .registry import registry as _registry, missing_operator as _missing  # noqa: E402
 from .tensor import Size, Tensor  # noqa: E402,F401
 from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
+from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd, return_types  # noqa: E402,F401
 from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402

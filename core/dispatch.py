@@ -166,7 +166,10 @@ def _save(node, r, inputs, save, outputs=None):
 
 # ----------------------------------------------------------------------------- binary
 
-def _build_binary(op: OpEntry):
+def _build_binary(op: OpEntry, dunder: bool = False):
+    """The op's callable; `dunder`: the Python operators' form (``a + b``, ``a == b``), which
+    returns NotImplemented for an operand it cannot take, as PyTorch's do, so that Python tries
+    the other operand (``t == None`` is then False, ``t + "s"`` Python's TypeError)."""
     kernels = op.kernels
     same_dtype_ok = op.promote is Promote.SAME
     result_bool = op.returns_bool
@@ -182,7 +185,12 @@ def _build_binary(op: OpEntry):
     np_scalar = np.generic
 
     def slow(a, b):
-        k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b)
+        try:
+            k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b)
+        except TypeError:
+            if dunder:
+                return NotImplemented
+            raise
         try:
             out = k(x, y)
         except ValueError:
@@ -321,7 +329,8 @@ def _build_binary(op: OpEntry):
         return r
 
     call.__doc__ = op.doc
-    op.slow = slow
+    if not dunder:
+        op.slow = slow
     if not same_dtype_ok:
         # the op changes dtypes (int / int is float): every call takes the promoting path,
         # after the float-tensor-and-Python-number shortcut
@@ -544,6 +553,11 @@ def _build_generic(op: OpEntry):
             out = asarray(out)
         return _finish(op, out, inputs, p, rg and diff, save, is_view)
 
+    if op.python_result:
+        tensor_call = call
+
+        def call(*args, **kw):  # `equal`, `allclose`: a Python bool, as in PyTorch
+            return tensor_call(*args, **kw).item()
     return call
 
 
@@ -624,6 +638,7 @@ def install(op: OpEntry) -> None:
     kind = op.kind
     if kind is Kind.BINARY:
         op.call = _build_binary(op)
+        op.dunder = _build_binary(op, dunder=True)
     elif kind is Kind.UNARY:
         op.call = _build_unary(op)
     elif kind is Kind.FACTORY:

@@ -162,10 +162,21 @@ def set_default_dtype(d: dtype) -> None:
 _INT_ORDER = {uint8: 1, int8: 1, int16: 2, int32: 3, int64: 4}
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
-    """PyTorch's `promote_types`: the smallest dtype both `a` and `b` cast to safely."""
+def _check_dtypes(who, names, values):
+    for n, v, pos in zip(names, values, (1, 2)):
+        if not isinstance(v, dtype):
+            raise TypeError(f"{who}(): argument '{n}' (position {pos}) must be torch.dtype, not "
+                            f"{type(v).__name__}")
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """PyTorch's `promote_types`: the smallest dtype both `type1` and `type2` cast to
+    safely."""
+    a, b = type1, type2
     if a is b:
         return a
+    if not (isinstance(a, dtype) and isinstance(b, dtype)):
+        _check_dtypes("promote_types", ("type1", "type2"), (a, b))
     ca, cb = a.category, b.category
     if ca != cb:
         hi, lo = (a, b) if ca > cb else (b, a)
@@ -238,6 +249,8 @@ def scalar_dtype(v) -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> bool:
     """PyTorch's `can_cast`: False when the cast lowers the category (float to int, ...)."""
+    if not (isinstance(from_, dtype) and isinstance(to, dtype)):
+        _check_dtypes("can_cast", ("from_", "to"), (from_, to))
     return from_.category <= to.category
 
 

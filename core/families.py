@@ -261,11 +261,17 @@ def _comparison_samples(rng, dt):
             SampleInput((a, 1), grad=False)]
 
 
-def comparison(name: str, ufunc: str, dunder: str, **fields) -> OpSpec:
-    """An elementwise comparison giving a bool tensor (``eq``, ``lt``); not differentiable."""
-    return op(name, None, kind=Kind.BINARY, ufunc=ufunc, methods=(name, f"__{dunder}__"),
-              functions=(name,), returns_bool=True, differentiable=False, supports_out=True,
-              samples=_comparison_samples, error_samples=_no_broadcast,
+def comparison(name: str, ufunc: Union[str, Callable, None] = None,
+               dunder: Optional[str] = None, **fields) -> OpSpec:
+    """An elementwise comparison giving a bool tensor (``eq``, ``lt``); not differentiable.
+    `ufunc` is an `xp` function name (default `name`) or ``kernel(xp, a, b)``; `dunder`
+    (``"eq"``) installs ``__eq__``."""
+    kernel = ufunc if callable(ufunc) else None
+    return op(name, kernel, kind=Kind.BINARY, ufunc=None if kernel else ufunc or name,
+              methods=(name,) + ((f"__{dunder}__",) if dunder else ()), functions=(name,),
+              returns_bool=True, differentiable=False, supports_out=True,
+              samples=fields.pop("samples", None) or _comparison_samples,
+              error_samples=fields.pop("error_samples", None) or _no_broadcast,
               doc=fields.pop("doc", f"Elementwise ``{name}`` comparison, a bool tensor."),
               **fields)
 

@@ -96,7 +96,10 @@ def build_inplace(op: OpEntry):
     call = op.call
     differentiable = op.differentiable
     fill = op.inplace_fill
-    ufunc_kernels = op.kernels if op.ufunc is not None and op.kind is Kind.BINARY else None
+    # the fast path writes with the ufunc's `out=`; ops that take no Python numbers
+    # (logical_and) refuse them on the general path
+    ufunc_kernels = op.kernels if (op.ufunc is not None and op.kind is Kind.BINARY and
+                                   op.scalars) else None
 
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):
@@ -138,9 +141,15 @@ def build_inplace(op: OpEntry):
                         raise RuntimeError(_READ_ONLY)
                     bd = b._data if type(b) is Tensor else b
                     if type(b) is not Tensor or bd.shape == ad.shape:
-                        ufunc_kernels[type(ad)](ad, bd, out=ad)
-                        bump_version(a)
-                        return a
+                        try:
+                            ufunc_kernels[type(ad)](ad, bd, out=ad)
+                        except TypeError:
+                            # NumPy cannot write the result into `a` (int.div_(int), bool
+                            # operands): the general path raises PyTorch's error
+                            pass
+                        else:
+                            bump_version(a)
+                            return a
             r = call(a, *args, **kw)
             write_into(op.inplace, a, r._data, fill)
             bump_version(a)

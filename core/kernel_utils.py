@@ -11,19 +11,40 @@ from typing import Any
 import numpy as np
 
 from .backends import backend_of, resolve_device
-from .dtypes import from_numpy_dtype
+from .dtypes import from_numpy_dtype, result_type_of, scalar_dtype
 from .methods import functions as _functions
 from .registry import missing_operator, registry
 from .tensor import Tensor
 
 __all__ = ["dtype_of", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
            "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
-           "dense", "apply_op"]
+           "dense", "apply_op", "result_dtype", "promote_arrays"]
 
 
 def dtype_of(array):
     """The `loom.dtype` of a raw backend array (``dtype_of(np.zeros(2)) is loom.float64``)."""
     return from_numpy_dtype(array.dtype)
+
+
+def result_dtype(*operands):
+    """PyTorch's result dtype of raw arrays and Python numbers taken together (what
+    `torch.result_type` gives for two): categories rank bool < integer < floating < complex, and
+    within one, arrays with dimensions outrank 0-dim arrays, which outrank Python numbers."""
+    return result_type_of(tuple((from_numpy_dtype(x.dtype), 2 if x.ndim else 1)
+                                if hasattr(x, "dtype") else (scalar_dtype(x), 0)
+                                for x in operands))
+
+
+def promote_arrays(*arrays) -> tuple:
+    """`arrays` cast to their `result_dtype`, so that a kernel joining several (``cat``,
+    ``where``) computes in PyTorch's dtype rather than NumPy's (``float32`` with ``int64`` is
+    ``float32``, not ``float64``); an array already of that dtype is not copied."""
+    d = arrays[0].dtype
+    for a in arrays:
+        if a.dtype != d:
+            npd = result_dtype(*arrays).np
+            return tuple(a.astype(npd, copy=False) for a in arrays)
+    return arrays
 
 
 def is_tensor(x) -> bool:

@@ -138,11 +138,14 @@ def install_names(op: OpEntry) -> None:
     fn = _binary_function(op) if op.kind is Kind.BINARY else _generic_function(op)
     if fn is not call:
         _describe(fn, op.name, op, sig)
+    dunder = op.dunder or call
+    if dunder is not call:
+        _describe(dunder, op.name, op, sig)
     for m in op.methods:
         # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
-        method(m, call if (m.startswith("__") or op.kind is not Kind.BINARY) else fn)
+        method(m, dunder if m.startswith("__") else call if op.kind is not Kind.BINARY else fn)
     for m in op.rmethods:
-        method(m, _reflected(call))
+        method(m, _reflected(dunder))
     for f in op.functions:
         function(f, fn)
     if op.inplace:

@@ -12,7 +12,7 @@ from .backends import _by_array_type
 from .spec import Promote
 from .tensor import Tensor
 
-__all__ = ["prepare_binary", "broadcast_error", "device_error"]
+__all__ = ["prepare_binary", "broadcast_error", "device_error", "result_type"]
 
 _FLOAT = 2
 _SCALARS = (int, float, bool, complex, np.number, np.bool_)
@@ -41,7 +41,7 @@ def _type_error(op, v, pos="input"):
                      f"{type(v).__name__}")
 
 
-def _operand(op, v):
+def _operand(op, v, pos="input"):
     """(array or scalar, dtype, rank) of one operand of a binary op."""
     if type(v) is Tensor or isinstance(v, Tensor):
         d = v._data
@@ -50,13 +50,31 @@ def _operand(op, v):
         if isinstance(v, (np.number, np.bool_)):
             v = v.item()
         return v, _dt.scalar_dtype(v), 0
-    raise _type_error(op, v)
+    raise _type_error(op, v, pos)
+
+
+def result_type(tensor, other) -> _dt.dtype:
+    """PyTorch's `torch.result_type`: the dtype an arithmetic operation on `tensor` and `other`
+    (tensors or Python numbers) gives. Categories rank bool < integer < floating < complex;
+    within one, tensors with dimensions outrank 0-dim tensors, which outrank Python numbers
+    (``result_type(int8 tensor, 1000)`` is int8, ``result_type(int8 tensor, 1.5)`` the default
+    float)."""
+    parts = []
+    for v, pos in ((tensor, "tensor"), (other, "other")):
+        if isinstance(v, Tensor):
+            parts.append((_dt.from_numpy_dtype(v._data.dtype), 2 if v._data.ndim else 1))
+        elif isinstance(v, _SCALARS):
+            parts.append((_dt.scalar_dtype(v), 0))
+        else:
+            raise TypeError(f"result_type(): argument '{pos}' must be Tensor or a number, not "
+                            f"{type(v).__name__}")
+    return _dt.result_type_of(tuple(parts))
 
 
 def prepare_binary(op, a, b):
     """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
     x, da, ra = _operand(op, a)
-    y, db, rb = _operand(op, b)
+    y, db, rb = _operand(op, b, "other")
     if not op.scalars and not (ra and rb):
         v = b if ra else a
         raise TypeError(f"{op.name}(): argument '{'other' if ra else 'input'}' (position "

@@ -141,6 +141,9 @@ class OpSpec:
     promote: Promote = Promote.SAME
     #: the result is a bool tensor (comparisons)
     returns_bool: bool = False
+    #: the op answers with a Python number, not a tensor (``equal``, ``allclose``): the
+    #: kernel's 0-dim result is returned as ``item()``
+    python_result: bool = False
     #: whether the result is a view of the first input (`View`)
     view: View = View.NONE
     #: names of the outputs of an op that returns several (``("values", "indices")``): its
@@ -240,7 +243,7 @@ class OpSpec:
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
                       "random", "returns_tuple", "takes_complex_grad",
-                      "returns_bool", "scalars", "holomorphic", "alpha"):
+                      "returns_bool", "python_result", "scalars", "holomorphic", "alpha"):
             if type(getattr(self, field)) is not bool:
                 raise TypeError(f"{where}: {field} must be True or False, got "
                                 f"{getattr(self, field)!r}")

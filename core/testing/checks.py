@@ -266,6 +266,11 @@ def compare(got, want, rtol, atol, exact=False, what="") -> list:
         return [f"{what}{len(got)} outputs, expected {len(want)}"]
     for i, (g, w) in enumerate(zip(got, want)):
         tag = f"{what}output {i}: " if len(got) > 1 else what
+        if type(w) in (bool, int, float):  # `equal`, `allclose`: a Python number
+            if type(g) is not type(w) or g != w:
+                errors.append(f"{tag}{type(g).__name__} {g!r}, expected {type(w).__name__} "
+                              f"{w!r}")
+            continue
         if not isinstance(g, loom.Tensor):
             errors.append(f"{tag}expected a loom Tensor, got {type(g).__name__}")
             continue

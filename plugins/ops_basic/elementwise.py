@@ -66,8 +66,6 @@ OPS = [
            holomorphic=False, doc="Elementwise maximum (NaN propagates)."),
     binary("minimum", **_share(lambda a, b: a < b), scalars=False, inplace=False,
            holomorphic=False, doc="Elementwise minimum (NaN propagates)."),
-    *(comparison(n, uf, n) for n, uf in dict(eq="equal", ne="not_equal", lt="less", le="less_equal",
-                                             gt="greater", ge="greater_equal").items()),
     unary("neg", "negative", dx=-1, int_to_float=False, aliases=("negative",), dunder="neg",
           doc="Elementwise negation."),
     unary("exp", dx=lambda y: y, doc="Elementwise exponential."),

@@ -77,11 +77,8 @@ def _where_prepare(cond, a=None, b=None):
     if not _is_t(cond):
         raise TypeError(f"where(): argument 'condition' must be Tensor, not "
                         f"{type(cond).__name__}")
-    if not _is_t(a) or not _is_t(b):  # a number takes the tensor's dtype, unless it is a float
-        ref = a if _is_t(a) else b if _is_t(b) else None  # and the tensor's is not
-        keep = ref is not None and (ref.dtype.is_floating_point or
-                                    not isinstance(b if ref is a else a, float))
-        dt = ref.dtype if keep else loom.get_default_dtype()
+    if not _is_t(a) or not _is_t(b):  # a number becomes a tensor of the result dtype
+        dt = loom.result_type(a, b)
         a, b = (x if _is_t(x) else loom.tensor(x, dtype=dt, device=cond.device) for x in (a, b))
     return (cond, a, b)
 
@@ -90,7 +87,7 @@ def _where(xp, cond, a, b):
     if cond.dtype != bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype}")
-    return xp.where(cond, a, b)
+    return xp.where(cond, *loom.plugin.promote_arrays(a, b))
 
 
 def _where_bwd(ctx, g):

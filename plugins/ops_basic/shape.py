@@ -162,6 +162,7 @@ def _dim_parse(*rest, dim=0, out=None):
 
 
 def _cat(xp, *arrays, dim=0):
+    arrays = loom.plugin.promote_arrays(*arrays)  # PyTorch's result dtype, not NumPy's
     d = normalize_dims(dim, max(a.ndim for a in arrays))[0]
     # PyTorch skips 1-D empty tensors (the legacy way to start a concatenation)
     arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
@@ -195,7 +196,8 @@ def _stack(xp, *arrays, dim=0):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
                                f"entry {i}")
-    return xp.stack(arrays, axis=normalize_dims(dim, arrays[0].ndim + 1)[0])
+    return xp.stack(loom.plugin.promote_arrays(*arrays),
+                    axis=normalize_dims(dim, arrays[0].ndim + 1)[0])
 
 
 def _stack_bwd(ctx, g):

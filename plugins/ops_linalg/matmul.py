@@ -2,7 +2,8 @@
 `matmul`; the backward rules are products of the gradient with the other operand (transposed)."""
 import numpy as np
 
-from loom.plugin import ErrorInput, dense, dtype_of, op, sample_calls, sum_to_shape
+from loom.plugin import (ErrorInput, dense, dtype_of, op, promote_arrays, sample_calls,
+                         sum_to_shape)
 
 
 def _mT(x):
@@ -154,5 +155,6 @@ OPS = [
              da=lambda g, a, b: g[:, None] * b[None, :], db=lambda g, a, b: _mT(a) @ g),
     _product("outer", _outer_error, (((3,), (4,)),), "Outer product of two 1-D tensors.",
              da=lambda g, a, b: g @ b, db=lambda g, a, b: _mT(g) @ a, same_dtype=False,
-             product=lambda xp, a, b: xp.multiply.outer(a, b), functions=("outer", "ger")),
+             product=lambda xp, a, b: xp.multiply.outer(*promote_arrays(a, b)),
+             functions=("outer", "ger")),
 ]
