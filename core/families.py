@@ -269,7 +269,7 @@ def comparison(name: str, ufunc: Union[str, Callable, None] = None,
     kernel = ufunc if callable(ufunc) else None
     return op(name, kernel, kind=Kind.BINARY, ufunc=None if kernel else ufunc or name,
               methods=(name,) + ((f"__{dunder}__",) if dunder else ()), functions=(name,),
-              returns_bool=True, differentiable=False, supports_out=True,
+              returns_bool=True, differentiable=False, supports_out=True, scalar_first=False,
               samples=fields.pop("samples", None) or _comparison_samples,
               error_samples=fields.pop("error_samples", None) or _no_broadcast,
               doc=fields.pop("doc", f"Elementwise ``{name}`` comparison, a bool tensor."),

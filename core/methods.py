@@ -60,7 +60,13 @@ def _write_out(op, r, out):
 def _binary_function(op: OpEntry):
     call = op.call
 
+    scalar_first = op.spec.scalar_first
+
     def fn(input, other, *, alpha=None, out=None):
+        if not scalar_first and not isinstance(input, Tensor):
+            raise TypeError(f"{op.name}() received an invalid combination of arguments - got "
+                            f"({type(input).__name__}, {type(other).__name__}), but expected "
+                            f"(Tensor input, Tensor other) or (Tensor input, Number other)")
         if alpha is not None and alpha != 1:
             if not op.alpha:
                 raise TypeError(f"{op.name}() got an unexpected keyword argument 'alpha'")

@@ -164,6 +164,9 @@ class OpSpec:
     scalar_node_name: Optional[str] = None
     #: a binary op accepts Python numbers (``torch.maximum`` does not)
     scalars: bool = True
+    #: its function form takes a Python number as the first operand (``torch.add(2, t)``);
+    #: PyTorch's comparisons refuse it (``torch.eq(2, t)``), their operators do not (``2 < t``)
+    scalar_first: bool = True
     #: complex-differentiable: the engine derives PyTorch's complex gradient from the real rule;
     #: False (abs, maximum) makes a complex gradient raise NotImplementedError
     holomorphic: bool = True
@@ -243,7 +246,8 @@ class OpSpec:
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
                       "random", "returns_tuple", "takes_complex_grad",
-                      "returns_bool", "python_result", "scalars", "holomorphic", "alpha"):
+                      "returns_bool", "python_result", "scalars", "scalar_first", "holomorphic",
+                      "alpha"):
             if type(getattr(self, field)) is not bool:
                 raise TypeError(f"{where}: {field} must be True or False, got "
                                 f"{getattr(self, field)!r}")

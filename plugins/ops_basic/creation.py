@@ -62,6 +62,9 @@ def _eye(be, n, m=None, dtype=None, index=None):
 
 
 def _full_like(xp, a, fill_value, *, dtype=None, device=None):
+    if isinstance(fill_value, loom.Tensor) or not isinstance(fill_value, (int, float, complex)):
+        raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
     # on `device` when given (the array comes from that backend), else on the input's
     xp = backend_for(device).xp if device is not None else xp
     return xp.full(a.shape, fill_value, a.dtype if dtype is None else dtype.np)
@@ -85,6 +88,8 @@ def _meshgrid(xp, *arrays, indexing=None):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
                            f"received: {indexing}")
     for a in arrays:
+        if a.dtype != arrays[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
         if a.ndim > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
                                f"but got: {a.ndim}D")
@@ -123,7 +128,9 @@ def _diag_embed_bwd(ctx, g):
     return (g[(Ellipsis, *_diag_index(p["offset"], ctx.shapes[0][-1]))],)
 
 
-def _complex(xp, real, imag):
+def _complex(xp, real, imag, who="complex"):
+    if real.dtype == xp.float16 and imag.dtype == xp.float16:
+        raise NotImplementedError(f'"{who}_cpu" not implemented for \'Half\'')
     if real.dtype != imag.dtype:
         names = {"float64": "Double", "float32": "Float", "float16": "Half"}
         raise RuntimeError(f"Expected object of scalar type {names.get(real.dtype.name)} but got "
@@ -132,6 +139,11 @@ def _complex(xp, real, imag):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{dtype_of(real)} and {dtype_of(imag)}")
     return real + 1j * imag.astype(real.dtype)
+
+
+def _polar(xp, r, t):
+    _complex(xp, r, t, "polar")  # PyTorch's dtype checks come first
+    return _complex(xp, r * xp.cos(t), r * xp.sin(t))
 
 
 def _tri(fn):
@@ -198,7 +210,7 @@ OPS = [
     op("complex", _complex, backward=lambda ctx, g: (g.real, g.imag), inputs=2, methods=(),
        takes_complex_grad=True, samples=sample_calls(((2, 3), (2, 3)), inputs=2, grad=False),
        doc="A complex tensor from its real and imaginary parts."),
-    op("polar", lambda xp, r, t: _complex(xp, r * xp.cos(t), r * xp.sin(t)), inputs=2,
+    op("polar", _polar, inputs=2,
        methods=(), samples=sample_calls(((2, 3), (2, 3)), inputs=2, domain=(0.5, 2), grad=False),
        differentiable=False, doc="A complex tensor from magnitudes and angles."),
     *(op(fn, _tri(fn), backward=lambda ctx, g, fn=fn: (getattr(xp_of(g), fn)(g, ctx.params[

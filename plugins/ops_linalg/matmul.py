@@ -56,6 +56,8 @@ def _dot_error(a, b):
 
 
 def _mv_error(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     return (f"vector + matrix @ vector expected, got {a.ndim}, {b.ndim}"
             if a.ndim != 2 or b.ndim != 1 else f"size mismatch, got input ({a.shape[0]}), mat "
             f"({a.shape[0]}x{a.shape[1]}), vec ({b.shape[0]})" if a.shape[1] != b.shape[0]
