@@ -307,8 +307,11 @@ def view(name: str, kernel: Callable, backward: Callable, *, maybe: bool = False
 def factory(name: str, kernel: Callable, calls: Sequence[tuple], doc: str,
             **fields) -> OpSpec:
     """A factory ``kernel(backend, *args, dtype=None, index=None, ...)``: a `loom.*` function
-    only; `calls` are ``(args, kwargs)`` samples (random factories are compared seeded)."""
-    def samples(rng, dt):
-        return [SampleInput(tuple(a), dict(k), grad=False) for a, k in calls]
+    only; `calls` are ``(args, kwargs)`` samples, or ``(args, kwargs, fields)`` with
+    `SampleInput` fields such as tolerances (random factories are compared seeded)."""
+    def samples(rng, dt):  # a call may carry a third item: SampleInput fields (rtol, atol)
+        return [SampleInput(tuple(c[0]), dict(c[1]), **{"grad": False, **(c[2] if len(c) > 2
+                                                                            else {})})
+                for c in calls]
     fields.setdefault("samples", samples)
     return op(name, kernel, kind=Kind.FACTORY, methods=(), doc=doc, **fields)

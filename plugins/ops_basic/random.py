@@ -5,19 +5,15 @@ import math
 
 import numpy as np
 
-from loom.plugin import (SampleInput, backend_of, dtype_of, factory, generator_impl, op,
+from loom.plugin import (backend_of, dtype_of, factory, generator_impl, op,
                          parse_size, sample_calls)
 import loom
 
 
-def _real(dtype):  # the dtype drawn, the complex flag
-    d = dtype or loom.get_default_dtype()
-    return (d.to_real(), True) if d.is_complex else (d, False)
-
-
 def _draw(be, fn, size, dtype, index, generator, scale=1.0):
     # a complex tensor is its real view with twice the elements (PyTorch's order)
-    d, cplx = _real(dtype)
+    d = dtype or loom.get_default_dtype()
+    d, cplx = (d.to_real(), True) if d.is_complex else (d, False)
     shape = parse_size(size, fn)
     arr = getattr(be, fn)(shape + ((2,) if cplx else ()), d.np, index,
                           generator=generator_impl(generator, be))
@@ -158,59 +154,55 @@ def _multinomial(xp, p, num_samples, replacement=False, *, generator=None):
     return out.reshape(p.shape[:-1] + (num_samples,)).astype(xp.int64)
 
 
+# PyTorch's kernels fuse or reorder a multiply-add: values may differ in the last bit
+_LAST_BIT = {"rtol": 1e-6, "atol": 1e-6}
+
+
+def _drawn(name, kernel, doc, *calls):  # a random op of a tensor (not differentiable)
+    return op(name, kernel, methods=(), differentiable=False, random=True, doc=doc,
+              samples=sample_calls(*calls, grad=False))
+
+
+def _fill(inplace, kernel, doc, *calls, **fields):  # Tensor.<inplace>: an in-place fill only
+    return op(inplace.rstrip("_") + "_fill", kernel, methods=(), functions=(), inplace=inplace,
+              differentiable=False, random=True, torch_name=inplace,
+              samples=sample_calls(*calls, grad=False, **fields),
+              doc=f"{doc} (`Tensor.{inplace}` fills in place)")
+
+
 OPS = [
     factory("rand", _rand, [((8, 1), {}), ((5, 3), {}), ((20,), {"dtype": loom.float64}),
                             ((3,), {"dtype": loom.complex64})],
             "Uniform random numbers in [0, 1), PyTorch's CPU stream for a given seed."),
-    factory("randn", _randn, [], "Standard normal random numbers, PyTorch's CPU stream for a "
-            "given seed (complex: the last bit may differ, PyTorch scales before rounding).",
-            samples=lambda rng, dt: [
-                SampleInput((8, 1), grad=False), SampleInput((4, 4), grad=False),
-                SampleInput((17,), {"dtype": loom.float64}, grad=False),
-                SampleInput((3,), {"dtype": loom.complex64}, grad=False, rtol=1e-6,
-                            atol=1e-7)]),
+    factory("randn", _randn, [((8, 1), {}), ((4, 4), {}), ((17,), {"dtype": loom.float64}),
+                              ((3,), {"dtype": loom.complex64}, _LAST_BIT)],
+            "Standard normal random numbers, PyTorch's CPU stream for a given seed (complex: "
+            "the last bit may differ, PyTorch scales before rounding)."),
     factory("randint", _randint, [((10, (3,)), {}), ((-5, 5, (2, 4)), {}),
                                   ((0, 2 ** 40, (3,)), {}), ((3, 10, (2,)), {"dtype": loom.float32})],
             "Integers uniform in [low, high), PyTorch's CPU stream for a given seed."),
     factory("randperm", _randperm, [((6,), {}), ((0,), {}), ((40,), {"dtype": loom.int32})],
             "A random permutation of 0..n-1, PyTorch's CPU stream for a given seed."),
-    factory("normal", _normal, [((0.0, 1.0, (3,)), {}), ((2.0, 3.0, (20,)), {})],
-            "Normal random numbers of `mean` and `std` (floats or tensors).",
-            samples=lambda rng, dt: [SampleInput((2.0, 3.0, (20,)), grad=False, rtol=1e-6,
-                                                 atol=1e-6),
-                                     SampleInput((0.0, 1.0, (5,)), grad=False, rtol=1e-6,
-                                                 atol=1e-6)]),
-    op("rand_like", _like(_rand), methods=(), differentiable=False, random=True,
-       samples=sample_calls(((2, 3),), grad=False), doc="`rand` shaped like `input`."),
-    op("randn_like", _like(_randn), methods=(), differentiable=False, random=True,
-       samples=sample_calls(((4, 5),), grad=False), doc="`randn` shaped like `input`."),
-    op("randint_like", _randint_like, methods=(), differentiable=False, random=True,
-       samples=sample_calls(((2, 3), 10), ((2, 3), -3, 3), grad=False),
-       doc="`randint` shaped like `input`."),
-    op("uniform", _uniform, methods=(), functions=(), inplace="uniform_", differentiable=False,
-       random=True, torch_name="uniform_",
-       samples=sample_calls(((3, 4),), ((5,), -2.0, 3.0), grad=False, rtol=1e-6, atol=1e-7),
-       doc="Uniform values in [from, to) (`Tensor.uniform_` fills in place)."),
-    op("normal_fill", _normal_fill, methods=(), functions=(), inplace="normal_",
-       differentiable=False, random=True, torch_name="normal_",
-       samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt), 1.0, 2.0),
-                                            grad=False, rtol=1e-6, atol=1e-6)],
-       doc="Normal values of `mean` and `std` (`Tensor.normal_` fills in place)."),
-    op("random_fill", _random_fill, methods=(), functions=(), inplace="random_",
-       differentiable=False, random=True, torch_name="random_",
-       samples=sample_calls(((2, 3), 0, 10), ((4,), 7), grad=False),
-       doc="Integers in [from, to) as values of the tensor's dtype (`Tensor.random_`)."),
+    factory("normal", _normal, [((0.0, 1.0, (5,)), {}, _LAST_BIT),
+                                ((2.0, 3.0, (20,)), {}, _LAST_BIT)],
+            "Normal random numbers of `mean` and `std` (floats or tensors)."),
+    _drawn("rand_like", _like(_rand), "`rand` shaped like `input`.", ((2, 3),)),
+    _drawn("randn_like", _like(_randn), "`randn` shaped like `input`.", ((4, 5),)),
+    _drawn("randint_like", _randint_like, "`randint` shaped like `input`.", ((2, 3), 10),
+           ((2, 3), -3, 3)),
+    _fill("uniform_", _uniform, "Uniform values in [from, to).", ((3, 4),), ((5,), -2.0, 3.0),
+          **_LAST_BIT),
+    _fill("normal_", _normal_fill, "Normal values of `mean` and `std`.", ((3, 4), 1.0, 2.0),
+          **_LAST_BIT),
+    _fill("random_", _random_fill, "Integers in [from, to) as values of the tensor's dtype.",
+          ((2, 3), 0, 10), ((4,), 7)),
     op("bernoulli", _bernoulli, differentiable=False, random=True,
        samples=sample_calls(((3, 4),), ((5,), 0.3), domain=(0, 1), grad=False),
        doc="0/1 draws with probabilities `input` (or `p`), PyTorch's CPU stream."),
-    op("bernoulli_fill", _bernoulli_fill, methods=(), functions=(), inplace="bernoulli_",
-       differentiable=False, random=True, torch_name="bernoulli_",
-       samples=sample_calls(((3, 4),), ((5,), 0.3), grad=False),
-       doc="Fill with 0/1 draws of probability `p` (`Tensor.bernoulli_`)."),
-    op("exponential", _exponential, methods=(), functions=(), inplace="exponential_",
-       differentiable=False, random=True, torch_name="exponential_",
-       samples=sample_calls(((3, 4),), ((5,), 2.0), grad=False, rtol=1e-6, atol=1e-7),
-       doc="Exponential draws of rate `lambd` (`Tensor.exponential_` fills in place)."),
+    _fill("bernoulli_", _bernoulli_fill, "0/1 draws of probability `p`.", ((3, 4),),
+          ((5,), 0.3)),
+    _fill("exponential_", _exponential, "Exponential draws of rate `lambd`.", ((3, 4),),
+          ((5,), 2.0), **_LAST_BIT),
     op("multinomial", _multinomial, differentiable=False, random=True,
        samples=sample_calls(((4,), 2), ((2, 5), 3), ((2, 5), 7, True), domain=(0.1, 1),
                             grad=False),
