@@ -145,6 +145,8 @@ class OpSpec:
     #: the backward rule receives a tuple with one gradient (or None) per output. Empty: one
     #: output (a kernel returning a plain tuple gets each output recorded on its own)
     outputs: tuple = ()
+    #: False: the outputs come as a plain tuple (``std_mean``), not a named one
+    named_outputs: bool = True
     #: the node class name (``MulBackward0``), or a function of the call's params giving it
     node_name: Union[str, Callable, None] = None
     #: node class name when one operand is a Python number (``pow(t, 2)``: PowBackward0)
@@ -161,6 +163,10 @@ class OpSpec:
     parse: Optional[Callable] = None
     #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch
     prepare: Optional[Callable] = None
+    #: ``redirect(*args, **kwargs) -> name or None``: the registered operator that serves this
+    #: call instead, as PyTorch's overloads do (``max(a, b)`` is ``maximum``); None: this op.
+    #: Asked for every call but a lone tensor's
+    redirect: Optional[Callable] = None
     #: binary function forms take PyTorch's ``alpha=`` (``add(a, b, alpha=2)``)
     alpha: bool = False
     #: ``samples(rng, np_dtype) -> [SampleInput]`` for the conformance kit
@@ -214,7 +220,7 @@ class OpSpec:
             raise TypeError(f"{where}: save_inputs must be a tuple of input positions, got "
                             f"{self.save_inputs!r}")
         set_(self, "save_inputs", tuple(self.save_inputs))
-        for field in ("kernel", "backward", "check", "parse", "prepare", "samples",
+        for field in ("kernel", "backward", "check", "parse", "prepare", "redirect", "samples",
                       "error_samples", "reference"):
             value = getattr(self, field)
             if value is not None and not callable(value):
@@ -229,7 +235,7 @@ class OpSpec:
         if self.ufunc is not None and not isinstance(self.ufunc, str):
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
-                      "returns_bool", "scalars", "holomorphic", "alpha"):
+                      "returns_bool", "scalars", "holomorphic", "alpha", "named_outputs"):
             if type(getattr(self, field)) is not bool:
                 raise TypeError(f"{where}: {field} must be True or False, got "
                                 f"{getattr(self, field)!r}")
