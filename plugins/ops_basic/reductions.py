@@ -105,7 +105,7 @@ def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to diffe
 
 def _share(ctx, x, y, g):  # ties share the gradient evenly (amax, max(), median())
     dims, g, y = _unreduced(ctx, g, y)
-    mask = x == y
+    mask = (x == y) | ((x != x) & (y != y))  # a NaN result comes from the NaNs
     return g * mask / mask.sum(axis=dims, keepdims=True)
 
 
