@@ -103,9 +103,9 @@ def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to diffe
     return (xp.where(zero, g * others.prod(axis=dims, keepdims=True) * rest, g * y / others),)
 
 
-def _share(ctx, x, y, g):  # ties share the gradient evenly (amax, max(), median())
+def _share(ctx, x, y, g, nan=False):  # ties share the gradient evenly (amax, max(), median())
     dims, g, y = _unreduced(ctx, g, y)
-    mask = (x == y) | ((x != x) & (y != y))  # a NaN result comes from the NaNs
+    mask = (x == y) | ((x != x) & (y != y)) if nan else x == y  # max(): NaN came from the NaNs
     return g * mask / mask.sum(axis=dims, keepdims=True)
 
 
@@ -137,7 +137,7 @@ def _picked(xp, a, dim, keepdim, name, index):
 def _picked_bwd(ctx, grads):  # max/min/median: ties share over all; the index wins with dim
     p, (x, out) = ctx.params, ctx.saved
     if p["dim"] is None:
-        return (_share(ctx, x, out, grads[0]),)
+        return (_share(ctx, x, out, grads[0], True),)
     shape = ctx.shapes[0]
     return (_through(grads[0], out[1], shape, normalize_dims(p["dim"], len(shape) or 1)[0],
                      p["keepdim"]),)
