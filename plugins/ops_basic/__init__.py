@@ -4,6 +4,6 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, reductions, scans, shape
-    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *scans.OPS, *shape.OPS,
-            *indexing.OPS]
+    from . import creation, elementwise, indexing, reductions, scans, shape, sorting
+    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *scans.OPS, *sorting.OPS,
+            *shape.OPS, *indexing.OPS]

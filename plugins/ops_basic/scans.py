@@ -5,7 +5,7 @@ import loom
 
 from loom.plugin import ErrorInput, SampleInput, normalize_dims, op, sample_calls, xp_of
 
-from .reductions import _pretty, _through
+from .reductions import _picked_bwd, _pretty, _through
 
 
 def _scan(xp, a, dim, how, dtype=None):
@@ -82,8 +82,7 @@ OPS = [
        inplace="cumprod_", samples=lambda rng, dt: _SAMPLES(rng, dt) + [
            SampleInput((_ZEROS.args[0].astype(dt), 1))],
        doc="Cumulative product along `dim`; zeros get the right gradient."),
-    *(op(name, _cumext(uf), backward=lambda ctx, gs: (_through(
-        gs[0], ctx.saved[0][1], ctx.shapes[0], _dim(ctx) if ctx.shapes[0] else 0),),
+    *(op(name, _cumext(uf), backward=_picked_bwd,
         save_output=True, outputs=("values", "indices"), holomorphic=False, samples=_SAMPLES,
         doc=f"Running {name[3:]}imum along `dim`, with the index where it was reached.")
       for name, uf in (("cummax", "maximum"), ("cummin", "minimum"))),
