@@ -5,8 +5,7 @@ import math
 
 import numpy as np
 
-from loom.plugin import (ErrorInput, SampleInput, apply_op, is_tensor, normalize_dims, op,
-                         reduction, sample_calls)
+from loom.plugin import ErrorInput, apply_op, is_tensor, normalize_dims, op, reduction, sample_calls
 
 from .reductions import _dim_name, _picked, _picked_bwd, _pretty, _through
 
@@ -27,8 +26,8 @@ def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
     d = normalize_dims(dim, a.ndim)[0]
     if not 0 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    cut = (slice(None),) * d + (slice(0, k),) if a.ndim else ()
-    return tuple(r[cut].copy() for r in _sort(xp, a, dim, largest))
+    return tuple(r[(slice(None),) * d + (slice(0, k),) if a.ndim else ()].copy()
+                 for r in _sort(xp, a, dim, largest))
 
 
 def _kthvalue(xp, a, k, dim=-1, keepdim=False):
@@ -40,8 +39,6 @@ def _kthvalue(xp, a, k, dim=-1, keepdim=False):
 
 
 def _median(skip_nan):
-    name = "nanmedian" if skip_nan else "median"
-
     def index(xp, b, d):  # the lower median; NaN wins unless skipped
         nan = b != b
         k = xp.maximum((b.shape[d] - skip_nan * nan.sum(d, keepdims=True) - 1) // 2, 0)
@@ -52,10 +49,11 @@ def _median(skip_nan):
     def kernel(xp, a, dim=None, keepdim=False):
         if a.dtype == bool:
             raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-        if dim is not None:
-            return _picked(xp, a, dim, keepdim, name, index)
-        return xp.full((), xp.nan, a.dtype) if a.size == 0 else \
-            _picked(xp, a.reshape(-1), 0, False, name, index)[0]
+        if dim is None and a.size == 0:
+            return xp.full((), xp.nan, a.dtype)
+        r = _picked(xp, a.reshape(-1) if dim is None else a, 0 if dim is None else dim, keepdim,
+                    "nanmedian" if skip_nan else "median", index)
+        return r[0] if dim is None else r
     return kernel
 
 
@@ -63,8 +61,8 @@ def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), it
     r = xp.moveaxis(b, d, -1)
     s, pos = xp.sort(r, -1), xp.arange(r.shape[-1])
     new = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
-    run = pos - xp.maximum.accumulate(xp.where(new, pos, 0), -1)
-    v = xp.take_along_axis(s, run.argmax(-1, keepdims=True), -1)
+    v = xp.take_along_axis(s, (pos - xp.maximum.accumulate(xp.where(new, pos, 0), -1)).argmax(
+        -1, keepdims=True), -1)
     return xp.moveaxis(r.shape[-1] - 1 - xp.flip(r == v, -1).argmax(-1, keepdims=True), -1, d)
 
 
@@ -72,12 +70,11 @@ _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(xp, a, q, dim=None, keepdim=False, *, interpolation="linear"):
-    qs = q if isinstance(q, list) else [q]
     problem = ("input tensor must be either float or double dtype" if a.dtype.kind != "f" else
                "input tensor must be non-empty" if a.size == 0 else
                ("q values must be in the range [0, 1]" if isinstance(q, list) else
                 f"q must be in the range [0, 1] but got {q}") if any(
-                   not 0 <= v <= 1 for v in qs) else
+                   not 0 <= v <= 1 for v in (q if isinstance(q, list) else [q])) else
                f"interpolation must be one of {', '.join(_METHODS[:-1])} or nearest, but got "
                f"{interpolation}" if interpolation not in _METHODS else None)
     if problem:
@@ -86,26 +83,23 @@ def _quantile(xp, a, q, dim=None, keepdim=False, *, interpolation="linear"):
     return xp.quantile(a, q, axis=ax, method=interpolation, keepdims=keepdim).astype(a.dtype)
 
 
-def _quantile_bwd(ctx, g):  # each quantile is a blend of two sorted neighbours
+def _quantile_bwd(ctx, g):  # each quantile blends two sorted neighbours
     (x,), p, shape = ctx.saved, ctx.params, ctx.shapes[0]
-    d = normalize_dims(p["dim"], len(shape))[0] if p["dim"] is not None and shape else 0
-    xs = x if p["dim"] is not None and shape else x.reshape(-1)
-    n, qs, g = xs.shape[d], p["q"] if isinstance(p["q"], list) else [p["q"]], \
-        g if isinstance(p["q"], list) else g[None]
-    order, kept, total = apply_op("argsort", xs, d), xs.shape[:d] + (1,) + xs.shape[d + 1:], 0
+    d, xs = (normalize_dims(p["dim"], len(shape))[0], x) if p["dim"] is not None and shape else \
+        (0, x.reshape(-1))
+    qs, g = (p["q"], g) if isinstance(p["q"], list) else ([p["q"]], g[None])
+    order, n, total = apply_op("argsort", xs, d), xs.shape[d], 0
     for k, q in enumerate(qs):
-        pos = q * (n - 1)
-        lo, hi = math.floor(pos), math.ceil(pos)
-        w = dict(linear=pos - lo, lower=0.0, higher=1.0, midpoint=0.5,
-                 nearest=float(round(pos) == hi))[p["interpolation"]] if hi > lo else 0.0
-        for j, wj in ((lo, 1.0 - w), (hi, w)):
-            if wj:
-                at = order[(slice(None),) * d + (slice(j, j + 1),)]
-                total = total + _through(g[k].reshape(kept) * wj, at, xs.shape, d)
+        lo, hi = math.floor(q * (n - 1)), math.ceil(q * (n - 1))
+        w = dict(linear=q * (n - 1) - lo, lower=0.0, higher=1.0, midpoint=0.5, nearest=float(
+            round(q * (n - 1)) == hi))[p["interpolation"]] if hi > lo else 0.0
+        for j, wj in ((lo, 1.0 - w), (hi, w)) if w else ((lo, 1.0),):
+            total = total + _through(g[k].reshape(xs.shape[:d] + (1,) + xs.shape[d + 1:]) * wj,
+                                     order[(slice(None),) * d + (slice(j, j + 1),)], xs.shape, d)
     return (total.reshape(shape),)
 
 
-def _pack(v, inv, counts, return_inverse, return_counts):
+def _pack(v, inv, counts, return_inverse, return_counts):  # what unique returns
     out = (v,) + ((inv,) if return_inverse else ()) + ((counts,) if return_counts else ())
     return out[0] if len(out) == 1 else out
 
@@ -119,8 +113,7 @@ def _unique(xp, a, sorted=True, return_inverse=False, return_counts=False, dim=N
 
 
 def _unique_consecutive(xp, a, return_inverse=False, return_counts=False, dim=None):
-    d = 0 if dim is None else normalize_dims(dim, a.ndim)[0]
-    b = a.reshape(-1) if dim is None else a
+    d, b = (0, a.reshape(-1)) if dim is None else (normalize_dims(dim, a.ndim)[0], a)
     r = xp.moveaxis(b, d, 0).reshape(b.shape[d], math.prod(b.shape) // max(b.shape[d], 1))
     new = xp.concatenate([xp.ones(min(len(r), 1), bool), (r[1:] != r[:-1]).any(1)])
     return _pack(xp.compress(new, b, axis=d), (xp.cumsum(new) - 1).reshape(
@@ -140,94 +133,78 @@ def _bincount(xp, a, weights=None, minlength=0):
 def _histc(xp, a, bins=100, min=0, max=0):
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_pretty(a)}'")
-    if min > max:
-        raise RuntimeError("torch.histc: max must be larger than min")
-    if bins <= 0:
-        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if min > max or bins <= 0:
+        raise RuntimeError("torch.histc: max must be larger than min" if min > max else
+                           f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = (a.min(), a.max()) if min == max and a.size else (min, max)
-    lo, hi = (lo - 1, hi + 1) if lo == hi else (lo, hi)
-    return xp.histogram(a, bins, (lo, hi))[0].astype(a.dtype)
+    return xp.histogram(a, bins, (lo - 1, hi + 1) if lo == hi else (lo, hi))[0].astype(a.dtype)
 
 
-def _ties(rng, dt):  # values with repeats, as integers and floats
-    a = rng.integers(0, 4, size=(3, 5)).astype(dt)
-    return [SampleInput((a,), grad=False), SampleInput((a, 1), grad=False),
-            SampleInput((a.ravel(),), {"return_counts": True, "return_inverse": True},
-                        grad=False), SampleInput((a,), {"dim": 1, "return_inverse": True},
-                                                 grad=False)]
+def _errors(*calls):  # ErrorInputs from (args, error type) pairs
+    return lambda rng: [ErrorInput(args, error=e) for args, e in calls]
 
 
-def _not_float(*rest, error=RuntimeError):
-    return lambda rng: [ErrorInput((np.arange(4),) + rest, error=error)]
-
-
+_TIES = np.array([[1., 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]])
+_NANS = np.array([[1, np.nan, 3, 0], [np.nan, np.nan, 2, 5]])
+_TIED = sample_calls((_TIES,), (_TIES, 0, True), grad=False)  # ties: no finite differences
 _SEL = dict(backward=_picked_bwd, save_output=True, outputs=("values", "indices"),
             holomorphic=False)
-_SORT_SAMPLES = sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),),
-                             ((3, 4), {"dim": 0, "descending": True, "stable": True}), ((0, 3), 1))
-
+_SORTS = sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),), ((0, 3), 1),
+                      ((3, 4), {"dim": 0, "descending": True, "stable": True}))
+_UNIQUE = sample_calls((_TIES,), (_TIES.ravel(), {"return_counts": True, "return_inverse": True}),
+                       (_TIES, {"dim": 1, "return_inverse": True}), (_NANS,), grad=False)
 
 OPS = [
-    op("sort", _sort, **_SEL, samples=_SORT_SAMPLES, node_name="SortBackward0",
+    op("sort", _sort, **_SEL, samples=_SORTS, node_name="SortBackward0",
        doc="(values, indices) sorted along `dim` (ascending, or `descending`; stable)."),
     op("argsort", lambda xp, a, dim=-1, descending=False, *, stable=False: _sort(
-        xp, a, dim, descending)[1], differentiable=False, samples=_SORT_SAMPLES,
+        xp, a, dim, descending)[1], differentiable=False, samples=_SORTS,
        doc="The indices that sort `input` along `dim` (stable)."),
     op("msort", lambda xp, a: _sort(xp, a, 0)[0], backward=lambda ctx, g: (_through(
         g, apply_op("argsort", ctx.saved[0], 0), ctx.shapes[0], 0),), save_inputs=(0,),
        samples=sample_calls(((4, 3),), ((5,),), ((),)), doc="Sorted along the first dim."),
     op("topk", _topk, **_SEL, samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1), ((3, 4), 2, {"largest": False}), ((), 1), ((4,), 0)),
-       error_samples=lambda rng: [ErrorInput((np.ones(3), 4), match="k out of range")],
+       error_samples=_errors(((np.ones(3), 4), RuntimeError)),
        doc="The `k` largest (or smallest) values along `dim`, with their indices."),
-    op("kthvalue", _kthvalue, **_SEL, save_inputs=(), samples=sample_calls(
+    op("kthvalue", _kthvalue, **_SEL, samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1)),
-       error_samples=lambda rng: [ErrorInput((np.ones(3), 4), match="k out of range"),
-                                  ErrorInput((np.ones(0), 1), error=IndexError)],
+       error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
-    *(reduction(name, _median(name == "nanmedian"), _picked_bwd, save_inputs=(0,),
-                save_output=True, outputs=("values", "indices"), holomorphic=False,
-                node_name=_dim_name(name.capitalize(), 0),
-                samples=lambda rng, dt: sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True),
-                                                     ((),))(rng, dt) + [SampleInput(
-                    (np.array([[1, np.nan, 3, 0], [np.nan, np.nan, 2, 5]], dt), 1), grad=False),
-                    SampleInput((np.ones(0, dt),), grad=False)],
-                doc=f"The lower median{', ignoring NaN' * (name == 'nanmedian')}; with `dim`, "
-                    f"(values, indices).") for name in ("median", "nanmedian")),
-    op("mode", lambda xp, a, dim=-1, keepdim=False: _picked(xp, a, dim, keepdim, "mode",
-                                                            _mode_index), **_SEL,
-       samples=lambda rng, dt: sample_calls(((3, 5),), ((2, 3, 4), 1, True))(rng, dt) + [
-           s for s in _ties(rng, dt)[:2]], doc="The most frequent value along `dim` (the "
-                                                 "smallest of ties), with its last index."),
-    op("quantile", _quantile, backward=_quantile_bwd, save_inputs=(0,),
-       parse=lambda q, dim=None, keepdim=False, *, interpolation="linear", out=None: dict(
+    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,),
+                node_name=_dim_name(n.capitalize()), samples=lambda rng, dt: sample_calls(
+                    ((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),))(rng, dt) + sample_calls(
+                    (_NANS, 1), (_NANS,), (np.ones(0),), grad=False)(rng, dt),
+                doc=f"The lower median{', ignoring NaN' * (n == 'nanmedian')}; with `dim`, "
+                    f"(values, indices).") for n in ("median", "nanmedian")),
+    op("mode", lambda xp, a, dim=-1, keepdim=False: _picked(
+        xp, a, dim, keepdim, "mode", _mode_index), **_SEL, samples=lambda rng, dt: sample_calls(
+            ((3, 5),), ((2, 3, 4), 1, True))(rng, dt) + _TIED(rng, dt),
+       doc="The most frequent value along `dim` (the smallest of ties), with its last index."),
+    op("quantile", _quantile, backward=_quantile_bwd, save_inputs=(0,), parse=lambda q, dim=None,
+       keepdim=False, *, interpolation="linear", out=None: dict(
            q=q.tolist() if is_tensor(q) else q, dim=dim, keepdim=keepdim,
-           interpolation=interpolation),
-       samples=lambda rng, dt: sample_calls(
+           interpolation=interpolation), samples=lambda rng, dt: sample_calls(
            ((3, 5), 0.3), ((2, 3, 4), 0.5, 1, True), ((5,), 1.0), ((), 0.4),
-           *(((3, 4), 0.4, 0, {"interpolation": m}) for m in _METHODS))(rng, dt) + [
-           SampleInput((rng.standard_normal((3, 4)).astype(dt), np.array(q, dt)) + r, grad=False)
-           for q, r in (([0.1, 0.9], (1,)), ([0.2, 0.5], ()), (0.7, ()))],
-       error_samples=_not_float(0.5), doc="The `q`-th quantiles over `dim` (all if None)."),
-    op("unique", _unique, differentiable=False, samples=lambda rng, dt: _ties(rng, dt)[::2] + _ties(rng, dt)[3:] + [
-        SampleInput((np.array([3.0, np.nan, 1.0, np.nan, 3.0], dt),), grad=False)],
+           *(((3, 4), 0.4, 0, {"interpolation": m}) for m in _METHODS))(rng, dt) + sample_calls(
+           ((3, 4), np.array([0.1, 0.9]), 1), ((3, 4), np.array([0.2, 0.5])),
+           ((3, 4), np.array(0.7)), inputs=2, grad=False)(rng, dt),
+       error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
+       doc="The `q`-th quantiles (a number or a tensor of them) over `dim` (all if None)."),
+    op("unique", _unique, differentiable=False, samples=_UNIQUE,
        doc="The distinct values (sorted), optionally with inverse indices and counts."),
-    op("unique_consecutive", _unique_consecutive, differentiable=False,
-       samples=lambda rng, dt: [SampleInput((x.args[0],), x.kwargs, grad=False)
-                                for x in _ties(rng, dt)],
+    op("unique_consecutive", _unique_consecutive, differentiable=False, samples=_UNIQUE,
        doc="Values with consecutive repeats collapsed, optionally with inverse and counts."),
-    op("bincount", _bincount, differentiable=False, methods=("bincount",),
-       parse=lambda weights=None, minlength=0: dict(minlength=minlength, weights=None if
-                                                    weights is None else weights.numpy()),
-       samples=lambda rng, dt: [SampleInput((np.array([0, 2, 2, 5]),), grad=False),
-                                SampleInput((np.array([1, 1, 0]),), {"weights": np.array(
-                                    [0.5, 1, 2], dt), "minlength": 5}, grad=False)],
-       error_samples=lambda rng: [ErrorInput((np.array([-1]),)), ErrorInput((np.ones(2),),
-                                                                            error=NotImplementedError)],
+    op("bincount", _bincount, differentiable=False, samples=sample_calls(
+        (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
+                                                          "minlength": 5}), grad=False),
+       parse=lambda weights=None, minlength=0: dict(
+           minlength=minlength, weights=None if weights is None else weights.numpy()),
+       error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
+                                                                  NotImplementedError)),
        doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
-    op("histc", _histc, differentiable=False,
-       samples=sample_calls(((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5,
-                                                                  "max": 0.5}), grad=False),
-       error_samples=_not_float(error=NotImplementedError),
+    op("histc", _histc, differentiable=False, samples=sample_calls(
+        ((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5, "max": 0.5}), grad=False),
+       error_samples=_errors(((np.arange(4),), NotImplementedError)),
        doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
 ]
