@@ -124,8 +124,7 @@ def _picked_bwd(ctx, grads):  # (values, indices) along dim; over all elements t
 
 
 def _over(name, dim=(), pick=False):
-    """Kernel of the array reduction `name` (max, amax, argmax, all, ...) over `dim`; with
-    `pick`, a dim gives (values, indices) as max(dim) does."""
+    """Kernel of array reduction `name` over `dim`; with `pick`, (values, indices) for a dim."""
     method, arg = name[1:] if name in ("amax", "amin") else name, name[:3] == "arg"
 
     def kernel(xp, a, dim=dim, keepdim=False):
@@ -193,41 +192,36 @@ def _norm(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
                            f"input. Got {_pretty(a)}")
     a, ax, order = a if dtype is None else a.astype(dtype.np), _axis(a, dim), _order(p)
     if order == "nuc":  # the sum of the singular values of the matrices over `dim`
-        ax = ax or tuple(range(a.ndim))
-        if len(ax) != 2:
-            raise RuntimeError("linalg.matrix_norm: " + ("The input tensor A must have at least "
-                               "2 dimensions." if a.ndim < 2 else
-                               f"dim must be a 2-tuple. Got {' '.join(map(str, ax))}"))
-        r = xp.linalg.svd(xp.moveaxis(a, ax, (-2, -1)), compute_uv=False).sum(-1)
-        return xp.expand_dims(r, ax) if keepdim else r
+        if len(ax or range(a.ndim)) != 2:
+            raise RuntimeError("linalg.matrix_norm: " + ("The input tensor A must have at least 2 "
+                               "dimensions." if a.ndim < 2 else "dim must be a 2-tuple. Got "
+                               + " ".join(map(str, ax or range(a.ndim)))))
+        r = xp.linalg.svd(xp.moveaxis(a, ax or (0, 1), (-2, -1)), compute_uv=False).sum(-1)
+        return xp.expand_dims(r, ax or (0, 1)) if keepdim else r
     if abs(order) == math.inf and a.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
     x = xp.abs(a)
-    r = (x.max(axis=ax, keepdims=keepdim) if order == math.inf else
-         x.min(axis=ax, keepdims=keepdim) if order == -math.inf else
-         xp.sqrt((x * x).sum(axis=ax, keepdims=keepdim)) if order == 2.0 else
-         x.sum(axis=ax, keepdims=keepdim) if order == 1.0 else
-         (x != 0).sum(axis=ax, keepdims=keepdim) if order == 0.0 else
-         (x ** order).sum(axis=ax, keepdims=keepdim) ** (1.0 / order))
-    return r.astype(x.dtype, copy=False)
+    return (x.max(axis=ax, keepdims=keepdim) if order == math.inf else
+            x.min(axis=ax, keepdims=keepdim) if order == -math.inf else
+            (x != 0).sum(axis=ax, keepdims=keepdim).astype(x.dtype) if order == 0 else
+            xp.sqrt((x * x).sum(axis=ax, keepdims=keepdim)) if order == 2 else
+            (x ** order).sum(axis=ax, keepdims=keepdim) ** (1.0 / order))
 
 
 def _norm_bwd(ctx, g):
-    a, out = ctx.saved
-    dims, g, out = _unreduced(ctx, g, out)
-    order, xp = _order(ctx.params["p"]), xp_of(a)
+    (a, out), order = ctx.saved, _order(ctx.params["p"])
     if order == "nuc":
         raise NotImplementedError("the derivative of norm(p='nuc') is not implemented in loom")
-    if order == 1.0:
-        return (g * xp.sign(a),)
+    dims, g, out = _unreduced(ctx, g, out)
+    xp, sign = xp_of(a), xp_of(a).sign(a)
     if abs(order) == math.inf:  # ties share the gradient
         mask = xp.abs(a) == out
-        return (g * xp.sign(a) * mask / unreduce(mask.sum(axis=dims, keepdims=True),
-                                                 ctx.shapes[0], dims, True),)
-    safe = xp.where(out == 0, 1.0, out)
-    return (xp.where(out == 0, 0.0, g * a / safe if order == 2.0 else
-                     g * xp.sign(a) * xp.abs(a) ** (order - 1) / safe ** (order - 1)),)
+        return (g * sign * mask / unreduce(mask.sum(axis=dims, keepdims=True), ctx.shapes[0],
+                                           dims, True),)
+    safe = xp.where(out == 0, 1.0, out)  # sign(a) |a|^(p-1) / norm^(p-1); 0 where the norm is
+    return (g * 0.0 if order == 0 else xp.where(out == 0, 0.0, g * sign * xp.abs(a) ** (
+        order - 1) / safe ** (order - 1)),)
 
 
 def _logsumexp(xp, a, dim, keepdim=False):
