@@ -6,7 +6,8 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, dtype_of, is_tensor, normalize_dims,
-                         reduction, reduction_samples, sample_calls, unreduce, xp_of)
+                         op, reduction, reduction_samples, sample_calls, sum_to_shape, unreduce,
+                         xp_of)
 
 
 def _axis(a, dim):  # `dim` as a NumPy axis of `a` (checked; None for all, and for a 0-dim `a`)
@@ -90,8 +91,10 @@ def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to diffe
 
 def _share(ctx, x, y, g, nan=False):  # ties share the gradient evenly (amax, max(), median())
     dims, g, y = _unreduced(ctx, g, y)
-    mask = xp_of(x).where(y != y, x != x, x == y) if nan else x == y  # max(): NaN from NaNs
-    return g * mask / mask.sum(axis=dims, keepdims=True)
+    if not nan:  # amax: a plain mask, as PyTorch's
+        return g * (x == y) / (x == y).sum(axis=dims, keepdims=True)
+    mask = xp_of(x).where(y != y, x != x, x == y)  # max(): a NaN comes from the NaNs, and only
+    return xp_of(x).where(mask, g / mask.sum(axis=dims, keepdims=True), 0.0)  # they get some
 
 
 def _through(g, i, shape, d, keepdim=True):
@@ -209,19 +212,41 @@ def _norm(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
             (x ** order).sum(axis=ax, keepdims=keepdim) ** (1.0 / order))
 
 
+def _norm_grad(a, out, g, order, dims):  # `out` and `g` already unreduced to `a`'s shape
+    xp, sign = xp_of(a), xp_of(a).sign(a)
+    if abs(order) == math.inf:  # ties share the gradient
+        mask = xp.abs(a) == out
+        return g * sign * mask / mask.sum(axis=dims, keepdims=True)
+    safe = xp.where(out == 0, 1.0, out)  # sign(a) |a|^(p-1) / norm^(p-1); 0 where the norm is
+    return g * 0.0 if order == 0 else xp.where(out == 0, 0.0, g * sign * xp.abs(a) ** (
+        order - 1) / safe ** (order - 1))
+
+
 def _norm_bwd(ctx, g):
     (a, out), order = ctx.saved, _order(ctx.params["p"])
     if order == "nuc":
         raise NotImplementedError("the derivative of norm(p='nuc') is not implemented in loom")
     dims, g, out = _unreduced(ctx, g, out)
-    xp, sign = xp_of(a), xp_of(a).sign(a)
-    if abs(order) == math.inf:  # ties share the gradient
-        mask = xp.abs(a) == out
-        return (g * sign * mask / unreduce(mask.sum(axis=dims, keepdims=True), ctx.shapes[0],
-                                           dims, True),)
-    safe = xp.where(out == 0, 1.0, out)  # sign(a) |a|^(p-1) / norm^(p-1); 0 where the norm is
-    return (g * 0.0 if order == 0 else xp.where(out == 0, 0.0, g * sign * xp.abs(a) ** (
-        order - 1) / safe ** (order - 1)),)
+    return (_norm_grad(a, out, g, order, dims),)
+
+
+def _dist(xp, a, b, p=2):
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {_pretty(a if a.dtype.kind not in 'fc' else b)} instead.")
+    for k in [k for k in range(1, min(a.ndim, b.ndim) + 1) if 1 != a.shape[-k] != b.shape[-k] != 1]:
+        raise RuntimeError(f"The size of tensor a ({a.shape[-k]}) must match the size of tensor b "
+                           f"({b.shape[-k]}) at non-singleton dimension {max(a.ndim, b.ndim) - k}")
+    return _norm(xp, a - b, p)
+
+
+def _dist_bwd(ctx, g):
+    (a, b, out), (na, nb) = ctx.saved, ctx.needs_input_grad
+    d = a - b
+    gd = _norm_grad(d, *(unreduce(t, d.shape, None, False) for t in (out, g)),
+                    _order(ctx.params["p"]), None)
+    return (sum_to_shape(gd, ctx.shapes[0]) if na else None,
+            -sum_to_shape(gd, ctx.shapes[1]) if nb else None)
 
 
 def _logsumexp(xp, a, dim, keepdim=False):
@@ -257,21 +282,16 @@ def _softmax(log):
         ((3, 4), 1, {"dtype": loom.float64})))
 
 
-def _int_samples(ints=True, keepdim=True):  # with ties and zeros; uint8 and bool unless `ints`
-    def samples(rng, dt):
-        a = rng.integers(-2, 3, size=(3, 4)).astype(dt)
-        return [SampleInput(args, grad=False) for args in ((a,), (a, 1), (a, 0, True)[:2 + keepdim],
-                (a[0, :1].reshape(()),), *(() if ints else ((a > 0,), (abs(a).astype("u1"), 1))))]
-    return samples
+def _errors(*calls):  # ErrorInputs from (args, error type) pairs
+    return lambda rng: [ErrorInput(args, error=e) for args, e in calls]
 
 
 def _empty_errors(err=RuntimeError):
-    return lambda rng: [ErrorInput((np.ones(0),), error=err, match="Expected reduction dim"),
-                        ErrorInput((np.ones((0, 3)), 0), error=IndexError, match="non-zero size")]
+    return _errors(((np.ones(0),), err), ((np.ones((0, 3)), 0), IndexError))
 
 
-def _not_float(rng):
-    return [ErrorInput((np.arange(4),), error=RuntimeError)]
+_not_float = _errors(((np.arange(4),), RuntimeError))
+_INTS = np.array([[0, 2, -1, 2], [1, 0, 0, -2], [2, -2, 2, 1]])  # ties and zeros
 
 
 def _elementwise(name):  # max(a, b) is maximum(a, b), as PyTorch's overload
@@ -299,8 +319,8 @@ OPS = [
     reduction("prod", lambda xp, a, dim=None, keepdim=False, *, dtype=None: a.prod(
         axis=_axis(a, dim), keepdims=keepdim, dtype=dtype.np if dtype else xp.int64 if
         a.dtype.kind in "biu" else None), _prod_bwd, save_inputs=(0,), save_output=True,
-              samples=lambda rng, dt: _PICK["samples"](rng, dt)[:4] + [SampleInput(
-                  (np.array([[0.5, 0, 2], [0, 0, 3]], dt), 1))], node_name=_dim_name("Prod"),
+              samples=sample_calls(((3, 4),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),),
+                                   (np.array([[0.5, 0, 2], [0, 0, 3]]), 1)), node_name=_dim_name("Prod"),
               doc="Product of all elements, or over `dim`; zeros get the right gradient."),
     *(reduction(n, _over(n, None, True), **_PICK, node_name=_dim_name(n.capitalize(), 1),
                 redirect=_elementwise(n + "imum"), doc=f"{n.capitalize()}imum of all elements; "
@@ -315,7 +335,9 @@ OPS = [
                   ErrorInput((np.ones(0),), match="no identity")], samples=sample_calls(
                   ((3, 4),), ((2, 3, 4), {"dim": 1}), ((3, 4), {"dim": -1, "keepdim": True}))),
               doc="(min, max) of all elements or over `dim`."),
-    *(reduction(n, _over(n, None), differentiable=False, samples=_int_samples(n[:3] == "arg"),
+    *(reduction(n, _over(n, None), differentiable=False, samples=sample_calls(
+        ((3, 4),), (_INTS, 1), (_INTS, 0, True), (np.array(2.0),), grad=False) if n[1] == "r" else
+                sample_calls((_INTS,), (_INTS > 0, 1), (_INTS.astype("u1"), (0, 1)), grad=False),
                 error_samples=_empty_errors(IndexError) if n[:3] == "arg" else None,
                 doc=f"{doc} of the flattened input or over `dim`.") for n, doc in (
         ("argmax", "Index of the (first) maximum"), ("argmin", "Index of the (first) minimum"),
@@ -333,8 +355,15 @@ OPS = [
                               grad=False)], node_name=_dim_name("Norm"),
               doc="Vector p-norm (2 by default) of all elements or over `dim`; 'nuc' the "
                   "nuclear norm of matrices."),
+    op("dist", _dist, backward=_dist_bwd, inputs=2, save_inputs=(0, 1), save_output=True,
+       holomorphic=False, samples=sample_calls(((3, 4), (3, 4)), ((2, 3), (3,), 3), ((4,), (2, 1),
+                                               float("inf")), ((3, 4), (4,), 1), inputs=2),
+       error_samples=_errors(((np.ones(2), np.ones(3)), RuntimeError), ((np.arange(2),
+                                                                          np.arange(2)), RuntimeError)),
+       doc="The p-norm (2 by default) of `input - other` (broadcast)."),
     reduction("count_nonzero", lambda xp, a, dim=None: (a != 0).sum(axis=_axis(a, dim)),
-              differentiable=False, samples=_int_samples(keepdim=False),
+              differentiable=False, samples=sample_calls(((3, 4),), (_INTS, 1), (_INTS, (0, 1)),
+                                                          (np.array(2.0),), grad=False),
               doc="Number of non-zero elements (over `dim`), int64."),
     reduction("logsumexp", _logsumexp, _logsumexp_bwd, save_inputs=(0,), save_output=True,
               samples=sample_calls(((3, 4), 1), ((2, 3, 4), (0, 2), True), ((3, 4), -1), ((), 0),

@@ -5,9 +5,10 @@ import math
 
 import numpy as np
 
-from loom.plugin import ErrorInput, apply_op, is_tensor, normalize_dims, op, reduction, sample_calls
+import loom
+from loom.plugin import apply_op, is_tensor, normalize_dims, op, reduction, sample_calls
 
-from .reductions import _dim_name, _picked, _picked_bwd, _pretty, _through
+from .reductions import _dim_name, _errors, _picked, _picked_bwd, _pretty, _through
 
 
 def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elements in order
@@ -130,6 +131,30 @@ def _bincount(xp, a, weights=None, minlength=0):
     return r if weights is None or weights.dtype.kind != "f" else r.astype(weights.dtype)
 
 
+def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_pretty(a)}'")
+    return tuple(r.astype(a.dtype) for r in xp.histogram(a, bins, range, density, weight))
+
+
+def _searchsorted(xp, s, v, *, out_int32=False, right=False, side=None):  # along the last dim
+    side = side or ("right" if right else "left")
+    if s.ndim > 1 and s.shape[:-1] != v.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
+                           f"first N-1 dimensions of boundaries tensor and input value tensor must "
+                           f"match, but we got boundaries tensor {list(s.shape)} and input value "
+                           f"tensor {list(v.shape)}")
+    r = xp.searchsorted(s, v, side) if s.ndim == 1 else xp.asarray([xp.searchsorted(
+        x, y, side) for x, y in zip(s.reshape(-1, s.shape[-1]), v.reshape(-1, v.shape[-1]))])
+    return r.reshape(v.shape).astype(xp.int32 if out_int32 else xp.int64)
+
+
+def _bucketize(xp, a, boundaries, *, out_int32=False, right=False):
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return _searchsorted(xp, boundaries, a, out_int32=out_int32, right=right)
+
+
 def _histc(xp, a, bins=100, min=0, max=0):
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_pretty(a)}'")
@@ -138,10 +163,6 @@ def _histc(xp, a, bins=100, min=0, max=0):
                            f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = (a.min(), a.max()) if min == max and a.size else (min, max)
     return xp.histogram(a, bins, (lo - 1, hi + 1) if lo == hi else (lo, hi))[0].astype(a.dtype)
-
-
-def _errors(*calls):  # ErrorInputs from (args, error type) pairs
-    return lambda rng: [ErrorInput(args, error=e) for args, e in calls]
 
 
 _TIES = np.array([[1., 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]])
@@ -207,4 +228,26 @@ OPS = [
         ((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5, "max": 0.5}), grad=False),
        error_samples=_errors(((np.arange(4),), NotImplementedError)),
        doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
+    op("histogram", _histogram, differentiable=False, outputs=("hist", "bin_edges"),
+       parse=lambda bins, *, range=None, weight=None, density=False: dict(
+           bins=bins.numpy() if is_tensor(bins) else bins, range=range, density=density,
+           weight=None if weight is None else weight.numpy()), samples=sample_calls(
+               ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}),
+               ((6,), np.array([-1.0, 0.0, 2.0])), grad=False),
+       error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
+       doc="(hist, bin_edges): a histogram of `bins` bins (a count or the edges)."),
+    op("searchsorted", _searchsorted, inputs=2, differentiable=False, methods=(),
+       prepare=lambda s, v=None, *rest: (s, v if v is None or is_tensor(v) else loom.tensor(
+           v, dtype=s.dtype, device=s.device), *rest), samples=sample_calls(
+               (np.array([1.0, 2, 3, 5]), (3, 4)), (np.array([[1.0, 2, 3], [0, 5, 6]]), (2, 4),
+                                                   {"right": True}),
+               (np.array([1.0, 2, 2]), np.array([2.0, 1]), {"side": "right", "out_int32": True}),
+               inputs=2, grad=False),
+       error_samples=_errors(((np.ones((2, 3)), np.ones((1, 1))), RuntimeError)),
+       doc="Indices where `values` would be inserted to keep `sorted_sequence` sorted."),
+    op("bucketize", _bucketize, inputs=2, differentiable=False, samples=sample_calls(
+        ((3, 4), np.array([-1.0, 0, 1])), ((5,), np.array([0.0, 0.5]), {"right": True}),
+        inputs=2, grad=False), error_samples=_errors(((np.ones(2), np.ones((1, 2))),
+                                                      RuntimeError)),
+       doc="The bucket of each element of `input` between sorted 1-D `boundaries`."),
 ]
