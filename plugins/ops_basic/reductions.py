@@ -253,7 +253,8 @@ def _logsumexp(xp, a, dim, keepdim=False):
     a, ax = a if a.dtype.kind in "fc" else a.astype(loom.get_default_dtype().np), _axis(a, dim)
     m = a.max(axis=ax, keepdims=True, initial=-math.inf)
     m = xp.where(xp.isfinite(m), m, 0)
-    r = xp.log(xp.exp(a - m).sum(axis=ax, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) is -inf, as PyTorch gives it without a word
+        r = xp.log(xp.exp(a - m).sum(axis=ax, keepdims=True)) + m
     return r if keepdim else r.reshape(()) if ax is None else r.squeeze(ax)
 
 
@@ -301,7 +302,8 @@ def _elementwise(name):  # max(a, b) is maximum(a, b), as PyTorch's overload
 _VAR_SAMPLES = sample_calls(((3, 4),), ((2, 3, 4), 1), ((2, 3, 4), (0, 2), {"keepdim": True}),
                             ((3, 4), {"dim": -1, "correction": 0}), ((3, 4), 1, False),
                             ((5,), True))
-_EXTREME = dict(save_inputs=(0,), save_output=True, holomorphic=False, error_samples=_empty_errors())
+_EXTREME = dict(save_inputs=(0,), save_output=True, holomorphic=False,
+                error_samples=_empty_errors())
 _PICK = dict(_EXTREME, backward=_picked_bwd, outputs=("values", "indices"), samples=sample_calls(
     ((3, 4),), ((2, 3, 4), 1), ((2, 3, 4), -1, True), ((), 0), ((0, 4), 1), ((5,), {"dim": 0})))
 
@@ -320,7 +322,8 @@ OPS = [
         axis=_axis(a, dim), keepdims=keepdim, dtype=dtype.np if dtype else xp.int64 if
         a.dtype.kind in "biu" else None), _prod_bwd, save_inputs=(0,), save_output=True,
               samples=sample_calls(((3, 4),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),),
-                                   (np.array([[0.5, 0, 2], [0, 0, 3]]), 1)), node_name=_dim_name("Prod"),
+                                   (np.array([[0.5, 0, 2], [0, 0, 3]]), 1)),
+              node_name=_dim_name("Prod"),
               doc="Product of all elements, or over `dim`; zeros get the right gradient."),
     *(reduction(n, _over(n, None, True), **_PICK, node_name=_dim_name(n.capitalize(), 1),
                 redirect=_elementwise(n + "imum"), doc=f"{n.capitalize()}imum of all elements; "
@@ -358,8 +361,8 @@ OPS = [
     op("dist", _dist, backward=_dist_bwd, inputs=2, save_inputs=(0, 1), save_output=True,
        holomorphic=False, samples=sample_calls(((3, 4), (3, 4)), ((2, 3), (3,), 3), ((4,), (2, 1),
                                                float("inf")), ((3, 4), (4,), 1), inputs=2),
-       error_samples=_errors(((np.ones(2), np.ones(3)), RuntimeError), ((np.arange(2),
-                                                                          np.arange(2)), RuntimeError)),
+       error_samples=_errors(((np.ones(2), np.ones(3)), RuntimeError),
+                             ((np.arange(2), np.arange(2)), RuntimeError)),
        doc="The p-norm (2 by default) of `input - other` (broadcast)."),
     reduction("count_nonzero", lambda xp, a, dim=None: (a != 0).sum(axis=_axis(a, dim)),
               differentiable=False, samples=sample_calls(((3, 4),), (_INTS, 1), (_INTS, (0, 1)),
