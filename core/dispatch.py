@@ -17,7 +17,7 @@ from . import grad_mode
 from .backends import _by_array_type, available as _available, backends, bind, resolve_device
 from .graph import AccumulateGrad, OpNode
 from .promotion import broadcast_error, device_error, prepare_binary
-from .registry import OpEntry
+from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
 from .tensor import Tensor, require_grad_at_creation, wrap
 
@@ -460,6 +460,8 @@ def _build_generic(op: OpEntry):
     asarray = np.asarray
     np_scalar = np.generic
     prepare = op.prepare
+    redirect = op.spec.redirect
+    ops = registry.ops
 
     variadic = op.variadic
     multi = bool(op.outputs) or op.returns_tuple
@@ -485,6 +487,10 @@ def _build_generic(op: OpEntry):
                         return tuple(_finish(op, o, (a,), p, a._rg and diff, save, is_view)
                                      for o in out)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
+        if redirect is not None:
+            other = redirect(*args, **kw)
+            if other is not None:  # another overload serves this call (max(a, b): maximum)
+                return ops[other].call(*args, **kw)
         if prepare is not None:
             args = prepare(*args)
         if variadic:

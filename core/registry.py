@@ -43,7 +43,8 @@ class OpEntry:
         self.slow = None
         self.installed: list = []
         # the named tuple of a multi-output op (loom.return_types.<name>)
-        self.result_type = structseq(spec.name, spec.outputs) if spec.outputs else None
+        self.result_type = None if not spec.outputs else \
+            structseq(spec.name, spec.outputs) if spec.named_outputs else tuple
 
     def __getattr__(self, name):
         # only reached for names that are not slots: the spec's fields

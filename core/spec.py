@@ -158,6 +158,8 @@ class OpSpec:
     #: the backward rule is written for complex incoming gradients in PyTorch's convention
     #: (``grad * conj(df/dz)``) and receives them as they are (``complex``, ``real``)
     takes_complex_grad: bool = False
+    #: False: the outputs come as a plain tuple (``std_mean``), not a named one
+    named_outputs: bool = True
     #: the node class name (``MulBackward0``), or a function of the call's params giving it
     node_name: Union[str, Callable, None] = None
     #: node class name when one operand is a Python number (``pow(t, 2)``: PowBackward0)
@@ -177,6 +179,10 @@ class OpSpec:
     parse: Optional[Callable] = None
     #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch
     prepare: Optional[Callable] = None
+    #: ``redirect(*args, **kwargs) -> name or None``: the registered operator that serves this
+    #: call instead, as PyTorch's overloads do (``max(a, b)`` is ``maximum``); None: this op.
+    #: Asked for every call but a lone tensor's
+    redirect: Optional[Callable] = None
     #: binary function forms take PyTorch's ``alpha=`` (``add(a, b, alpha=2)``)
     alpha: bool = False
     #: ``samples(rng, np_dtype) -> [SampleInput]`` for the conformance kit
@@ -230,7 +236,7 @@ class OpSpec:
             raise TypeError(f"{where}: save_inputs must be a tuple of input positions, got "
                             f"{self.save_inputs!r}")
         set_(self, "save_inputs", tuple(self.save_inputs))
-        for field in ("kernel", "backward", "check", "parse", "prepare", "samples",
+        for field in ("kernel", "backward", "check", "parse", "prepare", "redirect", "samples",
                       "error_samples", "reference"):
             value = getattr(self, field)
             if value is not None and not callable(value):
@@ -245,7 +251,7 @@ class OpSpec:
         if self.ufunc is not None and not isinstance(self.ufunc, str):
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
-                      "random", "returns_tuple", "takes_complex_grad",
+                      "random", "returns_tuple", "takes_complex_grad", "named_outputs",
                       "returns_bool", "python_result", "scalars", "scalar_first", "holomorphic",
                       "alpha"):
             if type(getattr(self, field)) is not bool:

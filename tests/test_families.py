@@ -31,3 +31,9 @@ def test_op_aliases_name_the_function_and_the_method():
     assert spec.functions == ("frob", "frobnicate") and spec.methods == ("frob", "frobnicate")
     spec = op("frob", _kernel, aliases=("frobnicate",), methods=())
     assert spec.functions == ("frob", "frobnicate") and spec.methods == ()
+
+
+def test_sample_calls_takes_given_values_in_the_sample_dtype():
+    (s,) = sample_calls((np.array([0.5, np.nan]), np.array([1, 2]), 0), inputs=2)(
+        np.random.default_rng(0), np.float32)
+    assert s.args[0].dtype == np.float32 and np.isnan(s.args[0][1]) and s.args[1].dtype.kind == "i"

@@ -1,10 +1,10 @@
-"""loom_ops_basic: creation, random, elementwise, comparison and logic, reduction, shape and
-indexing operators."""
+"""loom_ops_basic: creation, random, elementwise, comparison and logic, reduction, scan,
+sorting, shape and indexing operators."""
 from loom.plugin import hookimpl
 
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, logic, random, reductions, shape
-    return [*creation.OPS, *random.OPS, *elementwise.OPS, *logic.OPS, *reductions.OPS, *shape.OPS,
-            *indexing.OPS]
+    from . import creation, elementwise, indexing, logic, random, reductions, scans, shape, sorting
+    return [*creation.OPS, *random.OPS, *elementwise.OPS, *logic.OPS, *reductions.OPS,
+            *scans.OPS, *sorting.OPS, *shape.OPS, *indexing.OPS]

@@ -1,0 +1,152 @@
+"""Reductions, scans and sorting beyond what the conformance kit's random samples reach: the three
+forms of max/min, result types, ties, zeros and NaN in gradients, empty inputs, dtypes.
+PyTorch is the oracle."""
+import numpy as np
+import pytest
+import torch
+
+import loom
+
+T = np.array([[1.0, 3, 3, 0, 3], [2, 2, 1, 1, 5]])  # ties
+Z = np.array([[0.0, 2, 0, 3], [1, 0, 2, 2], [0.5, 1, 2, 3]])  # zeros: none, one, two per row
+N = np.array([[1.0, np.nan, 3], [2, 0, 1]])
+
+
+def _both(fn, x, *args, **kw):
+    """fn on loom and on torch, with `x` (a float64 array) as a leaf that requires grad."""
+    out = []
+    for lib in (loom, torch):
+        t = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        out.append((t, fn(lib, t, *args, **kw)))
+    return out
+
+
+def _grads(fn, x):
+    res = []
+    for t, r in _both(fn, x):
+        outs = [o for o in (r if isinstance(r, tuple) else (r,)) if o.dtype.is_floating_point]
+        sum((o * (o.detach() * 0 + 1 + o.detach().abs())).sum() for o in outs).backward()
+        res.append(np.asarray(t.grad.tolist()))
+    return res
+
+
+def test_max_dispatches_value_named_tuple_and_elementwise_forms_as_torch():
+    x, y = loom.tensor(T), loom.tensor(T[::-1].copy())
+    assert loom.max(x).item() == 5.0 and type(loom.max(x).grad_fn).__name__ != "MaxBackward0"
+    r = loom.max(x, 1, keepdim=True)
+    assert type(r) is loom.return_types.max and r._fields == ("values", "indices")
+    assert repr(r).startswith("torch.return_types.max(\nvalues=")
+    assert r.indices.tolist() == torch.max(torch.tensor(T), 1, keepdim=True).indices.tolist()
+    assert loom.max(x, y).tolist() == torch.max(torch.tensor(T), torch.tensor(T[::-1].copy())
+                                                ).tolist()
+    assert x.min(y).tolist() == np.minimum(T, T[::-1]).tolist()
+    g = loom.tensor(T, requires_grad=True)
+    assert loom.max(g, g * 2).grad_fn.name() == "MaximumBackward0"
+    assert loom.max(g).grad_fn.name() == "MaxBackward1" and \
+        loom.max(g, 0).values.grad_fn.name() == "MaxBackward0"
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, t: L.max(t), lambda L, t: L.max(t, 1), lambda L, t: L.amax(t, 1),
+    lambda L, t: L.aminmax(t, dim=1), lambda L, t: L.median(t), lambda L, t: L.median(t, 1),
+    lambda L, t: L.sort(t, dim=1, stable=True), lambda L, t: L.cummax(t, 1),
+    lambda L, t: L.cummin(t, 1), lambda L, t: L.norm(t, float("inf"), 1)])
+def test_gradients_with_ties_follow_torch(fn):
+    a, b = _grads(fn, T)
+    np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, t: L.prod(t, 1), lambda L, t: L.prod(t), lambda L, t: L.cumprod(t, 1),
+    lambda L, t: L.cumprod(t, 0)])
+def test_products_with_zeros_have_torch_gradients_and_second_derivatives(fn):
+    np.testing.assert_allclose(*_grads(fn, Z))
+    gg = []
+    for t, r in _both(fn, Z):
+        lib = loom if isinstance(t, loom.Tensor) else torch
+        g, = lib.autograd.grad(r.sum(), t, create_graph=True)
+        (g * g).sum().backward()
+        gg.append(np.asarray(t.grad.tolist()))
+    np.testing.assert_allclose(*gg, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, t: L.max(t), lambda L, t: L.nansum(t, 1), lambda L, t: L.nanmean(t),
+    lambda L, t: L.nanmedian(t, 1), lambda L, t: L.amax(t, 0)])
+def test_nan_gradients_follow_torch(fn):
+    np.testing.assert_allclose(*_grads(fn, N), equal_nan=True)
+
+
+@pytest.mark.parametrize("call", [
+    "max()", "min()", "amax()", "amin(1)", "argmax()", "max(0)", "aminmax()", "kthvalue(1)",
+    "mode(0)", "median(0)", "quantile(0.5)", "topk(1)", "norm(float('inf'))"])
+def test_empty_inputs_raise_torch_errors(call):
+    got, want = [], []
+    for lib, out in ((loom, got), (torch, want)):
+        try:
+            eval(f"x.{call}", {"x": lib.zeros(0, 3) if "(1)" in call else lib.zeros(0)})
+        except Exception as e:  # the test compares what each library raises
+            out.append((type(e).__name__, str(e)))
+    assert got == want
+
+
+def test_reductions_of_empty_tensors_with_an_identity_return_it():
+    for call in ("sum()", "prod()", "logsumexp(0)", "all()", "any()", "count_nonzero()",
+                 "cumsum(0)", "amax(1)"):
+        a, b = (eval(f"x.{call}", {"x": lib.zeros(0, 3)}) for lib in (loom, torch))
+        assert a.tolist() == b.tolist() and str(a.dtype) == str(b.dtype), call
+
+
+def test_result_dtypes_follow_torch():
+    i, u, bo = np.arange(6).reshape(2, 3), np.arange(6, dtype=np.uint8), np.array([True, False])
+    for expr in ("x.sum()", "x.prod(0)", "x.cumsum(1)", "x.argmax()", "x.max()", "x.median()",
+                 "u.all()", "u.any()", "b.all()", "b.sum()", "x.count_nonzero()",
+                 "x.softmax(1, dtype=L.float64)", "x.logsumexp(1)", "x.sum(dtype=L.int32)"):
+        env = {lib: dict(x=lib.tensor(i), u=lib.tensor(u), b=lib.tensor(bo), L=lib)
+               for lib in (loom, torch)}
+        a, b = (eval(expr, env[lib]) for lib in (loom, torch))
+        assert str(a.dtype) == str(b.dtype), expr
+        np.testing.assert_allclose(a.tolist(), b.tolist(), rtol=1e-6, err_msg=expr)
+    for expr in ("x.mean()", "x.std()", "x.quantile(0.5)", "x.softmax(0)", "b.argmax()",
+                 "x.float().bincount()"):
+        with pytest.raises(Exception) as got:
+            eval(expr, dict(x=loom.tensor(i), b=loom.tensor(bo)))
+        with pytest.raises(Exception) as want:
+            eval(expr, dict(x=torch.tensor(i), b=torch.tensor(bo)))
+        base = next(c for c in type(want.value).__mro__ if c.__module__ == "builtins")
+        assert isinstance(got.value, base) and base is not Exception, expr
+
+
+def test_std_mean_is_a_plain_tuple_and_std_takes_unbiased_positionally():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    r = loom.std_mean(loom.tensor(x), 1)
+    assert type(r) is tuple and len(r) == 2
+    for args in ((), (False,), (0, True, True), (1,)):
+        np.testing.assert_allclose(loom.tensor(x).std(*args).tolist(),
+                                   torch.tensor(x).std(*args).tolist())
+    np.testing.assert_allclose(loom.var(loom.tensor(x), 1, correction=2).tolist(),
+                               torch.var(torch.tensor(x), 1, correction=2).tolist())
+
+
+def test_unique_returns_what_was_asked_for():
+    v = np.array([3, 1, 2, 1, 3, 3])
+    for kw in ({}, {"return_inverse": True}, {"return_counts": True},
+               {"return_inverse": True, "return_counts": True}):
+        a, b = loom.unique(loom.tensor(v), **kw), torch.unique(torch.tensor(v), **kw)
+        a, b = (r if isinstance(r, tuple) else (r,) for r in (a, b))
+        assert [t.tolist() for t in a] == [t.tolist() for t in b]
+        a = loom.unique_consecutive(loom.tensor(v), **kw)
+        b = torch.unique_consecutive(torch.tensor(v), **kw)
+        a, b = (r if isinstance(r, tuple) else (r,) for r in (a, b))
+        assert [t.tolist() for t in a] == [t.tolist() for t in b]
+
+
+def test_sort_descending_stable_keeps_ties_in_order_and_topk_routes_gradients():
+    r = loom.sort(loom.tensor(T), dim=1, descending=True, stable=True)
+    want = torch.sort(torch.tensor(T), dim=1, descending=True, stable=True)
+    assert r.indices.tolist() == want.indices.tolist() and type(r).__name__ == "sort"
+    x = np.random.default_rng(1).standard_normal((3, 5))
+    np.testing.assert_allclose(*_grads(lambda L, t: L.topk(t, 2, 1).values, x))
+    np.testing.assert_allclose(*_grads(lambda L, t: L.kthvalue(t, 2, 0, True).values, x))
+    np.testing.assert_allclose(*_grads(lambda L, t: L.quantile(
+        t, L.tensor([0.25, 0.9], dtype=L.float64), 1), x))
