@@ -18,6 +18,7 @@ tensors, so it uses operations both offer (``xp_of(x).where``, arithmetic, compa
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -169,13 +170,35 @@ def _uses(d: Derivative, names: str) -> set:
 
 # ----------------------------------------------------------------------------- builders
 
+_COMPLEX_NAMES = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _refusing_complex(kernel: Callable, refusal) -> Callable:
+    """`kernel` raising PyTorch's error for a complex first input: `refusal` is the name of
+    PyTorch's kernel (its NotImplementedError "... not implemented for 'ComplexFloat'"), an
+    (exception type, message) pair, or ``refusal(args, kwargs)`` giving either."""
+    @functools.wraps(kernel)
+    def guarded(xp, a, *args, **kw):
+        if a.dtype.kind == "c":
+            r = refusal(args, kw) if callable(refusal) else refusal
+            if isinstance(r, str):
+                raise NotImplementedError(f'"{r}" not implemented for '
+                                          f"'{_COMPLEX_NAMES.get(a.dtype.name, a.dtype.name)}'")
+            raise r[0](r[1])
+        return kernel(xp, a, *args, **kw)
+    return guarded
+
+
 def op(name: str, kernel: Optional[Callable] = None, *, methods: Optional[Sequence[str]] = None,
        functions: Optional[Sequence[str]] = None, aliases: Sequence[str] = (),
        torch_name: Optional[str] = "", error_samples: Optional[Callable] = None,
-       **fields) -> OpSpec:
+       no_complex=None, **fields) -> OpSpec:
     """The general form: an `OpSpec` whose method and function default to `name` and its
     `aliases` (pass ``()`` for none), and whose PyTorch counterpart defaults to `name`
-    (``torch_name=None`` with a `reference` for no counterpart)."""
+    (``torch_name=None`` with a `reference` for no counterpart). `no_complex` makes a complex
+    input raise PyTorch's error (see `_refusing_complex`)."""
+    if no_complex is not None:
+        kernel = _refusing_complex(kernel, no_complex)
     if torch_name == "":
         torch_name = None if fields.get("reference") is not None else name
     names = (name, *aliases)

@@ -307,16 +307,19 @@ _EXTREME = dict(save_inputs=(0,), save_output=True, holomorphic=False,
 _PICK = dict(_EXTREME, backward=_picked_bwd, outputs=("values", "indices"), samples=sample_calls(
     ((3, 4),), ((2, 3, 4), 1), ((2, 3, 4), -1, True), ((), 0), ((0, 4), 1), ((5,), {"dim": 0})))
 
+_NANSUM = (RuntimeError, "nansum on CPU does not support complex inputs")
+
 OPS = [
     reduction("sum", _sum, _sum_bwd, supports_out=True, node_name=_dim_name("Sum"),
               doc="Sum of all elements, or over `dim` (keepdim to keep it as size 1)."),
     reduction("nansum", lambda xp, a, dim=None, keepdim=False, *, dtype=None: _sum(
         xp, xp.where(a != a, 0, a), dim, keepdim, dtype=dtype), _nan_bwd(False),
-              save_inputs=(0,), doc="Sum treating NaN as zero."),
+              save_inputs=(0,), no_complex=_NANSUM, doc="Sum treating NaN as zero."),
     reduction("mean", _mean, lambda ctx, g: (_unreduced(ctx, g)[1] / _count(ctx),),
               supports_out=True, node_name=_dim_name("Mean"),
               doc="Mean of all elements, or over `dim`; floating or complex input."),
     reduction("nanmean", _nanmean, _nan_bwd(True), save_inputs=(0,), error_samples=_not_float,
+              no_complex=_NANSUM,
               doc="Mean over the elements that are not NaN."),
     reduction("prod", lambda xp, a, dim=None, keepdim=False, *, dtype=None: a.prod(
         axis=_axis(a, dim), keepdims=keepdim, dtype=dtype.np if dtype else xp.int64 if
@@ -326,15 +329,19 @@ OPS = [
               node_name=_dim_name("Prod"),
               doc="Product of all elements, or over `dim`; zeros get the right gradient."),
     *(reduction(n, _over(n, None, True), **_PICK, node_name=_dim_name(n.capitalize(), 1),
+                no_complex=lambda a, k, n=n: f"{n}_all" if not a and k.get("dim") is None else
+                (RuntimeError, f"{n}(): does not support complex input"),
                 redirect=_elementwise(n + "imum"), doc=f"{n.capitalize()}imum of all elements; "
                 f"with `dim`, (values, indices); with a tensor, the elementwise {n}imum.")
       for n in ("max", "min")),
     *(reduction(n, _over(n), lambda ctx, g: (_share(ctx, *ctx.saved, g),), **_EXTREME,
+                no_complex=f"{n[1:]}_values_cpu",
                 doc=f"{n[1:].capitalize()}imum over `dim` (all if empty); ties share the "
                     f"gradient.") for n in ("amax", "amin")),
     reduction("aminmax", _aminmax, lambda ctx, gs: (sum(_share(ctx, ctx.saved[0], y, g) for y, g in
                                                         zip(ctx.saved[1], gs) if g is not None),),
-              **dict(_EXTREME, outputs=("min", "max"), error_samples=lambda rng: [
+              no_complex="aminmax_cpu", **dict(_EXTREME, outputs=("min", "max"),
+                                               error_samples=lambda rng: [
                   ErrorInput((np.ones(0),), match="no identity")], samples=sample_calls(
                   ((3, 4),), ((2, 3, 4), {"dim": 1}), ((3, 4), {"dim": -1, "keepdim": True}))),
               doc="(min, max) of all elements or over `dim`."),
@@ -342,6 +349,8 @@ OPS = [
         ((3, 4),), (_INTS, 1), (_INTS, 0, True), (np.array(2.0),), grad=False) if n[1] == "r" else
                 sample_calls((_INTS,), (_INTS > 0, 1), (_INTS.astype("u1"), (0, 1)), grad=False),
                 error_samples=_empty_errors(IndexError) if n[:3] == "arg" else None,
+                no_complex=(RuntimeError, f"{n}(): does not support complex input")
+                if n[:3] == "arg" else None,
                 doc=f"{doc} of the flattened input or over `dim`.") for n, doc in (
         ("argmax", "Index of the (first) maximum"), ("argmin", "Index of the (first) minimum"),
         ("all", "Whether all elements are non-zero (bool; uint8 stays uint8)"),

@@ -66,6 +66,7 @@ OPS = [
        samples=lambda rng, dt: _SAMPLES(rng, dt) + _MORE(rng, dt),
        doc="Cumulative product along `dim`; zeros get the right gradient."),
     *(op(name, _cumext(uf), backward=_picked_bwd, save_output=True, holomorphic=False,
+         no_complex=f"{name}_cpu",
          outputs=("values", "indices"), samples=_SAMPLES,
          doc=f"Running {name[3:]}imum along `dim`, with the index where it was reached.")
       for name, uf in (("cummax", "maximum"), ("cummin", "minimum"))),

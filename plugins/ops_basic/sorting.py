@@ -176,33 +176,40 @@ _UNIQUE = sample_calls((_TIES,), (_TIES.ravel(), {"return_counts": True, "return
                        (_TIES, {"dim": 1, "return_inverse": True}), (_NANS,), grad=False)
 
 OPS = [
-    op("sort", _sort, **_SEL, samples=_SORTS, node_name="SortBackward0",
+    op("sort", _sort, **_SEL, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"), 
+        node_name="SortBackward0",
        doc="(values, indices) sorted along `dim` (ascending, or `descending`; stable)."),
     op("argsort", lambda xp, a, dim=-1, descending=False, *, stable=False: _sort(
-        xp, a, dim, descending)[1], differentiable=False, samples=_SORTS,
+        xp, a, dim, descending)[1], differentiable=False, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"),
        doc="The indices that sort `input` along `dim` (stable)."),
     op("msort", lambda xp, a: _sort(xp, a, 0)[0], backward=lambda ctx, g: (_through(
         g, apply_op("argsort", ctx.saved[0], 0), ctx.shapes[0], 0),), save_inputs=(0,),
-       samples=sample_calls(((4, 3),), ((5,),), ((),)), doc="Sorted along the first dim."),
-    op("topk", _topk, **_SEL, samples=sample_calls(
+       samples=sample_calls(((4, 3),), ((5,),), ((),)), doc="Sorted along the first dim.",
+       no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU")),
+    op("topk", _topk, **_SEL, no_complex=(RuntimeError, " topk does not support complex dtypes "
+                                                          "on CPU"), samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1), ((3, 4), 2, {"largest": False}), ((), 1), ((4,), 0)),
        error_samples=_errors(((np.ones(3), 4), RuntimeError)),
        doc="The `k` largest (or smallest) values along `dim`, with their indices."),
-    op("kthvalue", _kthvalue, **_SEL, samples=sample_calls(
+    op("kthvalue", _kthvalue, **_SEL, no_complex="kthvalue_cpu", samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1)),
        error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
-    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,),
+    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), no_complex=lambda a, k:
+                "median_out" if a or k.get("dim") is not None else "median_cpu",
                 node_name=_dim_name(n.capitalize()), samples=lambda rng, dt: sample_calls(
                     ((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),))(rng, dt) + sample_calls(
                     (_NANS, 1), (_NANS,), (np.ones(0),), grad=False)(rng, dt),
                 doc=f"The lower median{', ignoring NaN' * (n == 'nanmedian')}; with `dim`, "
                     f"(values, indices).") for n in ("median", "nanmedian")),
     op("mode", lambda xp, a, dim=-1, keepdim=False: _picked(
-        xp, a, dim, keepdim, "mode", _mode_index), **_SEL, samples=lambda rng, dt: sample_calls(
+        xp, a, dim, keepdim, "mode", _mode_index), **_SEL, no_complex="mode_cpu",
+       samples=lambda rng, dt: sample_calls(
             ((3, 5),), ((2, 3, 4), 1, True))(rng, dt) + _TIED(rng, dt),
        doc="The most frequent value along `dim` (the smallest of ties), with its last index."),
-    op("quantile", _quantile, backward=_quantile_bwd, save_inputs=(0,), parse=lambda q, dim=None,
+    op("quantile", _quantile, backward=_quantile_bwd, save_inputs=(0,),
+       no_complex=(RuntimeError, "quantile() input tensor must be either float or double dtype"),
+       parse=lambda q, dim=None,
        keepdim=False, *, interpolation="linear", out=None: dict(
            q=q.tolist() if is_tensor(q) else q, dim=dim, keepdim=keepdim,
            interpolation=interpolation), samples=lambda rng, dt: sample_calls(
@@ -212,11 +219,11 @@ OPS = [
            ((3, 4), np.array(0.7)), inputs=2, grad=False)(rng, dt),
        error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
        doc="The `q`-th quantiles (a number or a tensor of them) over `dim` (all if None)."),
-    op("unique", _unique, differentiable=False, samples=_UNIQUE,
+    op("unique", _unique, differentiable=False, samples=_UNIQUE, no_complex="unique",
        doc="The distinct values (sorted), optionally with inverse indices and counts."),
     op("unique_consecutive", _unique_consecutive, differentiable=False, samples=_UNIQUE,
        doc="Values with consecutive repeats collapsed, optionally with inverse and counts."),
-    op("bincount", _bincount, differentiable=False, samples=sample_calls(
+    op("bincount", _bincount, differentiable=False, no_complex="bincount_cpu", samples=sample_calls(
         (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
                                                           "minlength": 5}), grad=False),
        parse=lambda weights=None, minlength=0: dict(
@@ -224,7 +231,7 @@ OPS = [
        error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
                                                                   NotImplementedError)),
        doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
-    op("histc", _histc, differentiable=False, samples=sample_calls(
+    op("histc", _histc, differentiable=False, no_complex="aminmax_cpu", samples=sample_calls(
         ((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5, "max": 0.5}), grad=False),
        error_samples=_errors(((np.arange(4),), NotImplementedError)),
        doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
@@ -237,6 +244,7 @@ OPS = [
        error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
        doc="(hist, bin_edges): a histogram of `bins` bins (a count or the edges)."),
     op("searchsorted", _searchsorted, inputs=2, differentiable=False, methods=(),
+       no_complex="searchsorted_out_cpu",
        prepare=lambda s, v=None, *rest: (s, v if v is None or is_tensor(v) else loom.tensor(
            v, dtype=s.dtype, device=s.device), *rest), samples=sample_calls(
                (np.array([1.0, 2, 3, 5]), (3, 4)), (np.array([[1.0, 2, 3], [0, 5, 6]]), (2, 4),
@@ -245,7 +253,8 @@ OPS = [
                inputs=2, grad=False),
        error_samples=_errors(((np.ones((2, 3)), np.ones((1, 1))), RuntimeError)),
        doc="Indices where `values` would be inserted to keep `sorted_sequence` sorted."),
-    op("bucketize", _bucketize, inputs=2, differentiable=False, samples=sample_calls(
+    op("bucketize", _bucketize, inputs=2, differentiable=False, no_complex="searchsorted_out_cpu",
+       samples=sample_calls(
         ((3, 4), np.array([-1.0, 0, 1])), ((5,), np.array([0.0, 0.5]), {"right": True}),
         inputs=2, grad=False), error_samples=_errors(((np.ones(2), np.ones((1, 2))),
                                                       RuntimeError)),
