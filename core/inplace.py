@@ -10,6 +10,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
+from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind
 from .tensor import Tensor
@@ -101,6 +102,9 @@ def build_inplace(op: OpEntry):
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):
             raise TypeError(f"{op.inplace}(): self must be a Tensor")
+        if kw and "alpha" in kw and len(args) == 1:  # add_(b, alpha=2)
+            kw = dict(kw)
+            args = (scaled_by_alpha(op, a, args[0], kw.pop("alpha")),)
         rec = False
         if (not _go.off or _gs.enabled):
             if differentiable:
@@ -136,9 +140,15 @@ def build_inplace(op: OpEntry):
                         raise RuntimeError(_READ_ONLY)
                     bd = b._data if type(b) is Tensor else b
                     if type(b) is not Tensor or bd.shape == ad.shape:
-                        ufunc_kernels[type(ad)](ad, bd, out=ad)
-                        bump_version(a)
-                        return a
+                        try:
+                            ufunc_kernels[type(ad)](ad, bd, out=ad)
+                        except TypeError:
+                            # NumPy refuses before writing (int32 /= int32, bool -= bool):
+                            # the path below raises PyTorch's error
+                            pass
+                        else:
+                            bump_version(a)
+                            return a
             r = call(a, *args, **kw)
             write_into(op.inplace, a, r._data, fill)
             bump_version(a)

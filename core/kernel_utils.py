@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from .backends import backend_of, resolve_device
-from .dtypes import from_numpy_dtype
+from .dtypes import from_numpy_dtype, result_type_of, scalar_dtype
 from .methods import functions as _functions
 from .registry import missing_operator, registry
 from .tensor import Tensor
 
-__all__ = ["dtype_of", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
+__all__ = ["dtype_of", "result_type", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
            "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
            "dense", "apply_op"]
 
@@ -24,6 +24,24 @@ __all__ = ["dtype_of", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unred
 def dtype_of(array):
     """The `loom.dtype` of a raw backend array (``dtype_of(np.zeros(2)) is loom.float64``)."""
     return from_numpy_dtype(array.dtype)
+
+
+def result_type(*operands):
+    """PyTorch's result dtype (`loom.dtype`) of an elementwise op on `operands`: loom tensors,
+    raw arrays and Python numbers (None is skipped); a 0-dim operand or a number only raises
+    the category (``int64 tensor, 0.5`` is the default float, ``float32, float64 0-dim`` is
+    float32)."""
+    parts = []
+    for v in operands:
+        if v is None:
+            continue
+        if isinstance(v, Tensor):
+            v = v._data
+        if hasattr(v, "dtype") and hasattr(v, "ndim"):
+            parts.append((from_numpy_dtype(v.dtype), 2 if v.ndim else 1))
+        else:
+            parts.append((scalar_dtype(v), 0))
+    return result_type_of(tuple(parts))
 
 
 def is_tensor(x) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from . import dispatch, grad_mode, inplace
-from .registry import OpEntry
+from .promotion import scaled_by_alpha
+from .registry import OpEntry, inplace_names
 from .spec import Kind
 from .tensor import Tensor
 
@@ -59,12 +60,15 @@ def _write_out(op, r, out):
 
 def _binary_function(op: OpEntry):
     call = op.call
+    if dispatch.takes_keywords(op):
+        def with_keywords(input, other, *, out=None, **kw):  # div(a, b, rounding_mode=...)
+            r = call(input, other, **kw)
+            return r if out is None else _write_out(op, r, out)
+        return with_keywords
 
     def fn(input, other, *, alpha=None, out=None):
-        if alpha is not None and alpha != 1:
-            if not op.alpha:
-                raise TypeError(f"{op.name}() got an unexpected keyword argument 'alpha'")
-            other = other * alpha
+        if alpha is not None:
+            other = scaled_by_alpha(op, input, other, alpha)
         if out is None:
             return call(input, other)
         return _write_out(op, call(input, other), out)
@@ -138,17 +142,19 @@ def install_names(op: OpEntry) -> None:
     fn = _binary_function(op) if op.kind is Kind.BINARY else _generic_function(op)
     if fn is not call:
         _describe(fn, op.name, op, sig)
+    bare = getattr(call, "without_keywords", call)  # Python operators pass no keywords
     for m in op.methods:
         # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
-        method(m, call if (m.startswith("__") or op.kind is not Kind.BINARY) else fn)
+        method(m, bare if m.startswith("__") else call if op.kind is not Kind.BINARY else fn)
     for m in op.rmethods:
-        method(m, _reflected(call))
+        method(m, _reflected(bare))
     for f in op.functions:
         function(f, fn)
     if op.inplace:
         ip = inplace.build_inplace(op)
         _describe(ip, op.inplace, op, sig)
-        method(op.inplace, ip)
+        for name in inplace_names(op.spec):  # sub_, and its alias subtract_
+            method(name, ip)
         for m in op.methods:
             if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
                                                 "__ge__"):
