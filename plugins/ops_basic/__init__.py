@@ -4,5 +4,6 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, reductions, shape
-    return [*creation.OPS, *elementwise.OPS, *reductions.OPS, *shape.OPS, *indexing.OPS]
+    from . import creation, elementwise, indexing, reductions, shape, unary
+    return [*creation.OPS, *elementwise.OPS, *unary.OPS, *reductions.OPS, *shape.OPS,
+            *indexing.OPS]
