@@ -21,7 +21,7 @@ from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
 from .tensor import Tensor, require_grad_at_creation, wrap
 
-__all__ = ["install", "record", "node_class"]
+__all__ = ["install", "record", "node_class", "takes_keywords"]
 
 _new = object.__new__
 _gs = grad_mode.state
@@ -184,15 +184,15 @@ def _build_binary(op: OpEntry, dunder: bool = False):
     asarray = np.asarray
     np_scalar = np.generic
 
-    def slow(a, b):
+    def slow(a, b, params=None):
         try:
-            k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b)
+            k, x, y, out_dt, in_dtypes = prepare_binary(op, a, b, params is not None)
         except TypeError:
             if dunder:
                 return NotImplemented
             raise
         try:
-            out = k(x, y)
+            out = k(x, y) if params is None else k(x, y, **params)
         except ValueError:
             err = broadcast_error(op, np.shape(x), np.shape(y))
             if err is None:
@@ -207,9 +207,10 @@ def _build_binary(op: OpEntry, dunder: bool = False):
                 (type(a) is Tensor and a._rg) or (type(b) is Tensor and b._rg)):
             mixed = in_dtypes if (in_dtypes[0] not in (None, out.dtype) or
                                   in_dtypes[1] not in (None, out.dtype)) else None
-            record(op, r, (a, b), save, mixed,
-                   scalar_cls if (scalar_cls is not None and
-                                  (type(a) is not Tensor or type(b) is not Tensor)) else None)
+            node = record(op, r, (a, b), save, mixed,
+                          scalar_cls if (scalar_cls is not None and
+                                         (type(a) is not Tensor or type(b) is not Tensor)) else None)
+            node.params = params
         return r
 
     def scalar(t, v, swapped):
@@ -331,22 +332,49 @@ def _build_binary(op: OpEntry, dunder: bool = False):
     call.__doc__ = op.doc
     if not dunder:
         op.slow = slow
+    if takes_keywords(op) and not dunder:
+        # keyword parameters select an overload (div's rounding_mode): off the fast path, and
+        # only for the ops whose kernel takes them, so `a + b` pays nothing for it
+        fast = call if same_dtype_ok else _promoting(call, scalar, slow, scalars_ok)
+
+        def with_keywords(a, b, **kw):
+            for v in kw.values():
+                if v is not None:
+                    return slow(a, b, kw)
+            return fast(a, b)
+        with_keywords.__doc__ = op.doc
+        with_keywords.without_keywords = fast  # what `a / b` calls
+        return with_keywords
     if not same_dtype_ok:
-        # the op changes dtypes (int / int is float): every call takes the promoting path,
-        # after the float-tensor-and-Python-number shortcut
-        def promoting(a, b):
-            tb = type(b)
-            if type(a) is Tensor and (tb is Tensor and a._data.dtype is b._data.dtype or
-                                      tb is float or tb is int) and a._data.dtype.kind in "fc":
-                return scalar(a, b, False) if tb is not Tensor else same(a, b)
-            ta = type(a)
-            if tb is Tensor and (ta is float or ta is int) and b._data.dtype.kind in "fc":
-                return scalar(b, a, True)
-            return slow(a, b)
-        same = call
-        promoting.__doc__ = op.doc
-        return promoting
+        return _promoting(call, scalar, slow, scalars_ok)
     return call
+
+
+def _promoting(same, scalar, slow, scalars_ok):
+    # the op changes dtypes (int / int is float): every call takes the promoting path, after
+    # the float-tensor-and-Python-number shortcut (for ops that take Python numbers)
+    def promoting(a, b):
+        tb = type(b)
+        if type(a) is Tensor and (tb is Tensor and a._data.dtype is b._data.dtype or
+                                  scalars_ok and (tb is float or tb is int)) and \
+                a._data.dtype.kind in "fc":
+            return scalar(a, b, False) if tb is not Tensor else same(a, b)
+        ta = type(a)
+        if scalars_ok and tb is Tensor and (ta is float or ta is int) and \
+                b._data.dtype.kind in "fc":
+            return scalar(b, a, True)
+        return slow(a, b)
+    promoting.__doc__ = same.__doc__
+    return promoting
+
+
+def takes_keywords(op) -> bool:
+    """Whether a binary op's kernel takes keyword parameters besides its two operands
+    (``kernel(xp, a, b, rounding_mode=None)``); its forms then accept them."""
+    code = getattr(op.spec.kernel, "__code__", None)
+    return code is not None and code.co_argcount + code.co_kwonlyargcount > 3
+
+
 
 
 # ----------------------------------------------------------------------------- unary
@@ -462,6 +490,10 @@ def _build_generic(op: OpEntry):
     prepare = op.prepare
     redirect = op.spec.redirect
     ops = registry.ops
+    # prepare's parameter names: it receives the keyword arguments it names (clamp's min=, max=)
+    code = getattr(prepare, "__code__", None)
+    prepare_kw = frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+                           if code is not None else ())
 
     variadic = op.variadic
     multi = bool(op.outputs) or op.returns_tuple
@@ -492,7 +524,11 @@ def _build_generic(op: OpEntry):
             if other is not None:  # another overload serves this call (max(a, b): maximum)
                 return ops[other].call(*args, **kw)
         if prepare is not None:
-            args = prepare(*args)
+            if kw and not prepare_kw.isdisjoint(kw):
+                kw = dict(kw)
+                args = prepare(*args, **{k: kw.pop(k) for k in prepare_kw.intersection(kw)})
+            else:
+                args = prepare(*args)
         if variadic:
             n = 0
             for a in args:

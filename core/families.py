@@ -72,9 +72,9 @@ def sample_calls(*calls: tuple, inputs: Union[int, Sequence[int]] = 1,
     """Samples from a table of calls, each ``(shape, ..., *args)`` with an optional trailing
     dict of keyword arguments: the first `inputs` entries (or those at the positions `inputs`)
     are the shapes of random arrays of the sample's dtype (standard normal, or uniform over
-    `domain`); NumPy arrays of given values (ties, zeros, NaN) may stand anywhere, floating ones
-    cast to that dtype; the rest are passed as they are; `fields` (``grad``, ``rtol``, ``atol``,
-    ``note``) apply to every sample::
+    `domain`; a number there is a Python scalar operand); NumPy arrays of given values (ties,
+    zeros, NaN) may stand anywhere, floating ones cast to that dtype; the rest are passed as
+    they are; `fields` (``grad``, ``rtol``, ``atol``, ``note``) apply to every sample::
 
         view("transpose", ..., samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0)))
         op("mm", ..., samples=sample_calls(((3, 4), (4, 2)), inputs=2, rtol=1e-4))
@@ -91,9 +91,9 @@ def sample_calls(*calls: tuple, inputs: Union[int, Sequence[int]] = 1,
         for call in calls:
             kw = call[-1] if call and isinstance(call[-1], dict) else None
             args = call[:-1] if kw is not None else call
-            out.append(SampleInput(tuple(arr(x) if i in arrays or isinstance(x, np.ndarray) else x
-                                         for i, x in enumerate(args)),
-                                   dict(kw or {}), **fields))
+            out.append(SampleInput(tuple(arr(x) if i in arrays and isinstance(x, tuple) or
+                                         isinstance(x, np.ndarray) else x
+                                         for i, x in enumerate(args)), dict(kw or {}), **fields))
         return out
     return samples
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
+from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind
 from .tensor import Tensor
@@ -106,6 +107,9 @@ def build_inplace(op: OpEntry):
             raise TypeError(f"{op.inplace}(): self must be a Tensor")
         if fill and kw:  # zero_() and fill_(value) take no keywords, as in PyTorch
             raise TypeError(f"Tensor.{op.inplace}() takes no keyword arguments")
+        if kw and "alpha" in kw and len(args) == 1:  # add_(b, alpha=2)
+            kw = dict(kw)
+            args = (scaled_by_alpha(op, a, args[0], kw.pop("alpha")),)
         rec = False
         if (not _go.off or _gs.enabled):
             if differentiable:

@@ -16,9 +16,9 @@ from .methods import functions as _functions
 from .registry import missing_operator, registry
 from .tensor import Tensor
 
-__all__ = ["dtype_of", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
+__all__ = ["dtype_of", "result_type", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
            "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
-           "dense", "apply_op", "result_dtype", "promote_arrays"]
+           "dense", "apply_op", "promote_arrays"]
 
 
 def dtype_of(array):
@@ -26,23 +26,32 @@ def dtype_of(array):
     return from_numpy_dtype(array.dtype)
 
 
-def result_dtype(*operands):
-    """PyTorch's result dtype of raw arrays and Python numbers taken together (what
-    `torch.result_type` gives for two): categories rank bool < integer < floating < complex, and
-    within one, arrays with dimensions outrank 0-dim arrays, which outrank Python numbers."""
-    return result_type_of(tuple((from_numpy_dtype(x.dtype), 2 if x.ndim else 1)
-                                if hasattr(x, "dtype") else (scalar_dtype(x), 0)
-                                for x in operands))
+def result_type(*operands):
+    """PyTorch's result dtype (`loom.dtype`) of an elementwise op on `operands`: loom tensors,
+    raw arrays and Python numbers (None is skipped); a 0-dim operand or a number only raises
+    the category (``int64 tensor, 0.5`` is the default float, ``float32, float64 0-dim`` is
+    float32)."""
+    parts = []
+    for v in operands:
+        if v is None:
+            continue
+        if isinstance(v, Tensor):
+            v = v._data
+        if hasattr(v, "dtype") and hasattr(v, "ndim"):
+            parts.append((from_numpy_dtype(v.dtype), 2 if v.ndim else 1))
+        else:
+            parts.append((scalar_dtype(v), 0))
+    return result_type_of(tuple(parts))
 
 
 def promote_arrays(*arrays) -> tuple:
-    """`arrays` cast to their `result_dtype`, so that a kernel joining several (``cat``,
+    """`arrays` cast to their `result_type`, so that a kernel joining several (``cat``,
     ``where``) computes in PyTorch's dtype rather than NumPy's (``float32`` with ``int64`` is
     ``float32``, not ``float64``); an array already of that dtype is not copied."""
     d = arrays[0].dtype
     for a in arrays:
         if a.dtype != d:
-            npd = result_dtype(*arrays).np
+            npd = result_type(*arrays).np
             return tuple(a.astype(npd, copy=False) for a in arrays)
     return arrays
 

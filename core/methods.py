@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from . import dispatch, grad_mode, inplace
-from .registry import OpEntry
+from .promotion import scaled_by_alpha
+from .registry import OpEntry, inplace_names
 from .spec import Kind
 from .tensor import Tensor
 
@@ -59,6 +60,11 @@ def _write_out(op, r, out):
 
 def _binary_function(op: OpEntry):
     call = op.call
+    if dispatch.takes_keywords(op):
+        def with_keywords(input, other, *, out=None, **kw):  # div(a, b, rounding_mode=...)
+            r = call(input, other, **kw)
+            return r if out is None else _write_out(op, r, out)
+        return with_keywords
 
     scalar_first = op.spec.scalar_first
 
@@ -67,10 +73,8 @@ def _binary_function(op: OpEntry):
             raise TypeError(f"{op.name}() received an invalid combination of arguments - got "
                             f"({type(input).__name__}, {type(other).__name__}), but expected "
                             f"(Tensor input, Tensor other) or (Tensor input, Number other)")
-        if alpha is not None and alpha != 1:
-            if not op.alpha:
-                raise TypeError(f"{op.name}() got an unexpected keyword argument 'alpha'")
-            other = other * alpha
+        if alpha is not None:
+            other = scaled_by_alpha(op, input, other, alpha)
         if out is None:
             return call(input, other)
         return _write_out(op, call(input, other), out)
@@ -144,7 +148,9 @@ def install_names(op: OpEntry) -> None:
     fn = _binary_function(op) if op.kind is Kind.BINARY else _generic_function(op)
     if fn is not call:
         _describe(fn, op.name, op, sig)
-    dunder = op.dunder or call
+    # Python operators pass no keywords: the bare callable (or the binary op's operator form,
+    # which answers NotImplemented for an operand it cannot take)
+    dunder = op.dunder or getattr(call, "without_keywords", call)
     if dunder is not call:
         _describe(dunder, op.name, op, sig)
     for m in op.methods:
@@ -157,7 +163,8 @@ def install_names(op: OpEntry) -> None:
     if op.inplace:
         ip = inplace.build_inplace(op)
         _describe(ip, op.inplace, op, sig)
-        method(op.inplace, ip)
+        for name in inplace_names(op.spec):  # sub_, and its alias subtract_
+            method(name, ip)
         for m in op.methods:
             if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
                                                 "__ge__"):

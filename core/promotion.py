@@ -12,7 +12,8 @@ from .backends import _by_array_type
 from .spec import Promote
 from .tensor import Tensor
 
-__all__ = ["prepare_binary", "broadcast_error", "device_error", "result_type"]
+__all__ = ["prepare_binary", "broadcast_error", "device_error", "result_type",
+           "scaled_by_alpha"]
 
 _FLOAT = 2
 _SCALARS = (int, float, bool, complex, np.number, np.bool_)
@@ -71,8 +72,10 @@ def result_type(tensor, other) -> _dt.dtype:
     return _dt.result_type_of(tuple(parts))
 
 
-def prepare_binary(op, a, b):
-    """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype)."""
+def prepare_binary(op, a, b, overload=False):
+    """Slow path: promotion, scalars, device checks. Returns (kernel, x, y, result dtype).
+    `overload`: the call gives keyword parameters (div's rounding_mode), which select an
+    overload computed in the operands' common dtype (integer rounding division stays integer)."""
     x, da, ra = _operand(op, a)
     y, db, rb = _operand(op, b, "other")
     if not op.scalars and not (ra and rb):
@@ -83,7 +86,7 @@ def prepare_binary(op, a, b):
     if op.check is not None:
         op.check(da, db, res, ra, rb)
     comp = res
-    if op.promote is Promote.INT_TO_FLOAT and res.category < _FLOAT:
+    if op.promote is Promote.INT_TO_FLOAT and res.category < _FLOAT and not overload:
         comp = _dt.get_default_dtype()
     cnp = comp.np
     arr_type = None
@@ -133,3 +136,24 @@ def _wrap_int(v, np_dtype):
     if info.min <= v <= info.max:
         return v
     return int(np.array(v & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(np_dtype))
+
+
+def scaled_by_alpha(op, input, other, alpha):
+    """`other * alpha` for ``add(input, other, alpha=...)``, with PyTorch's checks of `alpha`
+    against the result dtype (a bool result takes it as a bool)."""
+    if not op.alpha:
+        raise TypeError(f"{op.name}() got an unexpected keyword argument 'alpha'")
+    if type(alpha) is int and alpha == 1:
+        return other
+    res = _dt.result_type_of((_operand(op, input)[1:], _operand(op, other)[1:]))
+    if res is _dt.bool:
+        return (other and bool(alpha)) if isinstance(other, bool) else other * bool(alpha)
+    if isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and res.category < _FLOAT:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if isinstance(alpha, complex) and not res.is_complex:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+    return other * alpha

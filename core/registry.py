@@ -65,13 +65,24 @@ class MissingOperatorError(AttributeError):
 _COMPARISONS = frozenset(("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"))
 
 
+def inplace_names(spec: OpSpec) -> tuple:
+    """The in-place method of `spec` and, when it is named after the op (``sub_``), the same
+    for each of its other named methods (``subtract_``), as PyTorch's aliases have."""
+    if not spec.inplace:
+        return ()
+    if spec.inplace != spec.name + "_":
+        return (spec.inplace,)
+    return (spec.inplace, *(m + "_" for m in spec.methods
+                            if m != spec.name and not m.startswith("__")))
+
+
 def claims_of(spec: OpSpec) -> list:
     """Every name `spec` installs, as ("function", name) and ("method", name) pairs: its
     functions, methods, reflected dunders, in-place method and the ``__iadd__`` forms."""
     out = [("function", f) for f in spec.functions]
     out += [("method", m) for m in spec.methods + spec.rmethods]
     if spec.inplace:
-        out.append(("method", spec.inplace))
+        out += [("method", m) for m in inplace_names(spec)]
         out += [("method", "__i" + m[2:]) for m in spec.methods
                 if m.startswith("__") and m not in _COMPARISONS]
     return out

@@ -99,7 +99,9 @@ class OpSpec:
     #: calling convention (`Kind`)
     kind: Kind = Kind.GENERIC
     #: forward kernel: ``kernel(xp, *arrays, **params)``; factories ``kernel(backend, *args,
-    #: dtype=, index=, **params)``. None when `ufunc` names the kernel.
+    #: dtype=, index=, **params)``. None when `ufunc` names the kernel. A binary kernel may
+    #: take keyword parameters (``kernel(xp, a, b, rounding_mode=None)``): a call giving one
+    #: computes in the operands' common dtype and the backward rule sees it in ``ctx.params``.
     kernel: Optional[Callable] = None
     #: name of an `xp` function that *is* the kernel (``"add"``): dispatch calls ``xp.add``
     #: directly, with no Python frame in between
@@ -177,7 +179,9 @@ class OpSpec:
     check: Optional[Callable] = None
     #: ``parse(*rest, **kw) -> params dict`` replacing the signature-based argument parser
     parse: Optional[Callable] = None
-    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch
+    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch; it also
+    #: receives the keyword arguments it names (``prepare(x, min=None, max=None)``), the others
+    #: go on to the parameters
     prepare: Optional[Callable] = None
     #: ``redirect(*args, **kwargs) -> name or None``: the registered operator that serves this
     #: call instead, as PyTorch's overloads do (``max(a, b)`` is ``maximum``); None: this op.

@@ -62,6 +62,16 @@ class _TensorAPI:
         return backends.backend_of(self._data).device_of(self._data)
 
     @property
+    def real(self) -> "Tensor":
+        """The real part (a view; the tensor itself when it is real)."""
+        return _factory("real")(self)
+
+    @property
+    def imag(self) -> "Tensor":
+        """The imaginary part of a complex tensor (a view)."""
+        return _factory("imag")(self)
+
+    @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 

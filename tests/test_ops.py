@@ -15,15 +15,7 @@ from __future__ import annotations
 
 from loom.testing import CHECKS, conformance_tests
 
-KNOWN = {
-    "abs-dtypes-bool-*": "abs of a bool tensor returns bool; PyTorch raises NotImplementedError "
-                         "(\"abs_cpu\" not implemented for 'Bool')",
-    "neg-dtypes-bool-*": "negating a bool tensor leaks NumPy's TypeError; PyTorch raises "
-                         "RuntimeError",
-    "relu-dtypes-bool-*": "relu of a bool tensor returns int64; PyTorch raises RuntimeError",
-    "sign-dtypes-bool-*": "sign of a bool tensor leaks NumPy's UFuncTypeError; PyTorch returns "
-                          "the bool tensor",
-}
+KNOWN: dict = {}
 
 # all checks, the opt-in "dtypes" included
 test_operators = conformance_tests(checks=CHECKS, xfail=KNOWN)

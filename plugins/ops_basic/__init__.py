@@ -5,6 +5,7 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, logic, random, reductions, scans, shape, sorting
-    return [*creation.OPS, *random.OPS, *elementwise.OPS, *logic.OPS, *reductions.OPS,
-            *scans.OPS, *sorting.OPS, *shape.OPS, *indexing.OPS]
+    from . import (creation, elementwise, indexing, logic, random, reductions, scans, shape,
+                   sorting, unary)
+    return [*creation.OPS, *random.OPS, *elementwise.OPS, *unary.OPS, *logic.OPS,
+            *reductions.OPS, *scans.OPS, *sorting.OPS, *shape.OPS, *indexing.OPS]

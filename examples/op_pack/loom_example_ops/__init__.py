@@ -3,7 +3,8 @@
 It adds two operators, each described once (forward, backward rule, names, samples):
 
 - ``hypot(input, other)``: ``sqrt(input**2 + other**2)``, binary with broadcasting and
-  PyTorch's type promotion; also ``Tensor.hypot``.
+  PyTorch's type promotion; also ``Tensor.hypot``. It replaces the ``hypot`` loom bundles
+  (``loom_override_ops``), to show how a pack overrides an operator.
 - ``softplus(input)``: ``log(1 + exp(input))`` (``torch.nn.functional.softplus`` with its
   defaults ``beta=1, threshold=20``); ``loom.softplus``.
 
@@ -21,5 +22,13 @@ __version__ = "0.1.0"
 def loom_register_ops():
     # Imported here, not at module level, so that loading the plugin costs nothing until loom
     # asks for its operators.
-    from .ops import OPS
-    return OPS
+    from .ops import SOFTPLUS
+    return [SOFTPLUS]
+
+
+@hookimpl
+def loom_override_ops():
+    # loom bundles a hypot too (ops_basic): a pack replaces an operator another plugin provides
+    # only when it says so, here through this hook
+    from .ops import HYPOT
+    return [HYPOT]
