@@ -69,7 +69,7 @@ def _no_formula(name, plugin):
 def _node_type(name, spec):
     # one class per operator, holding the operator's spec: a node need not store it
     return type(name, (OpNode,), {"__slots__": (), "op": spec,
-                                  "n_out": len(spec.outputs) or 1})
+                                  "n_out": len(spec.outputs) or 1, "multi": bool(spec.outputs)})
 
 
 def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
@@ -445,7 +445,6 @@ def _build_generic(op: OpEntry):
     prepare = op.prepare
 
     variadic = op.variadic
-    multi = bool(op.outputs)
     simple = n == 1 and prepare is None
 
     def call(*args, **kw):
@@ -463,10 +462,7 @@ def _build_generic(op: OpEntry):
                     if isinstance(out, np_scalar):  # a NumPy scalar from a full reduction
                         out = asarray(out)
                     elif type(out) is tuple:
-                        if multi:
-                            return _finish_multi(op, out, (a,), p, a._rg and diff, save)
-                        return tuple(_finish(op, o, (a,), p, a._rg and diff, save, is_view)
-                                     for o in out)
+                        return _finish_multi(op, out, (a,), p, a._rg and diff, save, is_view)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if prepare is not None:
             args = prepare(*args)
@@ -529,9 +525,7 @@ def _build_generic(op: OpEntry):
             p = parse(args[n:], kw)
         out = k(*arrays, **p)
         if type(out) is tuple:
-            if multi:
-                return _finish_multi(op, out, inputs, p, rg and diff, save)
-            return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)
+            return _finish_multi(op, out, inputs, p, rg and diff, save, is_view)
         if isinstance(out, np_scalar):
             out = asarray(out)
         return _finish(op, out, inputs, p, rg and diff, save, is_view)
@@ -558,14 +552,32 @@ def _finish(op, out, inputs, p, rec, save, is_view):
     return r
 
 
-def _finish_multi(op, outs, inputs, p, rec, save):
-    """The named tuple of a multi-output op, every output recorded on one node."""
+def _finish_multi(op, outs, inputs, p, rec, save, is_view):
+    """The results of a kernel returning a tuple, every output recorded on one node (output i
+    on edge (node, i)): the named tuple of an op with `outputs`, else a plain tuple of as many
+    tensors as the call made (``split``), views of the input as `_finish` makes them."""
     asarray = np.asarray
-    rs = [wrap(asarray(o) if isinstance(o, np.generic) else o) for o in outs]
+    rs = [_finish(op, asarray(o) if isinstance(o, np.generic) else o, inputs, p, False, save,
+                  is_view) for o in outs]
     if rec and (not _go.off or _gs.enabled) and any(r._data.dtype.kind in "fcV" for r in rs):
-        node = record(op, rs[0], inputs, save, outputs=rs)
+        node = record(op, rs[0], inputs, save, cls=_sized(node_class(op), len(rs)), outputs=rs)
         node.params = p
-    return op.result_type(rs)
+    return op.result_type(rs) if op.outputs else tuple(rs)
+
+
+def _sized(cls, n_out):
+    """`cls`, or, for a kernel returning a plain tuple, its subclass for a call that made
+    `n_out` outputs (``split`` makes one per piece); made once per count."""
+    if cls.multi:
+        return cls
+    sized = cls.__dict__.get("_sized")
+    if sized is None:
+        sized = cls._sized = {}
+    sub = sized.get(n_out)
+    if sub is None:
+        sub = sized[n_out] = type(cls.__name__, (cls,), {"__slots__": (), "n_out": n_out,
+                                                         "multi": True})
+    return sub
 
 
 # ----------------------------------------------------------------------------- factory

@@ -143,6 +143,8 @@ def install_names(op: OpEntry) -> None:
         method(m, call if (m.startswith("__") or op.kind is not Kind.BINARY) else fn)
     for m in op.rmethods:
         method(m, _reflected(call))
+    for m in op.properties:
+        method(m, property(call, doc=op.spec.doc))
     for f in op.functions:
         function(f, fn)
     if op.inplace:

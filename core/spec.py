@@ -81,7 +81,7 @@ def node_name_for(name: str) -> str:
     return "".join(p.capitalize() for p in name.strip("_").split("_")) + "Backward0"
 
 
-_NAME_TUPLES = ("methods", "functions", "rmethods")
+_NAME_TUPLES = ("methods", "functions", "rmethods", "properties")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -125,6 +125,8 @@ class OpSpec:
     methods: tuple = ()
     #: `loom.*` function names
     functions: tuple = ()
+    #: read-only Tensor properties that apply the op to the tensor alone (``mT``)
+    properties: tuple = ()
     #: reflected dunders (``__radd__``): called with the operands swapped
     rmethods: tuple = ()
     #: name of the in-place Tensor method (``add_``); dunders get ``__iadd__`` too
@@ -143,7 +145,8 @@ class OpSpec:
     #: names of the outputs of an op that returns several (``("values", "indices")``): its
     #: result is a named tuple ``loom.return_types.<name>``, one node records every output, and
     #: the backward rule receives a tuple with one gradient (or None) per output. Empty: one
-    #: output (a kernel returning a plain tuple gets each output recorded on its own)
+    #: output, or, when the kernel returns a plain tuple (``split``, ``unbind``), a plain tuple
+    #: of as many tensors as the call made, recorded the same way on one node
     outputs: tuple = ()
     #: the node class name (``MulBackward0``), or a function of the call's params giving it
     node_name: Union[str, Callable, None] = None
