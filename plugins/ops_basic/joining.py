@@ -162,21 +162,25 @@ def _repeat_bwd(ctx, g):  # repeat, tile: g's dimensions split into (copy, size)
     return (g.sum(axis=tuple(range(0, 2 * len(s), 2))).reshape(shape),)
 
 
+def _counts(r):  # repeats (an int, or a tensor or array on any device) as a NumPy array
+    return np.asarray(r.tolist() if hasattr(r, "tolist") else r)
+
+
 def _repeat_interleave(xp, a, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # repeat_interleave(counts): each index repeated counts[i] times
         a, repeats, dim = xp.arange(a.shape[0]), a, 0
-    r = np.asarray(repeats)
+    r = _counts(repeats)
     a, d = (a.reshape(-1), 0) if dim is None else (a, _dim(dim, a.ndim))
     _fail(r.ndim > 1, "repeats must be 0-dim or 1-dim tensor")
     _fail((r < 0).any(), "repeats can not be negative" if r.ndim else "Repeats must be "
                                                                        "non-negative")
     _fail(r.ndim and r.size not in (1, a.shape[d]), f"repeats must have the same size as input "
           f"along dim, but got repeats.size(0) = {r.size} and input.size({d}) = {a.shape[d]}")
-    return xp.repeat(a, xp.asarray(r), axis=d)
+    return xp.repeat(a, r.tolist(), axis=d)  # CuPy takes the counts as a list
 
 
 def _repeat_interleave_bwd(ctx, g):  # each input element gets the sum of its copies
-    shape, dim, r = ctx.shapes[0], ctx.params["dim"], np.asarray(ctx.params["repeats"])
+    shape, dim, r = ctx.shapes[0], ctx.params["dim"], _counts(ctx.params["repeats"])
     flat = (int(np.prod(shape)),) if dim is None else shape
     d = 0 if dim is None else _dim(dim, len(shape))
     at = _at(d, np.repeat(np.arange(flat[d]), r))
