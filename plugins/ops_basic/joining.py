@@ -35,26 +35,26 @@ def _filled(grads, shapes):  # the outputs' gradients, zeros where none came; an
 
 def _split_cuts(n, d, size):  # pieces of `size` (the last one smaller), or of the sizes listed
     if isinstance(size, int):
-        _fail(size < 0, f"split expects split_size be non-negative, but got split_size={size}")
-        _fail(size == 0 and n, f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
+        size < 0 and _fail(f"split expects split_size be non-negative, but got split_size={size}")
+        size == 0 and n and _fail(f"split_size can only be 0 if dimension size is 0, but got "
+                                  f"dimension size of {n}")
         size = [min(size, n - i) for i in range(0, n, size)] if n else [0]
-    _fail(min(size, default=0) < 0, f"split_with_sizes expects split_sizes have only "
-                                    f"non-negative entries, but got split_sizes={list(size)}")
-    _fail(sum(size) != n, f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                          f"tensor's size at dimension {d}), but got split_sizes={list(size)}")
+    min(size, default=0) < 0 and _fail(f"split_with_sizes expects split_sizes have only "
+                                       f"non-negative entries, but got split_sizes={list(size)}")
+    sum(size) != n and _fail(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                             f"tensor's size at dimension {d}), but got split_sizes={list(size)}")
     ends = list(itertools.accumulate(size))
     return list(zip([0] + ends[:-1], ends))
 
 
 def _chunk_cuts(n, d, chunks):
-    _fail(chunks <= 0, f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    chunks <= 0 and _fail(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     return _split_cuts(n, d, -(-n // chunks)) if n else [(0, 0)] * chunks
 
 
 def _tensor_split_cuts(n, d, s):  # `s` sections (the first ones a longer), or the indices
     if isinstance(s, int):
-        _fail(s <= 0, f"number of sections must be larger than 0, got {s}")
+        s <= 0 and _fail(f"number of sections must be larger than 0, got {s}")
         return _split_cuts(n, d, [n // s + 1] * (n % s) + [n // s] * (s - n % s))
     return [(i, max(i, j)) for i, j, _ in (slice(*c).indices(n) for c in zip([0, *s], [*s, n]))]
 
@@ -66,7 +66,7 @@ def _cut_parse(arg=None, dim=0, **names):  # the op's argument under any of PyTo
 
 def _cutter(name, cuts, node, *calls, **fields):  # split, chunk, tensor_split, hsplit & co.
     def kernel(xp, a, arg, dim=0):
-        _fail(not a.ndim, f"{name} expects at least a 1-dimensional tensor")
+        not a.ndim and _fail(f"{name} expects at least a 1-dimensional tensor")
         d = _dim(dim, a.ndim)
         return tuple(a[_at(d, slice(s, e))] for s, e in cuts(a.shape[d], d, arg))
 
@@ -86,12 +86,12 @@ def _cutter(name, cuts, node, *calls, **fields):  # split, chunk, tensor_split, 
 
 def _along(name, k, dim, *calls, **fields):  # hsplit, vsplit, dsplit: tensor_split on one dim
     def prepare(a, arg=None, *rest):
-        _fail(a.ndim < k, f"torch.{name} requires a tensor with at least {k} dimension, but got "
-                          f"a tensor with {a.ndim} dimensions!")
+        a.ndim < k and _fail(f"torch.{name} requires a tensor with at least {k} dimension, but "
+                             f"got a tensor with {a.ndim} dimensions!")
         d = dim if a.ndim > 1 else 0
-        _fail(isinstance(arg, int) and (arg == 0 or a.shape[d] % arg), f"torch.{name} attempted"
-              f" to split along dimension {d}, but the size of the dimension {a.shape[d]} is not "
-              f"divisible by the split_size {arg}!")
+        isinstance(arg, int) and (arg == 0 or a.shape[d] % arg) and _fail(
+            f"torch.{name} attempted to split along dimension {d}, but the size of the dimension "
+            f"{a.shape[d]} is not divisible by the split_size {arg}!")
         return (a, arg, d, *rest)
     return _cutter(name, _tensor_split_cuts, "SliceBackward0", *calls, prepare=prepare,
                    signature="(input, indices_or_sections)",
@@ -99,7 +99,7 @@ def _along(name, k, dim, *calls, **fields):  # hsplit, vsplit, dsplit: tensor_sp
 
 
 def _unbind(xp, a, dim=0):
-    _fail(not a.ndim, "Dimension specified as 0 but tensor has no dimensions", IndexError)
+    not a.ndim and _fail("Dimension specified as 0 but tensor has no dimensions", IndexError)
     d = _dim(dim, a.ndim)
     return tuple(a[_at(d, i)] for i in range(a.shape[d]))
 
@@ -113,14 +113,14 @@ def _unbind_bwd(ctx, grads):
 
 def _flip(xp, a, dims):
     d = normalize_dims(dims, a.ndim) or ()
-    _fail(len(set(d)) != len(d), f"dim {max(d, key=d.count, default=0)} appears multiple times "
-                                 f"in the list of dims")
+    len(set(d)) != len(d) and _fail(f"dim {max(d, key=d.count)} appears multiple times in the "
+                                    f"list of dims")
     return xp.flip(a, d).copy() if d and a.ndim else a.copy()
 
 
 def _flip_along(k, d):  # fliplr (dim 1 of a 2-D or more), flipud (dim 0)
     def kernel(xp, a):
-        _fail(a.ndim < k, f"Input must be >= {k}-d.")
+        a.ndim < k and _fail(f"Input must be >= {k}-d.")
         return _flip(xp, a, (d,))
     return kernel
 
@@ -130,28 +130,29 @@ def _itself(name):  # the backward of an op that is its own inverse
 
 
 def _rot90(xp, a, k=1, dims=(0, 1)):
-    _fail(len(dims) != 2, f"expected total rotation dims == 2, but got dims = {len(dims)}")
-    _fail(a.ndim < 2, f"expected total dims >= 2, but got total dims = {a.ndim}")
+    len(dims) != 2 and _fail(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    a.ndim < 2 and _fail(f"expected total dims >= 2, but got total dims = {a.ndim}")
     d0, d1 = normalize_dims(dims, a.ndim)
-    _fail(d0 == d1, f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    d0 == d1 and _fail(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = "
+                       f"{d1}")
     return xp.rot90(a, k, (d0, d1)).copy()
 
 
 def _roll(xp, a, shifts, dims=None):
     s, d = (() if x is None else tuple(x) if isinstance(x, (tuple, list)) else (x,)
             for x in (shifts, dims))
-    _fail(not s, "`shifts` required")
-    _fail(len(s) != len(d) and (d or len(s) > 1), f"shifts and dimensions must align. shifts: "
-                                                  f"{len(s)}, dims:{len(d)}")
+    not s and _fail("`shifts` required")
+    len(s) != len(d) and (d or len(s) > 1) and _fail(f"shifts and dimensions must align. "
+                                                     f"shifts: {len(s)}, dims:{len(d)}")
     return xp.roll(a, s, normalize_dims(d, a.ndim)) if d else xp.roll(a, s[0])
 
 
 def _repeat(xp, a, repeats):
-    _fail(len(repeats) < a.ndim, "Number of dimensions of repeat dims can not be smaller than "
-                                 "number of dimensions of tensor")
+    len(repeats) < a.ndim and _fail("Number of dimensions of repeat dims can not be smaller than "
+                                    "number of dimensions of tensor")
     out = [r * s for r, s in zip(repeats, (1,) * (len(repeats) - a.ndim) + a.shape)]
-    _fail(min(out, default=0) < 0, f"Trying to create tensor with negative dimension "
-                                   f"{min(out, default=0)}: {out}")
+    min(out, default=0) < 0 and _fail(f"Trying to create tensor with negative dimension "
+                                      f"{min(out)}: {out}")
     return xp.tile(a, repeats)
 
 
@@ -171,11 +172,12 @@ def _repeat_interleave(xp, a, repeats=None, dim=None, *, output_size=None):
         a, repeats, dim = xp.arange(a.shape[0]), a, 0
     r = _counts(repeats)
     a, d = (a.reshape(-1), 0) if dim is None else (a, _dim(dim, a.ndim))
-    _fail(r.ndim > 1, "repeats must be 0-dim or 1-dim tensor")
-    _fail((r < 0).any(), "repeats can not be negative" if r.ndim else "Repeats must be "
-                                                                       "non-negative")
-    _fail(r.ndim and r.size not in (1, a.shape[d]), f"repeats must have the same size as input "
-          f"along dim, but got repeats.size(0) = {r.size} and input.size({d}) = {a.shape[d]}")
+    r.ndim > 1 and _fail("repeats must be 0-dim or 1-dim tensor")
+    (r < 0).any() and _fail("repeats can not be negative" if r.ndim else
+                            "Repeats must be non-negative")
+    r.ndim and r.size not in (1, a.shape[d]) and _fail(
+        f"repeats must have the same size as input along dim, but got repeats.size(0) = {r.size} "
+        f"and input.size({d}) = {a.shape[d]}")
     return xp.repeat(a, r.tolist(), axis=d)  # CuPy takes the counts as a list
 
 

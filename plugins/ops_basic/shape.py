@@ -27,9 +27,9 @@ def _sizes(who, key, *also):  # view(2, 3), view((2, 3)), view(shape=...), view(
 _shape_parse = _sizes("view", "shape", "size")
 
 
-def _fail(bad, message, error=RuntimeError):  # a check off the hot path, in one line
-    if bad:
-        raise error(message)
+def _fail(message, error=RuntimeError):
+    """``bad and _fail(f"...")``: a check in a line, its message formatted only on failure."""
+    raise error(message)
 
 
 def _fails(*calls):  # error samples, each (ExceptionType, message pattern, input shape, *args)
@@ -79,16 +79,16 @@ def _as_dtype(a, dtype):  # view(dtype): the same bytes read as `dtype`
     name = lambda d: (d.legacy or f"Complex{'Double' if d.itemsize > 8 else 'Float'}Tensor")[:-6]
     what, r = f"to view {name(dtype_of(a))} as {name(dtype)} (different element sizes)", new // old
     if old != new:
-        _fail(a.ndim == 0, f"self.dim() cannot be 0 {what}")
-        _fail(a.strides[-1] != old, f"self.stride(-1) must be 1 {what}, but got "
-                                    f"{a.strides[-1] // old}")
+        a.ndim == 0 and _fail(f"self.dim() cannot be 0 {what}")
+        a.strides[-1] != old and _fail(f"self.stride(-1) must be 1 {what}, but got "
+                                       f"{a.strides[-1] // old}")
         for k, got in (("size(-1)", a.shape[-1]), ("storage_offset()", _offset(a))):
-            _fail(r > 1 and got % r, f"self.{k} must be divisible by {r} {what}, but got {got}")
+            r > 1 and got % r and _fail(f"self.{k} must be divisible by {r} {what}, but got {got}")
     return a.view(dtype.np)
 
 
 def _view_bwd(ctx, g):  # view(dtype=...) given by keyword is recorded: it has no gradient
-    _fail("dtype" in ctx.params, "view(dtype) reinterprets bytes: it has no gradient")
+    "dtype" in ctx.params and _fail("view(dtype) reinterprets bytes: it has no gradient")
     return (g.reshape(ctx.shapes[0]),)
 
 
@@ -127,8 +127,9 @@ def _matrix(who, conj, batched):  # .mT, .H, .mH, adjoint(): the last two dimens
             warnings.warn(("" if "(" in who else "Tensor.") + f"{who} is deprecated on 0-D "
                           "tensors. " + ("Consider using x.conj()." if conj else "This function "
                                          "is the identity in these cases."), stacklevel=3)
-        _fail(a.ndim == 1 or a.ndim > 2 and not batched, f"tensor.{who} is only supported on " + (
-            "matrices or batches of matrices" if batched else "matrices (2-D tensors)") +
+        (a.ndim == 1 or a.ndim > 2 and not batched) and _fail(
+            f"tensor.{who} is only supported on " + ("matrices or batches of matrices" if batched
+                                                     else "matrices (2-D tensors)") +
             f". Got {a.ndim}-D tensor." + ("" if batched or a.ndim == 1 else
                                            " For batches of matrices, consider using tensor.mH"))
         out = a.swapaxes(-2, -1) if a.ndim > 1 else a[...]
@@ -213,7 +214,8 @@ def _expand_bwd(ctx, g):
 
 def _as_prepare(who):  # expand_as, view_as, reshape_as: `other`'s shape
     def prepare(a, other=None, *rest):
-        _fail(other is None, f"{who}() missing 1 required positional argument: 'other'", TypeError)
+        other is None and _fail(f"{who}() missing 1 required positional argument: 'other'",
+                                TypeError)
         return (a, tuple(other.shape)) + rest
     return prepare
 
@@ -236,10 +238,10 @@ def _flatten(xp, a, start_dim=0, end_dim=-1):  # a 0-dim tensor flattens to one 
 
 
 def _unflatten(xp, a, dim, sizes):
-    _fail(not a.ndim, "unflatten got an unexpected error:\nDimension specified as 0 but tensor "
-                      "has no dimensions")
+    not a.ndim and _fail("unflatten got an unexpected error:\nDimension specified as 0 but "
+                         "tensor has no dimensions")
     d, sizes = _dim(dim, a.ndim), list(sizes)
-    _fail(not sizes, "unflatten: sizes must be non-empty")
+    not sizes and _fail("unflatten: sizes must be non-empty")
     try:
         return a.reshape(a.shape[:d] + _resolve(sizes, a.shape[d]) + a.shape[d + 1:])
     except RuntimeError as e:
@@ -249,23 +251,24 @@ def _unflatten(xp, a, dim, sizes):
 
 
 def _narrow_at(shape, dim, start, length):
-    _fail(not shape, "narrow() cannot be applied to a 0-dim tensor.")
+    not shape and _fail("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, len(shape))
     n, start = shape[d], int(start)
-    _fail(not -n <= start <= n, f"start out of range (expected to be in range of [{-n}, {n}], "
-                                f"but got {start})", IndexError)
+    not -n <= start <= n and _fail(f"start out of range (expected to be in range of [{-n}, "
+                                   f"{n}], but got {start})", IndexError)
     start += n if start < 0 else 0
-    _fail(length < 0, "narrow(): length must be non-negative.")
-    _fail(start + length > n, f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    length < 0 and _fail("narrow(): length must be non-negative.")
+    start + length > n and _fail(f"start ({start}) + length ({length}) exceeds dimension size "
+                                 f"({n}).")
     return _at(d, slice(start, start + length))
 
 
 def _select_at(shape, dim, index):
-    _fail(not shape, "select() cannot be applied to a 0-dim tensor.", IndexError)
+    not shape and _fail("select() cannot be applied to a 0-dim tensor.", IndexError)
     d = _dim(dim, len(shape))
     n, i = shape[d], int(index)
-    _fail(not -n <= i < n, f"select(): index {i} out of range for tensor of size {list(shape)} "
-                           f"at dimension {d}", IndexError)
+    not -n <= i < n and _fail(f"select(): index {i} out of range for tensor of size "
+                              f"{list(shape)} at dimension {d}", IndexError)
     return _at(d, i % n)
 
 
@@ -276,12 +279,16 @@ def _put_back(at):  # the backward of a view a[at(shape, ...)]: g there, zeros e
 
 def _movedim(xp, a, source, destination):
     src, dst = ([x] if isinstance(x, int) else list(x) for x in (source, destination))
-    _fail(len(src) != len(dst), f"movedim: Invalid source or destination dims: source ({src} "
-          f"dims) should contain the same number of dims as destination ({dst} dims)")
+    len(src) != len(dst) and _fail(f"movedim: Invalid source or destination dims: source ({src} "
+                                   f"dims) should contain the same number of dims as destination "
+                                   f"({dst} dims)")
     s, d = (normalize_dims(x, a.ndim) or () for x in (src, dst))
     for what, got, given in (("source", s, src), ("destination", d, dst)):
-        _fail(len(set(got)) != len(got), f"movedim: repeated dim in `{what}` ({given})")
-    return xp.moveaxis(a, s, d) if a.ndim else a[...]
+        len(set(got)) != len(got) and _fail(f"movedim: repeated dim in `{what}` ({given})")
+    order = [i for i in range(a.ndim) if i not in s]  # as np.moveaxis, without its checks
+    for to, i in sorted(zip(d, s)):
+        order.insert(to, i)
+    return a.transpose(order) if a.ndim else a[...]
 
 
 def _root(a):  # the array owning `a`'s memory: its storage
@@ -297,9 +304,10 @@ def _offset(a):  # the storage offset of `a`, in elements
 def _on_storage(xp, a, shape, strides, offset):  # as_strided, counted in elements
     root, size = _root(a), a.itemsize
     need = offset + sum((n - 1) * s for n, s in zip(shape, strides)) + 1 if all(shape) else 0
-    _fail(need * size > root.nbytes, f"setStorage: sizes {list(shape)}, strides {list(strides)},"
-          f" storage offset {offset}, and itemsize {size} requiring a storage size of "
-          f"{need * size} are out of bounds for storage of size {root.nbytes}")
+    need * size > root.nbytes and _fail(
+        f"setStorage: sizes {list(shape)}, strides {list(strides)}, storage offset {offset}, and "
+        f"itemsize {size} requiring a storage size of {need * size} are out of bounds for storage "
+        f"of size {root.nbytes}")
     strides = [s * size for s in strides]
     if not isinstance(a, np.ndarray):  # CuPy
         return xp.ndarray(shape, a.dtype, memptr=root.data + offset * size, strides=strides)
@@ -311,17 +319,17 @@ def _on_storage(xp, a, shape, strides, offset):  # as_strided, counted in elemen
 def _as_strided(xp, a, geometry, size, stride, storage_offset=None):
     size, stride = tuple(size), tuple(stride)
     offset = _offset(a) if storage_offset is None else storage_offset
-    _fail(min(stride, default=0) < 0, f"as_strided: Negative strides are not supported at the "
-                                      f"moment, got strides: {list(stride)}")
-    _fail(min(size, default=0) < 0, f"Storage size calculation overflowed with sizes="
-                                    f"{list(size)} and strides={list(stride)}")
-    _fail(offset < 0, f"Tensor: invalid storage offset {offset}")
+    min(stride, default=0) < 0 and _fail(f"as_strided: Negative strides are not supported at "
+                                         f"the moment, got strides: {list(stride)}")
+    min(size, default=0) < 0 and _fail(f"Storage size calculation overflowed with sizes="
+                                       f"{list(size)} and strides={list(stride)}")
+    offset < 0 and _fail(f"Tensor: invalid storage offset {offset}")
     return _on_storage(xp, a, size, stride, offset)
 
 
 def _diagonal(xp, a, offset=0, dim1=0, dim2=1):
     d1, d2 = normalize_dims((dim1, dim2), a.ndim)
-    _fail(d1 == d2, f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d1 == d2 and _fail(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     out = xp.diagonal(a, offset, d1, d2)
     if isinstance(out, np.ndarray) and a.flags.writeable:
         out.flags.writeable = True  # NumPy's are read-only; PyTorch's can be written through
@@ -331,9 +339,9 @@ def _diagonal(xp, a, offset=0, dim1=0, dim2=1):
 def _unfold(xp, a, dimension, size, step):
     d = _dim(dimension, a.ndim)
     n, st = a.shape[d] if a.ndim else 1, [s // a.itemsize for s in a.strides]
-    _fail(size < 0, f"size is {size} but must be >= 0")
-    _fail(size > n, f"maximum size for tensor at dimension {d} is {n} but size is {size}")
-    _fail(step <= 0, f"step is {step} but must be > 0")
+    size < 0 and _fail(f"size is {size} but must be >= 0")
+    size > n and _fail(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    step <= 0 and _fail(f"step is {step} but must be > 0")
     return _on_storage(xp, a, a.shape[:d] + ((n - size) // step + 1,) + a.shape[d + 1:] + (size,),
                        st[:d] + [st[d] * step] + st[d + 1:] + [st[d]], _offset(a)) \
         if a.ndim else a.reshape(1)
