@@ -66,6 +66,23 @@ def is_signed(input: Tensor) -> "builtins.bool":
 from .generator import Generator  # noqa: E402,F401
 
 
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of `shapes` broadcast to (an int is a 1-D shape), without
+    making any tensor; RuntimeError as PyTorch's for shapes that do not broadcast."""
+    sizes = [(s,) if isinstance(s, builtins.int) else tuple(s) for s in shapes]
+    out = [1] * builtins.max(map(len, sizes), default=0)
+    for i, s in enumerate(sizes):
+        for j in range(-1, -len(s) - 1, -1):
+            if s[j] != 1 and s[j] != out[j]:
+                if out[j] != 1 or s[j] < 0:
+                    raise RuntimeError(
+                        f"Attempting to broadcast a dimension of length {s[j]} at {j}! "
+                        f"Mismatching argument at index {i} had {shapes[i]!r}; but expected "
+                        f"shape should be broadcastable to {out}")
+                out[j] = s[j]
+    return Size(out)
+
+
 def manual_seed(seed: "builtins.int"):
     """Seed the default random generators of every device backend; returns the CPU's
     `Generator` (`default_generator`), as PyTorch does."""

@@ -69,7 +69,7 @@ def _no_formula(name, plugin):
 def _node_type(name, spec):
     # one class per operator, holding the operator's spec: a node need not store it
     return type(name, (OpNode,), {"__slots__": (), "op": spec,
-                                  "n_out": len(spec.outputs) or 1})
+                                  "n_out": len(spec.outputs) or 1, "multi": bool(spec.outputs)})
 
 
 def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
@@ -433,8 +433,27 @@ def _make_parser(op: OpEntry):
                 p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     # a parameter whose default is a bool (keepdim, descending) takes only a bool, as PyTorch's
     flags = tuple(k for k, v in defaults.items() if type(v) is bool)
+    # Positional arguments alone bind by position, without inspect's bind (about 2 us a call,
+    # most of a transpose or select): when the kernel takes nothing but named parameters and
+    # every keyword-only one has a default.
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    required = len(positional) - sum(n in defaults for n in positional)
+    by_position = all(p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.KEYWORD_ONLY and
+                      p.name in defaults for p in params)
+
+    def check(args):
+        for k in flags:
+            v = args[k]
+            if type(v) is not bool:
+                raise TypeError(f"{op.name}(): argument '{k}' must be bool, not "
+                                f"{type(v).__name__}")
+        return args
 
     def parse(rest, kw):
+        if not kw and by_position and required <= len(rest) <= len(positional):
+            p = dict(defaults)
+            p.update(zip(positional, rest))
+            return check(p) if flags else p
         if kw:
             for k in list(kw):
                 alias = _ALIASES.get(k)
@@ -445,13 +464,7 @@ def _make_parser(op: OpEntry):
         except TypeError as e:
             raise TypeError(f"{op.name}(): {e}") from None
         bound.apply_defaults()
-        args = bound.arguments
-        for k in flags:
-            v = args[k]
-            if type(v) is not bool:
-                raise TypeError(f"{op.name}(): argument '{k}' must be bool, not "
-                                f"{type(v).__name__}")
-        return args
+        return check(bound.arguments)
 
     return parse, defaults
 
@@ -496,7 +509,6 @@ def _build_generic(op: OpEntry):
                            if code is not None else ())
 
     variadic = op.variadic
-    multi = bool(op.outputs) or op.returns_tuple
     simple = n == 1 and prepare is None
 
     def call(*args, **kw):
@@ -514,10 +526,7 @@ def _build_generic(op: OpEntry):
                     if isinstance(out, np_scalar):  # a NumPy scalar from a full reduction
                         out = asarray(out)
                     elif type(out) is tuple:
-                        if multi:
-                            return _finish_multi(op, out, (a,), p, a._rg and diff, save)
-                        return tuple(_finish(op, o, (a,), p, a._rg and diff, save, is_view)
-                                     for o in out)
+                        return _finish_multi(op, out, (a,), p, a._rg and diff, save, is_view)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if redirect is not None:
             other = redirect(*args, **kw)
@@ -588,9 +597,7 @@ def _build_generic(op: OpEntry):
             p = parse(args[n:], kw)
         out = k(*arrays, **p)
         if type(out) is tuple:
-            if multi:
-                return _finish_multi(op, out, inputs, p, rg and diff, save)
-            return tuple(_finish(op, o, inputs, p, rg and diff, save, is_view) for o in out)
+            return _finish_multi(op, out, inputs, p, rg and diff, save, is_view)
         if isinstance(out, np_scalar):
             out = asarray(out)
         return _finish(op, out, inputs, p, rg and diff, save, is_view)
@@ -614,28 +621,32 @@ def _finish(op, out, inputs, p, rec, save, is_view):
     return r
 
 
-def _finish_multi(op, outs, inputs, p, rec, save):
-    """The outputs of a multi-output op (a named tuple, or a plain tuple), every output
-    recorded on one node."""
+def _finish_multi(op, outs, inputs, p, rec, save, is_view):
+    """The results of a kernel returning a tuple, every output recorded on one node (output i
+    on edge (node, i)): the named tuple of an op with `outputs`, else a plain tuple of as many
+    tensors as the call made (``split``), views of the input as `_finish` makes them."""
     asarray = np.asarray
-    rs = [wrap(asarray(o) if isinstance(o, np.generic) else o) for o in outs]
-    if op.spec.view is View.ALWAYS:  # split, unbind: views sharing the input's version
-        for r in rs:
-            _as_view(r, inputs[0])
+    rs = [_finish(op, asarray(o) if isinstance(o, np.generic) else o, inputs, p, False, save,
+                  is_view) for o in outs]
     if rec and (not _go.off or _gs.enabled) and any(r._data.dtype.kind in "fcV" for r in rs):
-        cls = None
-        if op.returns_tuple:  # one node class per output count
-            cls = _tuple_node_classes.get((op.spec, len(rs)))
-            if cls is None:
-                cls = _tuple_node_classes[(op.spec, len(rs))] = type(
-                    node_class(op).__name__, (node_class(op),), {"__slots__": (),
-                                                                 "n_out": len(rs)})
-        node = record(op, rs[0], inputs, save, cls=cls, outputs=rs)
+        node = record(op, rs[0], inputs, save, cls=_sized(node_class(op), len(rs)), outputs=rs)
         node.params = p
-    return op.result_type(rs) if op.result_type is not None else tuple(rs)
+    return op.result_type(rs) if op.outputs else tuple(rs)
 
 
-_tuple_node_classes: dict = {}
+def _sized(cls, n_out):
+    """`cls`, or, for a kernel returning a plain tuple, its subclass for a call that made
+    `n_out` outputs (``split`` makes one per piece); made once per count."""
+    if cls.multi:
+        return cls
+    sized = cls.__dict__.get("_sized")
+    if sized is None:
+        sized = cls._sized = {}
+    sub = sized.get(n_out)
+    if sub is None:
+        sub = sized[n_out] = type(cls.__name__, (cls,), {"__slots__": (), "n_out": n_out,
+                                                         "multi": True})
+    return sub
 
 
 def _as_view(r, base):

@@ -197,7 +197,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 continue
             nxt = n.next
             if n.inline:
-                multi = n.n_out > 1
+                multi = n.multi
                 if multi:
                     # a multi-output operator: its rule gets one gradient (or None) per output
                     grads = _gather(n, g, buffers)

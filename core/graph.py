@@ -76,6 +76,9 @@ class OpNode(Node):
     op = None  # each operator's node class carries its OpSpec (dispatch.node_class)
     # the engine runs these inline instead of calling `apply`
     inline = True
+    # the rule gets a tuple with one gradient (or None) per output (several outputs, or a
+    # kernel that returned a tuple)
+    multi = False
 
     def name(self) -> str:
         n = self.op.node_name

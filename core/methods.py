@@ -158,6 +158,8 @@ def install_names(op: OpEntry) -> None:
         method(m, dunder if m.startswith("__") else call if op.kind is not Kind.BINARY else fn)
     for m in op.rmethods:
         method(m, _reflected(dunder))
+    for m in op.properties:
+        method(m, property(call, doc=op.spec.doc))
     for f in op.functions:
         function(f, fn)
     if op.inplace:

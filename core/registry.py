@@ -80,7 +80,7 @@ def claims_of(spec: OpSpec) -> list:
     """Every name `spec` installs, as ("function", name) and ("method", name) pairs: its
     functions, methods, reflected dunders, in-place method and the ``__iadd__`` forms."""
     out = [("function", f) for f in spec.functions]
-    out += [("method", m) for m in spec.methods + spec.rmethods]
+    out += [("method", m) for m in spec.methods + spec.rmethods + spec.properties]
     if spec.inplace:
         out += [("method", m) for m in inplace_names(spec)]
         out += [("method", "__i" + m[2:]) for m in spec.methods

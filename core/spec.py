@@ -81,7 +81,7 @@ def node_name_for(name: str) -> str:
     return "".join(p.capitalize() for p in name.strip("_").split("_")) + "Backward0"
 
 
-_NAME_TUPLES = ("methods", "functions", "rmethods")
+_NAME_TUPLES = ("methods", "functions", "rmethods", "properties")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -127,6 +127,8 @@ class OpSpec:
     methods: tuple = ()
     #: `loom.*` function names
     functions: tuple = ()
+    #: read-only Tensor properties that apply the op to the tensor alone (``mT``)
+    properties: tuple = ()
     #: reflected dunders (``__radd__``): called with the operands swapped
     rmethods: tuple = ()
     #: name of the in-place Tensor method (``add_``); dunders get ``__iadd__`` too
@@ -151,12 +153,9 @@ class OpSpec:
     #: names of the outputs of an op that returns several (``("values", "indices")``): its
     #: result is a named tuple ``loom.return_types.<name>``, one node records every output, and
     #: the backward rule receives a tuple with one gradient (or None) per output. Empty: one
-    #: output (a kernel returning a plain tuple gets each output recorded on its own)
+    #: output, or, when the kernel returns a plain tuple (``split``, ``unbind``), a plain tuple
+    #: of as many tensors as the call made, recorded the same way on one node
     outputs: tuple = ()
-    #: the kernel returns a plain tuple of as many tensors as the call makes (``split``,
-    #: ``unbind``, ``meshgrid``): one node records them all and the backward rule receives a
-    #: tuple with one gradient (or None) per output
-    returns_tuple: bool = False
     #: the backward rule is written for complex incoming gradients in PyTorch's convention
     #: (``grad * conj(df/dz)``) and receives them as they are (``complex``, ``real``)
     takes_complex_grad: bool = False
@@ -255,7 +254,7 @@ class OpSpec:
         if self.ufunc is not None and not isinstance(self.ufunc, str):
             raise TypeError(f"{where}: ufunc must be the name of an xp function")
         for field in ("differentiable", "variadic", "save_output", "supports_out", "inplace_fill",
-                      "random", "returns_tuple", "takes_complex_grad", "named_outputs",
+                      "random", "takes_complex_grad", "named_outputs",
                       "returns_bool", "python_result", "scalars", "scalar_first", "holomorphic",
                       "alpha"):
             if type(getattr(self, field)) is not bool:

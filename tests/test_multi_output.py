@@ -73,3 +73,49 @@ def test_return_types_match_torch_behaviour():
     assert repr(r) == repr(t)
     v, i = r
     assert v.tolist() == [1.0] and r.indices.tolist() == [0] and isinstance(r, tuple)
+
+
+_PIECES = """
+import numpy as np
+from loom.plugin import op, register
+
+def _pieces(xp, x, n):  # a plain tuple: as many outputs as the call asks for
+    return tuple(x[i::n] * (i + 1) for i in range(n))
+
+def _pieces_bwd(ctx, grads):
+    n, shape = ctx.params["n"], ctx.shapes[0]
+    out = np.zeros(shape)
+    for i, g in enumerate(grads):
+        if g is not None:
+            out[i::n] = g * (i + 1)
+    return (out,)
+
+register(op("pieces", _pieces, backward=_pieces_bwd, torch_name=None,
+            reference=lambda a, n: None), plugin="test")
+register(op("twice", lambda xp, x: x * 2, backward=lambda ctx, g: (g * 2,), methods=(),
+            functions=(), properties=("twice",), torch_name=None, reference=lambda a: a * 2),
+         plugin="test")
+"""
+
+
+def test_a_kernel_returning_a_plain_tuple_records_its_outputs_on_one_node(workdir):
+    out = run_code(_PIECES + textwrap.dedent("""
+        x = loom.arange(6.0, requires_grad=True)
+        for n in (3, 2, 1):
+            r = x.pieces(n)
+            OUT[f"n{n}"] = [type(r).__name__, len(r), len({id(p.grad_fn) for p in r}),
+                            [p._edge[1] for p in r]]
+        a, b, c = x.pieces(3)
+        c.sum().backward()               # only the last output
+        OUT["last"] = x.grad.tolist()
+        x.grad = None
+        (one,) = x.pieces(1)             # a single output still gets a tuple of gradients
+        one.sum().backward()
+        OUT["one"] = x.grad.tolist()
+        OUT["twice"] = [x.twice.tolist(), type(x.twice.grad_fn).__name__,
+                        isinstance(type(x).__dict__["twice"], property)]
+    """), workdir)
+    assert out["n3"] == ["tuple", 3, 1, [0, 1, 2]] and out["n1"] == ["tuple", 1, 1, [0]]
+    assert out["last"] == [0.0, 0.0, 3.0, 0.0, 0.0, 3.0]
+    assert out["one"] == [1.0] * 6
+    assert out["twice"] == [[0.0, 2.0, 4.0, 6.0, 8.0, 10.0], "TwiceBackward0", True]

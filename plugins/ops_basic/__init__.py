@@ -1,11 +1,11 @@
 """loom_ops_basic: creation, random, elementwise, comparison and logic, reduction, scan,
-sorting, shape and indexing operators."""
+sorting, shape, joining and indexing operators."""
 from loom.plugin import hookimpl
 
 
 @hookimpl
 def loom_register_ops():
-    from . import (creation, elementwise, indexing, logic, random, reductions, scans, shape,
-                   sorting, unary)
+    from . import (creation, elementwise, indexing, joining, logic, random, reductions, scans,
+                   shape, sorting, unary)
     return [*creation.OPS, *random.OPS, *elementwise.OPS, *unary.OPS, *logic.OPS,
-            *reductions.OPS, *scans.OPS, *sorting.OPS, *shape.OPS, *indexing.OPS]
+            *reductions.OPS, *scans.OPS, *sorting.OPS, *shape.OPS, *joining.OPS, *indexing.OPS]

@@ -202,7 +202,7 @@ OPS = [
     factory("logspace", _logspace, [((0, 2, 3), {}), ((-1, 1, 5), {"base": 2.0})],
             "`steps` values from `base**start` to `base**end`, evenly spaced in the exponent."),
     op("meshgrid", _meshgrid, backward=_meshgrid_bwd, variadic=True, methods=(),
-       returns_tuple=True, view="always",
+       view="always",
        prepare=lambda *a, **k: tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple))
        else a, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
                                     ((2,), (3,), (4,), {"indexing": "xy"}), inputs=3),
