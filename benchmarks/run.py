@@ -303,7 +303,8 @@ def _mlp_factory(lib_name: str):
 
         def read():
             loss = step()
-            return [_np(loss.detach())] + [_np(w.detach()) for w in W]
+            # copies: the weights keep changing in place as the timed steps run
+            return [_np(loss.detach())] + [_np(w.detach()).copy() for w in W]
         return step, read
     return factory
 
