@@ -112,7 +112,8 @@ def _through(g, i, shape, d, keepdim=True):
 def _picked(xp, a, dim, keepdim, name, index):
     """(values, int64 indices) of `a` at `index(xp, b, d)` (keepdims indices) along `dim`."""
     _need(a, () if dim is None else dim, name, IndexError)
-    d, b = normalize_dims(dim, a.ndim)[0] if a.ndim else 0, a.reshape(1) if a.ndim == 0 else a
+    d = normalize_dims(dim, a.ndim)[0]  # checked for a 0-dim `a` too (dims 0 and -1 only)
+    b = a.reshape(1) if a.ndim == 0 else a
     i = index(xp, b, d).astype(xp.int64)
     v = xp.take_along_axis(b, i, d)
     return (v, i) if keepdim and a.ndim else (v.squeeze(d), i.squeeze(d))

@@ -97,7 +97,8 @@ def _reshape_bwd(ctx, g):
 
 
 def _transpose(xp, a, dim0, dim1):
-    return a.swapaxes(*normalize_dims((dim0, dim1), a.ndim)) if a.ndim else a[...]
+    d0, d1 = normalize_dims((dim0, dim1), a.ndim)  # a 0-dim tensor takes dims 0 and -1 only
+    return a.swapaxes(d0, d1) if a.ndim else a[...]
 
 
 def _transpose_bwd(ctx, g):  # a swap is its own inverse

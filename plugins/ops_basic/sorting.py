@@ -24,6 +24,8 @@ def _sort(xp, a, dim=-1, descending=False, *, stable=False):
 
 
 def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
+    if a.dtype == bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = normalize_dims(dim, a.ndim)[0]
     if not 0 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError("selected index k out of range")
