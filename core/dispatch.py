@@ -420,18 +420,11 @@ def _make_parser(op: OpEntry):
 
 
 def _build_generic(op: OpEntry):
-    kernels = op.kernels
-    n_fixed = n = op.inputs
-    save = op.save
-    diff = op.differentiable
-    # True: always a view; "maybe": a view when the kernel returned one
-    is_view = True if op.view is View.ALWAYS else "maybe" if op.view is View.MAYBE else False
     if op.spec.parse is not None:
         custom = op.spec.parse
 
         def parse(rest, kw):
             return custom(*rest, **kw)
-        defaults = None
     else:
         # Built on first use: reading signatures of every op at import would cost `inspect`.
         state = []
@@ -440,8 +433,28 @@ def _build_generic(op: OpEntry):
             if not state:
                 state.extend(_make_parser(op))
             return state[0](rest, kw)
-        defaults = None
     op.parser = parse
+    call = _generic_call(op, op.prepare, parse)
+    # `apply_op` on tensors: the kernel's argument order (tensor inputs first), as on arrays
+    op.direct = call if op.prepare is None else _generic_call(op, None, parse)
+    return call
+
+
+def _param_names(fn) -> frozenset:
+    code = getattr(fn, "__code__", None)
+    return frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
+        if code is not None else frozenset()
+
+
+def _generic_call(op: OpEntry, prepare, parse):
+    """The callable of a generic op; `prepare` (the spec's, or None) rewrites its arguments."""
+    kernels = op.kernels
+    n_fixed = n = op.inputs
+    save = op.save
+    diff = op.differentiable
+    # True: always a view; "maybe": a view when the kernel returned one
+    is_view = True if op.view is View.ALWAYS else "maybe" if op.view is View.MAYBE else False
+    defaults = None
 
     def defaults_of():
         nonlocal defaults
@@ -450,7 +463,9 @@ def _build_generic(op: OpEntry):
 
     asarray = np.asarray
     np_scalar = np.generic
-    prepare = op.prepare
+    # keywords naming a parameter of `prepare` (``x.gather(1, index=i)``) are passed to it, the
+    # others to the parser
+    prepare_names = _param_names(prepare)
 
     variadic = op.variadic
     multi = bool(op.outputs) or op.returns_tuple
@@ -477,7 +492,11 @@ def _build_generic(op: OpEntry):
                                      for o in out)
                     return _finish(op, out, (a,), p, a._rg and diff, save, is_view)
         if prepare is not None:
-            args = prepare(*args)
+            if kw and prepare_names:
+                moved = {k: kw.pop(k) for k in [k for k in kw if k in prepare_names]}
+                args = prepare(*args, **moved)
+            else:
+                args = prepare(*args)
         if variadic:
             n = 0
             for a in args:

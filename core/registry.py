@@ -22,20 +22,21 @@ class OpEntry:
     """The run-time side of one registered operator.
 
     `spec` and `plugin` say what it is and who provides it; the rest is derived: `kernels`
-    (array type -> bound kernel), `call` (the dispatch callable), `node_cls`,
+    (array type -> bound kernel), `call` (the dispatch callable), `direct` (a generic op's
+    callable taking its kernel's argument order, without the spec's `prepare`), `node_cls`,
     `save` (saved input positions, -1 for the output), `parser`, `slow` (the promoting path of a
     binary op) and `installed` (the names put on Tensor and `loom`). For reading, an entry also
     answers the spec's fields (``entry.name``, ``entry.samples``).
     """
 
-    __slots__ = ("spec", "plugin", "kernels", "call", "node_cls", "save",
+    __slots__ = ("spec", "plugin", "kernels", "call", "direct", "node_cls", "save",
                  "parser", "slow", "installed", "result_type")
 
     def __init__(self, spec: OpSpec, plugin: str):
         self.spec = spec
         self.plugin = plugin
         self.kernels: dict = {}
-        self.call = None
+        self.call = self.direct = None
         self.node_cls = None
         self.save = spec.save_inputs + ((-1,) if spec.save_output else ())
         self.parser = None

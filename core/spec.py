@@ -169,7 +169,9 @@ class OpSpec:
     check: Optional[Callable] = None
     #: ``parse(*rest, **kw) -> params dict`` replacing the signature-based argument parser
     parse: Optional[Callable] = None
-    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch
+    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch (tensor
+    #: inputs first); keyword arguments naming one of its parameters are passed to it
+    #: (``x.gather(1, index=i)``), the others to the parser
     prepare: Optional[Callable] = None
     #: binary function forms take PyTorch's ``alpha=`` (``add(a, b, alpha=2)``)
     alpha: bool = False

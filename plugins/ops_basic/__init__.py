@@ -4,6 +4,6 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import creation, elementwise, indexing, random, reductions, shape
+    from . import creation, elementwise, gather, indexing, random, reductions, shape
     return [*creation.OPS, *random.OPS, *elementwise.OPS, *reductions.OPS, *shape.OPS,
-            *indexing.OPS]
+            *indexing.OPS, *gather.OPS]
