@@ -31,3 +31,24 @@ def test_op_aliases_name_the_function_and_the_method():
     assert spec.functions == ("frob", "frobnicate") and spec.methods == ("frob", "frobnicate")
     spec = op("frob", _kernel, aliases=("frobnicate",), methods=())
     assert spec.functions == ("frob", "frobnicate") and spec.methods == ()
+
+
+def test_prepare_takes_the_keywords_naming_its_parameters_and_apply_op_the_kernel_order():
+    import loom
+    from loom.plugin import apply_op, register
+
+    def kernel(xp, a, b, dim, scale=1.0):  # tensor inputs first, as dispatch needs them
+        return (a + b).sum(axis=dim) * scale
+
+    register(op("tensors_last_demo", kernel, inputs=2, methods=("tensors_last_demo",),
+                prepare=lambda input, dim=None, other=None: (input, other, dim),
+                backward=lambda ctx, g: (None, None), torch_name=None, reference=kernel),
+             plugin="test")
+    a, b = loom.ones(2, 3), loom.full((2, 3), 2.0)
+    want = [9.0, 9.0]
+    assert loom.tensors_last_demo(a, 1, b).tolist() == want                  # positional
+    assert a.tensors_last_demo(other=b, dim=1).tolist() == want              # keywords to prepare
+    assert a.tensors_last_demo(1, b, scale=2.0).tolist() == [18.0, 18.0]     # the rest to parse
+    # apply_op takes the kernel's order (no prepare) on tensors as on raw arrays
+    assert apply_op("tensors_last_demo", a, b, 1).tolist() == want
+    assert apply_op("tensors_last_demo", a.numpy(), b.numpy(), 1).tolist() == want

@@ -277,7 +277,7 @@ def _index_bwd(kind):  # index_add (add), index_copy (copy), index_fill (fill)
         key = _along(index, normalize_dims(p["dim"], len(shape))[0])
         kept = g if kind == "add" else _zero_at(_1d(g), key).reshape(shape)
         if kind == "fill":
-            return kept, None, (g - kept).sum() if need[2:] == (True,) else None
+            return kept, None, sum_to_shape(g - kept, ()) if need[2:] == (True,) else None
         gs = _at(_1d(g), key).reshape(ctx.shapes[2]) if need[2] else None
         return kept, None, gs if kind == "copy" or gs is None else gs * p["alpha"]
     return backward

@@ -45,7 +45,10 @@ def _seq(k):
 
 def _key(key):
     """PyTorch's index `key` as a tuple of ints, slices, None, Ellipsis and arrays."""
-    if type(key) is not tuple:  # a short list holding sequences, slices, ... is a tuple
+    t = type(key)
+    if t is int or t is slice:
+        return (key,)
+    if t is not tuple:  # a short list holding sequences, slices, ... is a tuple
         tup = _seq(key) and len(key) < 32 and any(
             _is_t(k) or _seq(k) or k is None or k is Ellipsis or type(k) is slice for k in key)
         if tup:
@@ -56,22 +59,26 @@ def _key(key):
 
 
 def _item(k):
-    if isinstance(k, (bool, np.bool_, int, np.integer)):
-        return np.array(k) if isinstance(k, (bool, np.bool_)) else int(k)
-    if isinstance(k, str) or _seq(k) and any(isinstance(e, str) for e in k):
+    if _is_t(k):
+        k = k._data
+    elif isinstance(k, (bool, np.bool_)):
+        return np.array(bool(k))
+    elif isinstance(k, (int, np.integer)):
+        return int(k)
+    elif isinstance(k, str) or _seq(k) and any(isinstance(e, str) for e in k):
         raise TypeError("new(): invalid data type 'str'")
-    if _seq(k):
+    elif _seq(k):
         k = np.asarray([e.item() if _is_t(e) else e for e in k]) if len(k) else _i()
     elif not hasattr(k, "ndim"):
         raise IndexError(_BAD.format(type(k).__name__))
-    k = k._data if _is_t(k) else k
-    if k.ndim == 0 and k.dtype.kind in "iu" and k.dtype != np.uint8:
+    kind, size = k.dtype.kind, k.dtype.itemsize
+    if k.ndim == 0 and (kind == "i" or kind == "u" and size > 1):
         return int(k)  # a 0-dim integer tensor selects, as an int does
-    if k.dtype == np.uint8:
+    if kind == "u" and size == 1:
         warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
                       "torch.bool instead.", UserWarning, stacklevel=5)
-        k = k.astype(bool)
-    if k.dtype not in (np.bool_, np.int64, np.int32):
+        return k.astype(bool)
+    if kind != "b" and (kind != "i" or size < 4):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return k
 
@@ -79,6 +86,22 @@ def _item(k):
 def _index(a, key):
     """`a` indexed by `key` (in `_key`'s form) as PyTorch does: (the view of `a` that the ints,
     slices and None make, the NumPy index of the tensor indices into it or None)."""
+    late = ell = False  # late: after a None, where an int or slice changes PyTorch's strides
+    for k in key:
+        if k is None or k is Ellipsis:
+            late, ell = late or k is None, ell or k is Ellipsis
+        elif not (type(k) is int and not late or type(k) is slice and (
+                k.step is None or k.step > 0) and (not late or k == slice(None))):
+            break
+    else:  # ints, slices, None and Ellipsis (the usual keys) mean the same to NumPy
+        try:
+            return a[key if ell else (*key, Ellipsis)], None
+        except IndexError:
+            pass  # PyTorch's message below
+    k = key[0]
+    if len(key) == 1 and hasattr(k, "ndim") and k.ndim and (
+            k.dtype.kind == "i" or k.shape == a.shape[:k.ndim]):
+        return a, key  # one integer tensor, or a mask of a's leading shape
     nd = a.ndim
     used = sum(1 if type(k) in (int, slice) else k.ndim if k.dtype == bool else 1
                for k in key if k is not None and k is not Ellipsis)
@@ -117,35 +140,38 @@ def _index(a, key):
                 raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does not "
                                  f"match the shape of the indexed tensor {part} at index "
                                  f"{len(shape) + j}")
-            adv.append((len(shape), k.reshape(1) if m == 0 else k, a.shape[o] if m else 1))
+            adv.append((len(shape), k.reshape(1) if m == 0 else k))
             basic += [slice(None)] * m if m else [None]  # a bool is a new axis of size 1 or 0
             shape += a.shape[o:o + m] if m else [1]
             o += m
     view = a[(*basic, Ellipsis)]
-    if adv:
-        return view, _advanced(view, adv)
-    return _strided(view, axes) if restride and type(view) is np.ndarray else view, None
+    if not adv:
+        return _strided(view, axes) if restride and type(view) is np.ndarray else view, None
+    out = [slice(None)] * view.ndim
+    for d, k in adv:
+        out[d:d + k.ndim if k.dtype == bool else d + 1] = [k]
+    return view, tuple(out)
 
 
-def _advanced(view, adv):
-    """The NumPy index of the tensor indices (`adv`: (dim, array, size)) into `view`."""
-    out, k = [slice(None)] * view.ndim, 0
-    for d, arr, n in adv:
-        if arr.dtype == bool:  # a mask is the indices of its True elements
-            out[d:d + arr.ndim], k = arr.nonzero(), k + arr.ndim
+def _advanced(view, adv, fn):
+    """`fn()`, which indexes `view` with `adv`; NumPy's IndexError as PyTorch words it."""
+    try:
+        return fn()
+    except IndexError:
+        pass
+    arrays, k = [], 0  # masks stand for the indices of their True elements
+    for d, x in enumerate(adv):
+        if type(x) is slice:
             continue
-        bad = arr[(arr < -n) | (arr >= n)]
+        arrays += x.nonzero() if x.dtype == bool else [x]
+        n = view.shape[d]
+        bad = x[(x < -n) | (x >= n)] if x.dtype != bool else x[:0]
         if bad.size:
             raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {k} with size "
-                             f"{n}")
-        out[d], k = arr, k + 1
-    arrays = [x for x in out if type(x) is not slice]
-    try:
-        np.broadcast_shapes(*(x.shape for x in arrays))
-    except ValueError:
-        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
-                         f"shapes {', '.join(str(list(x.shape)) for x in arrays)}") from None
-    return tuple(out)
+                             f"{n}") from None
+        k += x.ndim if x.dtype == bool else 1
+    raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
+                     f"shapes {', '.join(str(list(x.shape)) for x in arrays)}") from None
 
 
 def _strided(view, axes):
@@ -169,7 +195,10 @@ def _getitem(xp, a, index):
     view, adv = _index(a, index)
     if adv is None:
         return view
-    out, step, c = view[adv], view.itemsize, []  # PyTorch's copy is C-ordered; NumPy's may not
+    out = _advanced(view, adv, lambda: view[adv])
+    if out.flags.c_contiguous and 1 not in out.shape:
+        return out
+    step, c = out.itemsize, []  # PyTorch's copy is C-ordered; NumPy's may not be
     for n in reversed(out.shape):
         c, step = [step] + c, step * max(n, 1)
     return out if out.strides == tuple(c) else out.copy()
@@ -189,7 +218,7 @@ def _scatter(xp, g, shape, index):
     if adv is None:
         view[...] = g  # basic indexing: no position is written twice
     else:
-        xp.add.at(view, adv, g)
+        _advanced(view, adv, lambda: xp.add.at(view, adv, g))
     return out
 
 
@@ -225,11 +254,14 @@ def _index_put_prepare(input, indices=None, values=None, accumulate=False):
 def _index_put(xp, a, value, key, accumulate=False):
     out = a.copy()
     view, adv = _index(out, key)
-    target = view if adv is None else view[adv]
+    target = view if adv is None else _advanced(view, adv, lambda: view[adv])
     while value.ndim > target.ndim and value.shape[0] == 1:  # PyTorch drops leading 1s
         value = value[0]
-    if adv is None:  # expanded as PyTorch does, with expand's errors
-        view[...] = apply_op("expand", value, view.shape)
+    if adv is None:
+        try:
+            view[...] = value
+        except ValueError:  # PyTorch expands the value: expand's error
+            apply_op("expand", value, view.shape)
         return out
     try:
         value = xp.broadcast_to(value, target.shape)
@@ -326,7 +358,7 @@ def _masked_fill(xp, a, mask, *v, value=None):  # `value` a number, or the 0-dim
 def _masked_fill_bwd(ctx, g):
     (mask,), need, xp, zero = ctx.saved, ctx.needs_input_grad, xp_of(g), g * 0
     return (sum_to_shape(xp.where(mask, zero, g), ctx.shapes[0]) if need[0] else None, None,
-            xp.where(mask, g, zero).sum() if need[2:] == (True,) else None)
+            sum_to_shape(xp.where(mask, g, zero), ()) if need[2:] == (True,) else None)
 
 
 def _masked_scatter(xp, a, mask, source):
