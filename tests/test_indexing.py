@@ -159,7 +159,6 @@ OPS = {
     "scatter_": lambda t: X(t).scatter_(1, _t(t, _I), -1.0),
     "scatter_add": lambda t: t.scatter_add(X(t), 0, _t(t, [[0, 0, 3], [0, 1, 3]]), t.ones(2, 3)),
     "scatter_add_": lambda t: X(t).scatter_add_(0, _t(t, _I), t.ones(2, 2)),
-    "scatter_add_number": lambda t: t.scatter_add(X(t), 0, _t(t, _I), 1.0),
     "index_select": lambda t: t.index_select(X(t), 0, _t(t, [0, 0, 3])),
     "index_select_0d_index": lambda t: X(t).index_select(1, _t(t, 1)),
     "index_select_0d": lambda t: t.tensor(3.0).index_select(0, _t(t, [0])),

@@ -35,6 +35,10 @@ def _errs(*calls):  # ErrorInputs from (args, exception type) pairs; a last dict
                         ErrorInput(a, error=e) for a, e in calls]
 
 
+def _calls(*tables):  # samples from several `sample_calls` tables
+    return lambda rng, dt: [s for t in tables for s in t(rng, dt)]
+
+
 def _i(*values):
     return np.array(values, dtype=np.int64)
 
@@ -348,9 +352,9 @@ def _broadcast(xp, *arrays):
 def _masked_fill(xp, a, mask, *v, value=None):  # `value` a number, or the 0-dim tensor `v`
     if mask.dtype != bool or v and v[0].ndim:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_CTYPE.get(mask.dtype.name, mask.dtype.name)}" if mask.dtype != bool else
-                           f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                           f"tensor with {v[0].ndim} dimension(s).")
+                           f"{_CTYPE.get(mask.dtype.name, mask.dtype.name)}" if mask.dtype !=
+                           bool else f"masked_fill_ only supports a 0-dimensional value tensor, "
+                           f"but got tensor with {v[0].ndim} dimension(s).")
     mask, a = _broadcast(xp, mask, a)
     return xp.where(mask, xp.asarray(v[0] if v else value).astype(a.dtype), a)
 
@@ -440,7 +444,7 @@ def _setitem_samples(rng, dt):
         (np.eye(4, 3, dtype=bool), x()[0, 0]), ((0, _i(2, 0)), x()[0, :2]))]
 
 
-_M = np.eye(3, 4, dtype=bool)
+_M, _V, _W = np.eye(3, 4, dtype=bool), np.ones(3), np.ones((3, 4))
 _PUT = dict(backward=_index_put_bwd, inputs=2, parse=lambda key, accumulate=False: dict(
     key=_key(key), accumulate=accumulate), node_name="IndexPutBackward0")
 
@@ -455,29 +459,26 @@ OPS = [
            ((2, 3, 4), (_i(1, 0), slice(None), _i(3, 3))),
            ((2, 3, 4), (slice(None), None, 1, slice(0, 4, 2))),
            ((2, 3, 4), (np.array([True, False]), Ellipsis, _i(0, 2)))),
-       error_samples=_errs(((np.ones((4, 3)), 5), IndexError), ((np.ones(3), "a"), TypeError),
-                           ((np.ones(3), slice(None, None, -1)), ValueError),
-                           ((np.ones(3), 1.5), IndexError), ((np.ones(3), _i(3)), IndexError),
-                           ((np.ones(3), np.ones(1)), IndexError), ((np.ones(3), (0, 0)), IndexError),
-                           ((np.ones(3), np.ones(2, bool)), IndexError),
-                           ((np.ones((4, 3)), (_i(0, 1), _i(0, 1, 2))), IndexError)),
+       error_samples=_errs(((_V, 5), IndexError), ((_V, "a"), TypeError), ((_V, 1.5), IndexError),
+                           ((_V, slice(None, None, -1)), ValueError), ((_V, (0, 0)), IndexError),
+                           ((_V, _i(3)), IndexError), ((_V, np.ones(1)), IndexError),
+                           ((_V, np.ones(2, bool)), IndexError)),
        doc="Indexing as PyTorch: ints, slices, None, Ellipsis, bools, integer and bool tensors "
            "(and lists of them); ints, slices and None give a view."),
     op("setitem", _index_put, **_PUT, prepare=_setitem_prepare, methods=(), functions=(),
        inplace="__setitem__", reference=lambda a, key, value: _index_put(
            np, a, np.asarray(value, a.dtype), _key(key)), samples=_setitem_samples,
-       error_samples=_errs(((np.ones(3), 5, 1.0), IndexError), ((np.ones(3), 1, "a"), TypeError),
-                           ((np.ones((4, 3)), 1, np.ones(2)), RuntimeError)),
+       error_samples=_errs(((_V, 5, 1.0), IndexError), ((_V, 1, "a"), TypeError),
+                           ((_V, 0, np.ones(2)), RuntimeError)),
        doc="``t[key] = value``: `value` (a tensor or a number) written where `key` points."),
     op("index_put", _index_put, **_PUT, prepare=_index_put_prepare, inplace="index_put_",
        samples=sample_calls(((4, 3), (_i(0, 2),), (2, 3)), ((4, 3), (_i(0, 2), _i(1, 1)), (2,)),
                             ((4, 3), (_i(0, 0, 3), _i(1, 1, 2)), (3,), True),
                             ((4, 3), (_i(1, 1),), (3,), {"accumulate": True}),
                             ((4, 3), [np.eye(4, 3, dtype=bool)], ()), inputs=(0, 2)),
-       error_samples=_errs(((np.ones(3), (_i(5),), np.ones(())), IndexError),
-                           ((np.ones(3), _i(1), np.ones(())), TypeError),
-                           ((np.ones(3), (_i(0, 1),), np.ones(3)), RuntimeError),
-                           ((np.ones(3), (_i(1),), np.ones((), np.float32)), RuntimeError)),
+       error_samples=_errs(((_V, (_i(5),), _V[:1]), IndexError), ((_V, _i(1), _V[:1]), TypeError),
+                           ((_V, (_i(0, 1),), _V), RuntimeError),
+                           ((_V, (_i(1),), np.ones((), np.float32)), RuntimeError)),
        doc="A copy of `input` with `values` written (or, with `accumulate`, added) where the "
            "tuple of tensors `indices` points."),
     op("ops_index_backward", _scatter, backward=lambda ctx, g: (_at(g, ctx.params["index"]),),
@@ -503,39 +504,37 @@ OPS = [
     op("masked_fill", _masked_fill, backward=_masked_fill_bwd, variadic=True, save_inputs=(1,),
        prepare=lambda input, mask=None, value=None: (input, mask, value),
        parse=lambda value=None: {"value": value}, inplace="masked_fill_",
-       samples=lambda rng, dt: sample_calls(((3, 4), _M, -1.5), ((3, 4), _M[0], 2))(rng, dt) +
-       sample_calls(((3, 4), _M, ()), inputs=(0, 2))(rng, dt),
-       error_samples=_errs(((np.ones((3, 4)), _M.astype(np.uint8), 1.0), RuntimeError),
-                           ((np.ones((3, 4)), _M, np.ones(1)), RuntimeError),
-                           ((np.ones((3, 4)), np.ones(3, bool), 1.0), RuntimeError)),
+       samples=_calls(sample_calls(((3, 4), _M, -1.5), ((3, 4), _M[0], 2)),
+                      sample_calls(((3, 4), _M, ()), inputs=(0, 2))),
+       error_samples=_errs(((_W, _M.astype(np.uint8), 1.0), RuntimeError),
+                           ((_W, _M, _V[:1]), RuntimeError), ((_W, _M[0, :3], 1.0), RuntimeError)),
        doc="`input` with `value` (a number or a 0-dim tensor) where `mask` is True."),
     op("masked_scatter", _masked_scatter, backward=_masked_scatter_bwd, inputs=3,
        save_inputs=(1,), inplace="masked_scatter_",
        samples=sample_calls(((3, 4), _M, (12,)), ((3, 4), _M[0], (2, 5)), inputs=(0, 2)),
-       error_samples=_errs(((np.ones((3, 4)), np.ones((3, 4)), np.ones(12)), RuntimeError),
-                           ((np.ones((3, 4)), np.ones((3, 4), bool), np.ones(3)), RuntimeError),
-                           ((np.ones(3), np.ones(3, bool), np.ones(3, np.float32)), RuntimeError)),
+       error_samples=_errs(((_W, _W, np.ones(12)), RuntimeError),
+                           ((_W, np.ones((3, 4), bool), np.ones(3)), RuntimeError),
+                           ((_V, np.ones(3, bool), np.ones(3, np.float32)), RuntimeError)),
        doc="`input` with the elements of `source`, in order, where `mask` is True."),
     op("masked_select", _masked_select, backward=_masked_select_bwd, inputs=2, save_inputs=(1,),
        supports_out=True, samples=sample_calls(((3, 4), _M), ((3, 4), _M[0]), ((4,), _M)),
-       error_samples=_errs(((np.ones((3, 4)), _M.astype(np.uint8)), RuntimeError),
-                           ((np.ones((3, 4)), np.ones(3, bool)), RuntimeError)),
+       error_samples=_errs(((_W, _M.astype(np.uint8)), RuntimeError), ((_W, _M[0, :3]),
+                                                                        RuntimeError)),
        doc="The elements of `input` where `mask` (broadcast) is True, as a 1-D tensor."),
     op("take", _take, backward=lambda ctx, g: (apply_op(
         "ops_index_backward", g, (int(np.prod(ctx.shapes[0])),), ctx.saved[0]).reshape(
             ctx.shapes[0]), None), inputs=2, save_inputs=(1,),
        samples=sample_calls(((3, 4), _i(0, 11, -1, 5, 5)), ((3, 4), _i(0, 1, 2, 2).reshape(2, 2)),
                             ((), _i(0, 0))),
-       error_samples=_errs(((np.ones(3), _i(3)), IndexError), ((np.ones(0), _i(0)), IndexError),
-                           ((np.ones(3), np.array([1], np.int32)), RuntimeError)),
+       error_samples=_errs(((_V, _i(3)), IndexError), ((_V[:0], _i(0)), IndexError),
+                           ((_V, _i(1).astype(np.int32)), RuntimeError)),
        doc="The elements of `input`, as if flattened, at `index`; the result has its shape."),
     op("put", _put, backward=_put_bwd, inputs=3, save_inputs=(1,), inplace="put_",
        samples=sample_calls(((3, 4), _i(0, 10, -1), (3,)), ((3, 4), _i(0, 0, 5), (3,), True),
                             ((3, 4), _i(1, 2).reshape(1, 2), (2,), {"accumulate": False}),
                             inputs=(0, 2)),
-       error_samples=_errs(((np.ones(3), _i(3), np.ones(1)), IndexError),
-                           ((np.ones(3), _i(1, 2), np.ones(1)), IndexError),
-                           ((np.ones(3), _i(1), np.ones(1, np.float32)), RuntimeError)),
+       error_samples=_errs(((_V, _i(3), _V[:1]), IndexError), ((_V, _i(1, 2), _V[:1]), IndexError),
+                           ((_V, _i(1), np.ones(1, np.float32)), RuntimeError)),
        doc="A copy of `input` with `source` written (or, with `accumulate`, added) at the flat "
            "positions `index`."),
 ]
