@@ -243,6 +243,11 @@ OPS = {
     "where_method_number": lambda t: X(t).where(X(t) > 5, 0),
     "where_uint8": lambda t: t.where((X(t) > 5).to(t.uint8), X(t), -X(t)),
     "where_float_condition": lambda t: t.where((X(t) > 5).float(), X(t), -X(t)),
+    "where_long_float": lambda t: t.where(X(t) > 5, X(t).long(), _t(t, [0.5, 1, 2])),
+    "where_0d_double": lambda t: t.where(X(t) > 5, X(t), t.tensor(0.5, dtype=t.float64)),
+    "where_long_number": lambda t: t.where(X(t) > 5, X(t).long(), 0.5),
+    "where_ints": lambda t: t.where(X(t) > 5, 1, 0),
+    "where_int32_long": lambda t: t.where(X(t)[0] > 1, _t(t, [1, 2, 3], t.int32), _t(t, [4, 5, 6])),
 }
 
 for r in ("sum", "prod", "mean", "amax", "amin", "max", "min"):

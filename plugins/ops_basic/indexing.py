@@ -295,12 +295,12 @@ def _where_prepare(condition, input=None, other=None):
     if input is None and other is None:
         return (condition,)
     a, b = input, other
-    if not _is_t(a) or not _is_t(b):  # a number takes the tensor's dtype, unless it is a float
-        ref = a if _is_t(a) else b if _is_t(b) else None  # and the tensor's is not
-        keep = ref is not None and (ref.dtype.is_floating_point or
-                                    not isinstance(b if ref is a else a, float))
-        dt = ref.dtype if keep else loom.get_default_dtype()
-        a, b = (x if _is_t(x) else loom.tensor(x, dtype=dt, device=condition.device)
+    if not (_is_t(a) and _is_t(b) and a.dtype == b.dtype):  # PyTorch's promotion, as `+` has it
+        a0, b0 = (loom.empty(0 if x.ndim else (), dtype=x.dtype) if _is_t(x) else x
+                  for x in (a, b))
+        dt = (a0 + b0).dtype if _is_t(a0) or _is_t(b0) else loom.promote_types(
+            loom.tensor(a0).dtype, loom.tensor(b0).dtype)
+        a, b = (x.to(dt) if _is_t(x) else loom.tensor(x, dtype=dt, device=condition.device)
                 for x in (a, b))
     return (condition, a, b)
 
