@@ -286,12 +286,12 @@ _G = np.array([[0, 2, 1], [2, 0, 0]])  # an index along dim 0 of a (3, 4) input,
 _S = np.array([[0, 2], [1, 0], [2, 1]])  # no position twice along dim 1 (scatter overwrites)
 _G4, _A, _B = np.array([[0, 2, 1, 1], [2, 0, 0, 1]]), np.ones((3, 4)), np.ones((4, 3))
 _DIM_LAST = dict(prepare=lambda input, dim=None, index=None, source=None: (
-    input, index, source, dim), inputs=3, save_inputs=(1,))
+    input, index, source, dim), inputs=3, save_inputs=(1,), supports_out=True)
 
 OPS = [
     op("gather", _gather, backward=lambda ctx, g: (_added(
         g, ctx.saved[0], ctx.shapes[0], _d(ctx)), None), inputs=2, save_inputs=(1,),
-       prepare=lambda input, dim=None, index=None: (input, index, dim),
+       prepare=lambda input, dim=None, index=None: (input, index, dim), supports_out=True,
        samples=sample_calls(((3, 4), 0, _G), ((3, 4), 1, _G), ((4, 3), -1, _S),
                             ((2, 3, 4), 2, np.zeros((2, 2, 3), np.int64)), ((), 0, _i(0, 0))),
        error_samples=_errs(((_A, 1, _G * 1.0), RuntimeError), ((_A, 0, _i(0)), RuntimeError),
@@ -302,7 +302,7 @@ OPS = [
     op("scatter", _scatter, backward=_scatter_bwd, variadic=True, save_inputs=(1,),
        prepare=lambda input, dim=None, index=None, src=None, value=None: (
            input, index, src, dim) if is_tensor(src) else (input, index, dim, (
-               value if src is None else src)), inplace="scatter_",
+               value if src is None else src)), inplace="scatter_", supports_out=True,
        parse=lambda dim, value=None, *, reduce=None: dict(dim=dim, value=value, reduce=reduce),
        samples=_calls(sample_calls(((4, 3), 1, _S, (3, 2)), ((3, 4), 0, _G[:1], (1, 3)),
                                    inputs=(0, 3)),
@@ -327,6 +327,7 @@ OPS = [
        doc="A copy of `input` with `src` added at `index` along `dim` (duplicates add up)."),
     op("scatter_reduce", _scatter_reduce, backward=_scatter_reduce_bwd, inputs=3,
        save_inputs=(0, 1, 2), save_output=True, inplace="scatter_reduce_", holomorphic=False,
+       supports_out=True,
        prepare=lambda input, dim=None, index=None, src=None, reduce=None: (
            input, index, src, dim, reduce), samples=sample_calls(
            *(((3, 4), 0, _G, (2, 3), r, {"include_self": i}) for r in list(_UFUNC)[:5]
@@ -372,7 +373,7 @@ OPS = [
        doc="A copy of `input` with `value` (a number or a 0-dim tensor) at `index` along "
            "`dim`."),
     op("take_along_dim", _take_along_dim, backward=_take_along_dim_bwd, inputs=2,
-       save_inputs=(1,), samples=sample_calls(
+       save_inputs=(1,), supports_out=True, samples=sample_calls(
            ((3, 4), _G4, 0), ((3, 4), _S, 1), ((4, 3), _i(0, 11, 5)), ((1, 4), _G, 1),
            ((1, 4), np.zeros((3, 1), np.int64), 0)),
        error_samples=_errs(((_A, _G4.astype(np.int32), 0), RuntimeError),

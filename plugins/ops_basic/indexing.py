@@ -497,6 +497,7 @@ OPS = [
                                 for s in _where_samples(rng, dt)[:3]], node_name="WhereBackward0",
        doc="``self.where(condition, other)`` is ``torch.where(condition, self, other)``."),
     op("nonzero", _nonzero, aliases=("argwhere",), differentiable=False, returns_tuple=True,
+       supports_out=True,
        samples=lambda rng, dt: [SampleInput((np.array(x, dt),), kw, grad=False) for x, kw in (
            ([[1, 0, 2], [0, 0, 3]], {}), ([[1, 0], [0, 3]], {"as_tuple": True}), (2, {}),
            (0, {"as_tuple": True}))],
@@ -523,7 +524,7 @@ OPS = [
        doc="The elements of `input` where `mask` (broadcast) is True, as a 1-D tensor."),
     op("take", _take, backward=lambda ctx, g: (apply_op(
         "ops_index_backward", g, (int(np.prod(ctx.shapes[0])),), ctx.saved[0]).reshape(
-            ctx.shapes[0]), None), inputs=2, save_inputs=(1,),
+            ctx.shapes[0]), None), inputs=2, save_inputs=(1,), supports_out=True,
        samples=sample_calls(((3, 4), _i(0, 11, -1, 5, 5)), ((3, 4), _i(0, 1, 2, 2).reshape(2, 2)),
                             ((), _i(0, 0))),
        error_samples=_errs(((_V, _i(3)), IndexError), ((_V[:0], _i(0)), IndexError),
