@@ -31,8 +31,9 @@ def _coords(index, d):
 
 def _check(who, a, index, dim, src=None):
     """gather's and scatter's checks (PyTorch's messages); the dim, non-negative."""
-    if index.dtype not in _IDX:
-        raise RuntimeError(f"{who}(): Expected dtype int32/int64 for index")
+    if index.dtype not in _IDX or src is not None and src.dtype != a.dtype:
+        raise RuntimeError(f"{who}(): Expected dtype int32/int64 for index" if index.dtype not in
+                           _IDX else "scatter(): Expected self.dtype to be equal to src.dtype")
     d, (sa, si) = normalize_dims(dim, a.ndim)[0], (_1d(a).shape, _1d(index).shape)
     for x, what in ((a, "input" if who == "gather" else "self"), (src, "src")):
         if x is not None and len(_1d(x).shape) != len(si):
@@ -81,14 +82,12 @@ def _src_grad(g, index, d, shape):  # `g` at the positions, as the src's shape
 def _scatter(xp, a, index, *src, dim, value=None, reduce=None):  # a tensor `src` or a `value`
     s = src[0] if src else None
     d = _check("scatter", a, index, dim, s)
-    if reduce not in (None, "add", "multiply") or s is not None and s.dtype != a.dtype:
-        raise RuntimeError("reduce argument must be either add or multiply." if s is None or
-                           s.dtype == a.dtype else "scatter(): Expected self.dtype to be equal "
-                           "to src.dtype")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if s is not None and reduce is not None:
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will"
                       " be removed in a future PyTorch release. Use torch.scatter_reduce instead "
-                      "for more reduction options.", UserWarning, stacklevel=4)
+                      "for more reduction options.", UserWarning, stacklevel=3)
     out, c = a.copy(), _coords(index, d)
     v = value if s is None else _1d(s)[tuple(slice(0, n) for n in _1d(index).shape)]
     if reduce is None:
@@ -314,8 +313,8 @@ OPS = [
                            ((_A, 1, _G, np.ones((2, 3), np.float32)), RuntimeError)),
        doc="A copy of `input` with `src` (a tensor) or `value` (a number) written at `index` "
            "along `dim`; `reduce` ('add', 'multiply') combines instead."),
-    op("scatter_add", lambda xp, a, index, src, dim: _scatter(xp, a, index, src, dim=dim,
-                                                              reduce="add"),
+    op("scatter_add", lambda xp, a, index, src, dim: _scatter_reduce(xp, a, index, src, dim,
+                                                                     "sum"),
        backward=lambda ctx, g: (g, None, _src_grad(g, ctx.saved[0], _d(ctx), ctx.shapes[2])),
        **dict(_DIM_LAST, prepare=lambda input, dim=None, index=None, src=None: (
            input, index, src, dim)), inplace="scatter_add_",

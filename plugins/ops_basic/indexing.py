@@ -56,7 +56,7 @@ def _key(key):
         tup = _seq(key) and len(key) < 32 and any(
             _is_t(k) or _seq(k) or k is None or k is Ellipsis or type(k) is slice for k in key)
         if tup:
-            warnings.warn(_SEQ, UserWarning, stacklevel=4)
+            warnings.warn(_SEQ, UserWarning, stacklevel=5)  # the caller of t[key]
         key = tuple(key) if tup else (key,)
     return tuple(k if k is None or k is Ellipsis or type(k) in (int, slice) else _item(k)
                  for k in key)
@@ -80,7 +80,7 @@ def _item(k):
         return int(k)  # a 0-dim integer tensor selects, as an int does
     if kind == "u" and size == 1:
         warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                      "torch.bool instead.", UserWarning, stacklevel=5)
+                      "torch.bool instead.", UserWarning, stacklevel=7)
         return k.astype(bool)
     if kind != "b" and (kind != "i" or size < 4):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -311,7 +311,7 @@ def _where(xp, cond, *ab):
     if cond.dtype == np.uint8:
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
                       "will be removed in a future version of PyTorch. Use a boolean condition "
-                      "instead.", UserWarning, stacklevel=4)
+                      "instead.", UserWarning, stacklevel=3)
         cond = cond.astype(bool)
     if cond.dtype != bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
