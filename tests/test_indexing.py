@@ -89,6 +89,9 @@ GETITEM = {
         None, 0, 9], "out_of_range_after_ellipsis": lambda t: Y(t)[..., 9],
     "tensor_out_of_range": lambda t: X(t)[t.tensor([5])],
     "second_tensor_out_of_range": lambda t: Y(t)[:, t.tensor([0]), t.tensor([9])],
+    "after_2d_mask_out_of_range": lambda t: Y(t)[t.ones(2, 3, dtype=t.bool), t.tensor([9])],
+    "after_2d_mask": lambda t: Y(t)[t.eye(2, 3, dtype=t.bool), t.tensor([1, 3])],
+    "after_2d_mask_not_broadcastable": lambda t: Y(t)[t.ones(2, 3, dtype=t.bool), _t(t, [1, 2])],
     "list_out_of_range": lambda t: X(t)[[0, 5]], "tensor_0d_out_of_range": lambda t: Y(t)[
         t.tensor(5)], "negative_step": lambda t: X(t)[::-1], "zero_step": lambda t: X(t)[::0],
     "str": lambda t: X(t)["a"], "str_in_tuple": lambda t: Y(t)[1, "a"],
@@ -289,6 +292,8 @@ def test_basic_indexing_is_a_view_and_advanced_a_copy(key):
 GRADS = {
     "getitem_repeated": lambda t, x: x[[0, 0, 2]], "getitem_mask": lambda t, x: x[x > 0],
     "getitem_mixed": lambda t, x: x.reshape(2, 2, 3)[0, :, [0, 0]],
+    "getitem_mask_and_list": lambda t, x: x.reshape(2, 2, 3)[t.eye(2, dtype=t.bool), [2, 2]],
+    "getitem_none_int_step": lambda t, x: x[None, 1:, None, ::2][:, 0],
     "gather_repeated": lambda t, x: x.gather(1, _t(t, [[0, 0, 0], [2, 2, 1]])),
     "index_select_repeated": lambda t, x: x.index_select(0, _t(t, [1, 1, 3])),
     "take_repeated": lambda t, x: x.take(_t(t, [0, 0, -1])),

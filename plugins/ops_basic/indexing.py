@@ -152,7 +152,7 @@ def _index(a, key):
     if not adv:
         return _strided(view, axes) if restride and type(view) is np.ndarray else view, None
     out = [slice(None)] * view.ndim
-    for d, k in adv:
+    for d, k in reversed(adv):  # from the last: a mask replaces as many dims as it has
         out[d:d + k.ndim if k.dtype == bool else d + 1] = [k]
     return view, tuple(out)
 
@@ -163,17 +163,18 @@ def _advanced(view, adv, fn):
         return fn()
     except IndexError:
         pass
-    arrays, k = [], 0  # masks stand for the indices of their True elements
-    for d, x in enumerate(adv):
-        if type(x) is slice:
-            continue
-        arrays += x.nonzero() if x.dtype == bool else [x]
-        n = view.shape[d]
-        bad = x[(x < -n) | (x >= n)] if x.dtype != bool else x[:0]
-        if bad.size:
-            raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {k} with size "
-                             f"{n}") from None
-        k += x.ndim if x.dtype == bool else 1
+    arrays, d, k = [], 0, 0  # d: the dim of `view` indexed; k: of the index tensors
+    for x in adv:
+        m = 1 if type(x) is slice or x.dtype != bool else x.ndim  # a mask stands for its nonzero
+        if type(x) is not slice:
+            n, arrays = view.shape[d], arrays + (list(x.nonzero()) if m != 1 or x.dtype == bool
+                                                 else [x])
+            bad = x[(x < -n) | (x >= n)] if x.dtype != bool else x[:0]
+            if bad.size:
+                raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {k} with "
+                                 f"size {n}") from None
+            k += m
+        d += m
     raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
                      f"shapes {', '.join(str(list(x.shape)) for x in arrays)}") from None
 
