@@ -470,18 +470,11 @@ def _make_parser(op: OpEntry):
 
 
 def _build_generic(op: OpEntry):
-    kernels = op.kernels
-    n_fixed = n = op.inputs
-    save = op.save
-    diff = op.differentiable
-    # True: always a view; "maybe": a view when the kernel returned one
-    is_view = True if op.view is View.ALWAYS else "maybe" if op.view is View.MAYBE else False
     if op.spec.parse is not None:
         custom = op.spec.parse
 
         def parse(rest, kw):
             return custom(*rest, **kw)
-        defaults = None
     else:
         # Built on first use: reading signatures of every op at import would cost `inspect`.
         state = []
@@ -490,8 +483,28 @@ def _build_generic(op: OpEntry):
             if not state:
                 state.extend(_make_parser(op))
             return state[0](rest, kw)
-        defaults = None
     op.parser = parse
+    call = _generic_call(op, op.prepare, parse)
+    # `apply_op` on tensors: the kernel's argument order (tensor inputs first), as on arrays
+    op.direct = call if op.prepare is None else _generic_call(op, None, parse)
+    return call
+
+
+def _param_names(fn) -> frozenset:
+    code = getattr(fn, "__code__", None)
+    return frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
+        if code is not None else frozenset()
+
+
+def _generic_call(op: OpEntry, prepare, parse):
+    """The callable of a generic op; `prepare` (the spec's, or None) rewrites its arguments."""
+    kernels = op.kernels
+    n_fixed = n = op.inputs
+    save = op.save
+    diff = op.differentiable
+    # True: always a view; "maybe": a view when the kernel returned one
+    is_view = True if op.view is View.ALWAYS else "maybe" if op.view is View.MAYBE else False
+    defaults = None
 
     def defaults_of():
         nonlocal defaults
@@ -500,13 +513,11 @@ def _build_generic(op: OpEntry):
 
     asarray = np.asarray
     np_scalar = np.generic
-    prepare = op.prepare
     redirect = op.spec.redirect
     ops = registry.ops
-    # prepare's parameter names: it receives the keyword arguments it names (clamp's min=, max=)
-    code = getattr(prepare, "__code__", None)
-    prepare_kw = frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-                           if code is not None else ())
+    # keywords naming a parameter of `prepare` (clamp's min=, ``x.gather(1, index=i)``) are
+    # passed to it, the others to the parser
+    prepare_kw = _param_names(prepare)
 
     variadic = op.variadic
     simple = n == 1 and prepare is None

@@ -115,7 +115,7 @@ def build_inplace(op: OpEntry):
             if differentiable:
                 rec = a._rg
                 if not rec:
-                    for x in args:
+                    for x in (*args, *kw.values()) if kw else args:
                         if type(x) is Tensor and x._rg:
                             rec = True
                             break

@@ -136,17 +136,21 @@ def dense(g):
 def apply_op(name: str, *args, **kwargs):
     """Run registered operator `name` on loom tensors (recorded, so differentiable) or, when
     the first argument is a raw array, its kernel for that array's device: a backward rule
-    can then use any operator without a tensor-or-array branch."""
+    can then use any operator without a tensor-or-array branch. The arguments come in the
+    kernel's order, tensor inputs first (the spec's `prepare` does not run)."""
     entry = registry.ops.get(name)
     if entry is None:
         raise missing_operator(name)
     first = args[0]
     if isinstance(first, Tensor):
-        return entry.call(*args, **kwargs)
-    kernel = entry.kernels[type(first)]
+        return (entry.direct or entry.call)(*args, **kwargs)
+    kind = type(first)
+    kernel = entry.kernels[kind]
     if entry.parser is None:  # unary and binary ops take no parameters
         return kernel(*args)
     n = entry.spec.inputs
+    if entry.spec.variadic:  # the leading arrays are the inputs
+        n = next((i for i, a in enumerate(args) if type(a) is not kind), len(args))
     return kernel(*args[:n], **entry.parser(args[n:], dict(kwargs)))
 
 

@@ -23,20 +23,22 @@ class OpEntry:
 
     `spec` and `plugin` say what it is and who provides it; the rest is derived: `kernels`
     (array type -> bound kernel), `call` (the dispatch callable), `dunder` (a binary op's
-    callable for Python operators: NotImplemented for operands it cannot take), `node_cls`,
+    callable for Python operators: NotImplemented for operands it cannot take), `direct` (a
+    generic op's callable taking its kernel's argument order, without the spec's `prepare`),
+    `node_cls`,
     `save` (saved input positions, -1 for the output), `parser`, `slow` (the promoting path of a
     binary op) and `installed` (the names put on Tensor and `loom`). For reading, an entry also
     answers the spec's fields (``entry.name``, ``entry.samples``).
     """
 
-    __slots__ = ("spec", "plugin", "kernels", "call", "dunder", "node_cls", "save",
+    __slots__ = ("spec", "plugin", "kernels", "call", "dunder", "direct", "node_cls", "save",
                  "parser", "slow", "installed", "result_type")
 
     def __init__(self, spec: OpSpec, plugin: str):
         self.spec = spec
         self.plugin = plugin
         self.kernels: dict = {}
-        self.call = self.dunder = None
+        self.call = self.dunder = self.direct = None
         self.node_cls = None
         self.save = spec.save_inputs + ((-1,) if spec.save_output else ())
         self.parser = None

@@ -178,9 +178,9 @@ class OpSpec:
     check: Optional[Callable] = None
     #: ``parse(*rest, **kw) -> params dict`` replacing the signature-based argument parser
     parse: Optional[Callable] = None
-    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch; it also
-    #: receives the keyword arguments it names (``prepare(x, min=None, max=None)``), the others
-    #: go on to the parameters
+    #: ``prepare(*args) -> args`` rewriting the call's arguments before dispatch (tensor
+    #: inputs first); keyword arguments naming one of its parameters are passed to it
+    #: (``x.gather(1, index=i)``), the others to the parser
     prepare: Optional[Callable] = None
     #: ``redirect(*args, **kwargs) -> name or None``: the registered operator that serves this
     #: call instead, as PyTorch's overloads do (``max(a, b)`` is ``maximum``); None: this op.

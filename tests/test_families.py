@@ -37,3 +37,24 @@ def test_sample_calls_takes_given_values_in_the_sample_dtype():
     (s,) = sample_calls((np.array([0.5, np.nan]), np.array([1, 2]), 0), inputs=2)(
         np.random.default_rng(0), np.float32)
     assert s.args[0].dtype == np.float32 and np.isnan(s.args[0][1]) and s.args[1].dtype.kind == "i"
+
+
+def test_prepare_takes_the_keywords_naming_its_parameters_and_apply_op_the_kernel_order():
+    import loom
+    from loom.plugin import apply_op, register
+
+    def kernel(xp, a, b, dim, scale=1.0):  # tensor inputs first, as dispatch needs them
+        return (a + b).sum(axis=dim) * scale
+
+    register(op("tensors_last_demo", kernel, inputs=2, methods=("tensors_last_demo",),
+                prepare=lambda input, dim=None, other=None: (input, other, dim),
+                backward=lambda ctx, g: (None, None), torch_name=None, reference=kernel),
+             plugin="test")
+    a, b = loom.ones(2, 3), loom.full((2, 3), 2.0)
+    want = [9.0, 9.0]
+    assert loom.tensors_last_demo(a, 1, b).tolist() == want                  # positional
+    assert a.tensors_last_demo(other=b, dim=1).tolist() == want              # keywords to prepare
+    assert a.tensors_last_demo(1, b, scale=2.0).tolist() == [18.0, 18.0]     # the rest to parse
+    # apply_op takes the kernel's order (no prepare) on tensors as on raw arrays
+    assert apply_op("tensors_last_demo", a, b, 1).tolist() == want
+    assert apply_op("tensors_last_demo", a.numpy(), b.numpy(), 1).tolist() == want

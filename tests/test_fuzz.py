@@ -54,6 +54,31 @@ KNOWN: dict = {
     ("searchsorted", "loom-raises"): "an empty sorted sequence with other values: a reshape "
                                      "error where PyTorch returns zeros",
     ("where", "error-type"): "where(cond, None, x): NotImplementedError, PyTorch TypeError",
+    ("sub", "dtype"): "a complex number with float16 is complex32 in PyTorch (no NumPy type)",
+    ("aminmax", "error-type"): "a tuple dim: RuntimeError where PyTorch's parser says TypeError",
+    ("atleast_2d", "loom-accepts"): "a non-tensor among several arguments is passed through",
+    ("clamp_min", "grad"): "a broadcast tensor bound: ties at the bound split differently",
+    ("cummax", "loom-raises"): "an empty 1-D input with dim 1: IndexError, PyTorch returns it",
+    ("cummin", "loom-raises"): "an empty complex input: loom refuses before PyTorch looks at "
+                               "the size",
+    ("histogram", "loom-raises"): "bins given as a tensor that requires grad: numpy() refused",
+    ("index_add", "error-type"): "a non-integer index or a 0-dim index out of range: "
+                                 "AttributeError/RuntimeError where PyTorch raises "
+                                 "RuntimeError/IndexError",
+    ("index_copy", "error-type"): "a complex index: AttributeError, PyTorch RuntimeError",
+    ("index_copy", "loom-accepts"): "source of another dtype is cast instead of refused",
+    ("index_fill", "error-type"): "an index into an empty tensor: IndexError, PyTorch "
+                                  "RuntimeError",
+    ("index_select", "error-type"): "0-dim or empty inputs: IndexError/RuntimeError swapped "
+                                    "against PyTorch's",
+    ("logcumsumexp", "loom-raises"): "complex input: NumPy's TypeError text (PyTorch computes)",
+    ("put", "error-type"): "a complex index or a source of another dtype: AttributeError/"
+                           "IndexError where PyTorch raises RuntimeError",
+    ("scatter_add", "error-type"): "dim out of range on an empty input: RuntimeError, PyTorch "
+                                   "IndexError",
+    ("searchsorted", "error-type"): "0-dim boundaries: IndexError, PyTorch RuntimeError",
+    ("squeeze", "loom-accepts"): "a tuple of dims with a repeat is accepted",
+    ("topk", "error-type"): "k given as a float: RuntimeError, PyTorch TypeError",
 }
 
 

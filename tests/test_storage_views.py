@@ -40,6 +40,8 @@ VIEWS = {
     "step_slice": lambda lib, a: a[:, ::2, 1::2],
     "slice_to_one": lambda lib, a: a[:, :, :1],
     "none_index": lambda lib, a: a[:, None, 1],
+    "none_then_slice": lambda lib, a: a[None, 1:, ::2],
+    "none_of_transposed": lambda lib, a: a.transpose(0, 2)[None, 1, None, 1:],
     "view": lambda lib, a: a.view(6, 4),
     "view_minus1": lambda lib, a: a.view(-1),
     "view_of_slice": lambda lib, a: a[1].view(12),
@@ -86,8 +88,6 @@ VIEWS = {
 
 # Layout details loom does not reproduce yet (it reports NumPy's view of the same memory).
 KNOWN_LAYOUT_GAPS = {
-    "none_index": "PyTorch gives a None axis the stride of the dimension it was inserted "
-                  "before *before* the integer index is applied; loom derives it afterwards",
     "empty_slice": "NumPy does not keep the data pointer of an empty slice, so loom cannot "
                    "report PyTorch's storage_offset for it",
 }

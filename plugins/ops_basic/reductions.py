@@ -176,7 +176,8 @@ def _moments(root, pair):  # var or std (`root`), with the mean when `pair` (var
         (gs, gm), s = (g, out[0]) if pair else ((g, None), out)
         if gs is not None:
             dims, gs, s = _unreduced(ctx, gs, s)
-            r = (gs / s if root else gs * 2.0) * (x - x.mean(axis=dims, keepdims=True)) / (
+            r = (gs / s if root else gs * 2.0) * (x - x.mean(axis=dims if x.ndim else None,
+                                                              keepdims=True)) / (
                 _count(ctx) - ctx.params["correction"])
         return (r if gm is None else r + _unreduced(ctx, gm)[1] / _count(ctx),)
     return dict(kernel=kernel, backward=backward, parse=_var_parse, save_inputs=(0,),

@@ -17,8 +17,8 @@ def _scan(xp, a, dim, how, dtype=None):  # ufunc `how` accumulated along `dim`
 
 
 def _rev_cumsum(g, d):  # sums over j >= i: the backward of cumsum (a 0-dim g is its own)
-    flip = (slice(None),) * d + (slice(None, None, -1),)
-    return xp_of(g).cumsum(g[flip], d)[flip] if g.ndim else g
+    xp = xp_of(g)  # flip, not a negative step: tensors refuse one, as PyTorch's do
+    return xp.flip(xp.cumsum(xp.flip(g, (d,)), d), (d,)) if g.ndim else g
 
 
 def _dim(ctx):
