@@ -9,6 +9,8 @@ from loom.plugin import (backend_of, dtype_of, factory, generator_impl, op,
                          parse_size, sample_calls)
 import loom
 
+_default = loom.get_default_dtype
+
 
 def _draw(be, fn, size, dtype, index, generator, scale=1.0):
     # a complex tensor is its real view with twice the elements (PyTorch's order)
@@ -25,10 +27,14 @@ def _draw(be, fn, size, dtype, index, generator, scale=1.0):
 
 
 def _rand(be, *size, generator=None, dtype=None, index=None):
+    if generator is None and (dtype is None or not dtype.is_complex):  # the common call, direct
+        return be.rand(parse_size(size, "rand"), (dtype or _default()).np, index)
     return _draw(be, "rand", size, dtype, index, generator)
 
 
 def _randn(be, *size, generator=None, dtype=None, index=None):
+    if generator is None and (dtype is None or not dtype.is_complex):
+        return be.randn(parse_size(size, "randn"), (dtype or _default()).np, index)
     return _draw(be, "randn", size, dtype, index, generator, math.sqrt(0.5))
 
 
