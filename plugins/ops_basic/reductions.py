@@ -5,9 +5,9 @@ import math
 import numpy as np
 
 import loom
-from loom.plugin import (ErrorInput, SampleInput, apply_op, dtype_of, is_tensor, normalize_dims,
-                         op, reduction, reduction_samples, sample_calls, sum_to_shape, unreduce,
-                         xp_of)
+from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, dtype_of, is_tensor,
+                         normalize_dims, op, reduction, reduction_samples, sample_calls,
+                         sum_to_shape, unreduce, xp_of)
 
 
 def _axis(a, dim):  # `dim` as a NumPy axis of `a` (checked; None for all, and for a 0-dim `a`)
@@ -91,10 +91,12 @@ def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to diffe
 
 def _share(ctx, x, y, g, nan=False):  # ties share the gradient evenly (amax, max(), median())
     dims, g, y = _unreduced(ctx, g, y)
+    # the tie count cast to g's dtype: NumPy would make float32 / int64 a float64
     if not nan:  # amax: a plain mask, as PyTorch's
-        return g * (x == y) / (x == y).sum(axis=dims, keepdims=True)
+        mask = x == y
+        return g * mask / cast_like(mask.sum(axis=dims, keepdims=True), g)
     mask = xp_of(x).where(y != y, x != x, x == y)  # max(): a NaN comes from the NaNs, and only
-    return xp_of(x).where(mask, g / mask.sum(axis=dims, keepdims=True), 0.0)  # they get some
+    return xp_of(x).where(mask, g / cast_like(mask.sum(axis=dims, keepdims=True), g), 0.0)
 
 
 def _through(g, i, shape, d, keepdim=True):
