@@ -53,9 +53,7 @@ KNOWN: dict = {
                              "returns it",
     ("searchsorted", "loom-raises"): "an empty sorted sequence with other values: a reshape "
                                      "error where PyTorch returns zeros",
-    ("where", "error-type"): "where(cond, None, x): NotImplementedError, PyTorch TypeError",
     ("sub", "dtype"): "a complex number with float16 is complex32 in PyTorch (no NumPy type)",
-    ("aminmax", "error-type"): "a tuple dim: RuntimeError where PyTorch's parser says TypeError",
     ("atleast_2d", "loom-accepts"): "a non-tensor among several arguments is passed through",
     ("clamp_min", "grad"): "a broadcast tensor bound: ties at the bound split differently",
     ("cummax", "loom-raises"): "an empty 1-D input with dim 1: IndexError, PyTorch returns it",
@@ -78,7 +76,6 @@ KNOWN: dict = {
                                    "IndexError",
     ("searchsorted", "error-type"): "0-dim boundaries: IndexError, PyTorch RuntimeError",
     ("squeeze", "loom-accepts"): "a tuple of dims with a repeat is accepted",
-    ("topk", "error-type"): "k given as a float: RuntimeError, PyTorch TypeError",
 }
 
 

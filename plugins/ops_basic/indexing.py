@@ -26,8 +26,10 @@ _CTYPE = dict(uint8="unsigned char", int8="signed char", int16="short int", int3
               int64="long int", float16="c10::Half", float32="float", float64="double")
 
 
-def _tname(a):  # PyTorch's name of an array's dtype in messages: Float, Long, Bool
-    return dtype_of(a).legacy.removesuffix("Tensor")
+def _tname(a):  # PyTorch's name of an array's dtype in messages: Float, Long, ComplexFloat
+    d = dtype_of(a)
+    return d.legacy.removesuffix("Tensor") if d.legacy else \
+        {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(d.name, d.name)
 
 
 def _errs(*calls):  # ErrorInputs from (args, exception type) pairs; a last dict is keywords
@@ -295,6 +297,9 @@ def _where_prepare(condition, input=None, other=None):
                         f"{type(condition).__name__}")
     if input is None and other is None:
         return (condition,)
+    if input is None or other is None:
+        raise TypeError(f"where() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(input).__name__}, {type(other).__name__})")
     a, b = input, other
     if not (_is_t(a) and _is_t(b) and a.dtype == b.dtype):  # PyTorch's promotion, as `+` has it
         a0, b0 = (loom.empty(0 if x.ndim else (), dtype=x.dtype) if _is_t(x) else x

@@ -148,6 +148,8 @@ def _over(name, dim=(), pick=False):
 
 
 def _aminmax(xp, a, *, dim=None, keepdim=False):
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
     if a.size == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")

@@ -24,6 +24,8 @@ def _sort(xp, a, dim=-1, descending=False, *, stable=False):
 
 
 def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"topk(): argument 'k' (position 2) must be int, not {type(k).__name__}")
     if a.dtype == bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     d = normalize_dims(dim, a.ndim)[0]
