@@ -243,7 +243,7 @@ def _clamp(xp, x, lo, hi):
                       hi.astype(dt, copy=False))
 
 
-_CLAMP_GRADS = (lambda g, x, lo, hi: _keep(x >= lo, _keep(x <= hi, g)),
+_CLAMP_GRADS = (lambda g, x, lo, hi: _keep((x >= lo) & (x <= hi), g),  # one select (a NaN: 0)
                 lambda g, x, lo, hi: _keep(x < lo, _keep(lo < hi, g)),
                 lambda g, x, lo, hi: _keep(x > hi, g, _keep(hi < lo, g)))
 
