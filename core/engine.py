@@ -163,6 +163,20 @@ def _gather(n, g, buffers):
     return grads
 
 
+def _gathered(n, g, buffers, capture, direct, has_hooks, create_graph):
+    """Every output gradient of node `n` (one per output), captured for autograd.grad and
+    passed through the hooks on its outputs."""
+    grads = _gather(n, g, buffers) if n.n_out > 1 else [g]
+    if not direct and n in capture:
+        cap = capture[n]
+        for i, gi in enumerate(grads):
+            if gi is not None and i < len(cap):
+                cap[i] = gi if cap[i] is None else cap[i] + gi
+    if has_hooks and n in pre_hooks:
+        _run_pre_hooks(n, grads, create_graph)
+    return grads
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate `root_grads` (arrays, or tensors under create_graph) from `roots`
     ((node, output_nr) edges). With `capture` ({node: [None] * outputs}) gradients reaching
@@ -200,14 +214,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 multi = n.multi
                 if multi:
                     # a multi-output operator: its rule gets one gradient (or None) per output
-                    grads = _gather(n, g, buffers)
-                    if not direct and n in capture:
-                        cap = capture[n]
-                        for i, gi in enumerate(grads):
-                            if gi is not None and i < len(cap):
-                                cap[i] = gi if cap[i] is None else cap[i] + gi
-                    if has_hooks and n in pre_hooks:
-                        _run_pre_hooks(n, grads, create_graph)
+                    grads = _gathered(n, g, buffers, capture, direct, has_hooks, create_graph)
                     g = None if all(gi is None for gi in grads) else tuple(grads)
                 else:
                     if not direct and n in capture and g is not None:
@@ -236,14 +243,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         n._saved = FREED
                         n.saved = None
             else:
-                grads = _gather(n, g, buffers) if n.n_out > 1 else [g]
-                if not direct and n in capture:
-                    cap = capture[n]
-                    for i, gi in enumerate(grads):
-                        if gi is not None and i < len(cap):
-                            cap[i] = gi if cap[i] is None else cap[i] + gi
-                if has_hooks and n in pre_hooks:
-                    _run_pre_hooks(n, grads, create_graph)
+                grads = _gathered(n, g, buffers, capture, direct, has_hooks, create_graph)
                 outs = None if all(gi is None for gi in grads) else \
                     n.apply(grads, create_graph, retain_graph)
             if outs is None:

@@ -7,34 +7,29 @@ __all__ = ["layout", "memory_format", "strided", "contiguous_format", "preserve_
            "channels_last", "channels_last_3d"]
 
 
-class layout:
+class _Named:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):  # pickles as the module-level object of that name
+        return self.name
+
+
+class layout(_Named):
     """A tensor layout (``loom.strided``)."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
-class memory_format:
+class memory_format(_Named):
     """A memory format (``loom.contiguous_format``, ``loom.preserve_format``, ...)."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
 strided = layout("strided")
