@@ -102,7 +102,9 @@ def test_binary_dtypes_values_and_refusals_as_pytorch(name, dtype):
 @pytest.mark.parametrize("name", BINARY)
 def test_binary_with_python_numbers_as_pytorch(name, dtype, scalar):
     if dtype == "uint8" and name in ("pow", "float_power") and scalar == -1:
-        pytest.skip("uint8 ** -1 wraps in NumPy and PyTorch differently (both undefined)")
+        pytest.xfail("known gap: promotion wraps the exponent -1 into uint8 (255) before the "
+                     "check PyTorch makes, so loom computes where PyTorch raises; listed as "
+                     "('pow', 'loom-accepts') in tests/test_fuzz.py")
     same_as_torch(lambda lib: getattr(lib, name)(_tensor(lib, VALUES[dtype], dtype), scalar))
     same_as_torch(lambda lib: getattr(lib, name)(scalar, _tensor(lib, OTHER[dtype], dtype)))
 

@@ -405,8 +405,8 @@ def test_gradcheck_is_one_function_everywhere():
 
 
 def test_without_torch_the_numpy_reference_is_the_oracle(monkeypatch):
-    from loom.testing import checks
-    monkeypatch.setattr(checks, "_TORCH", [None])
+    from loom.testing import oracle
+    monkeypatch.setattr(oracle, "_TORCH", [None])
     report = testing.opcheck("add", raise_exception=False)
     assert report.passed
     reasons = {r.message for r in report.skipped}
