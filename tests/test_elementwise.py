@@ -241,7 +241,9 @@ def test_reflected_python_operators_as_pytorch():
 
 CLAMPS = [((), {"min": -1, "max": 1}), ((-0.5,), {}), ((None, 0.5), {}), ((), {"max": 2}),
           ((1.0, -1.0), {}), ((), {"min": 0.5}), ((), {"min": "t", "max": None}),
-          ((), {"min": "t", "max": "t2"}), ((), {"max": "t"}), (("t", 2.5), {})]
+          ((), {"min": "t", "max": "t2"}), ((), {"max": "t"}), (("t", 2.5), {}),
+          (("s", 2.5), {}), ((), {"min": -1, "max": 300}), ((), {"min": -1e10}),
+          ((), {"max": True}), ((), {"min": "s", "max": "s"}), ((float("nan"),), {})]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "float16", "bool"])
@@ -249,8 +251,8 @@ CLAMPS = [((), {"min": -1, "max": 1}), ((-0.5,), {}), ((None, 0.5), {}), ((), {"
 def test_clamp_with_numbers_tensors_and_none_as_pytorch(args, kwargs, dtype):
     def call(lib):
         def bound(v):
-            return (lib.tensor([[-1.0], [0.5]]) if v == "t" else
-                    lib.tensor([1, 2, 3, 4, 5, 6]) if v == "t2" else v)
+            return (lib.tensor([[-1.0], [0.5]]) if v == "t" else lib.tensor(0.25) if v == "s"
+                    else lib.tensor([1, 2, 3, 4, 5, 6]) if v == "t2" else v)
         x = _tensor(lib, VALUES[dtype], dtype)
         return lib.clamp(x, *[bound(v) for v in args], **{k: bound(v) for k, v in kwargs.items()})
     same_as_torch(call, rtol=2e-3 if dtype == "float16" else 1e-5)
@@ -273,6 +275,35 @@ def test_clamp_forms_and_gradients_as_pytorch():
                lambda lib, x, lo, hi: lib.clamp(x, -0.5, 0.5) + 0 * (lo.sum() + hi.sum())):
         same_as_torch(lambda lib: run(lib, op))
     same_as_torch(lambda lib: lib.ones(3).clamp_(max=0.5))
+
+
+def test_clamp_overloads_are_pytorchs():
+    # numbers (a 0-dim tensor beside a number counts as one) and tensors are two overloads,
+    # with PyTorch's node names and the bound's gradient only for tensor bounds
+    def run(lib):
+        x = lib.tensor([-2.0, 0.3, 4.0], requires_grad=True)
+        t0, t1 = lib.tensor(1.0, requires_grad=True), lib.tensor([0.0, 0.0, 1.0])
+        rs = [x.clamp(min=0), x.clamp(0, t0.detach()), x.clamp(min=t0), x.clamp(t1, t1 + 2),
+              lib.clamp_min(x, 0.5), lib.clamp_min(x, t1), x.clamp_max(1), x.clamp_max(t1)]
+        sum(r.sum() for r in rs).backward()
+        return (*rs, x.grad, t0.grad), [type(r.grad_fn).__name__ for r in rs]
+    assert same_as_torch(lambda lib: run(lib)[0])
+    assert run(loom)[1] == run(torch)[1]
+    same_as_torch(lambda lib: lib.ones(2).clamp(0, lib.tensor(1.0, requires_grad=True)))
+
+
+def test_masked_gradients_keep_pytorchs_zeros_next_to_inf_and_nan():
+    # relu/clamp multiply a finite gradient by the mask; an inf or NaN gradient is selected
+    def run(lib):
+        x = lib.tensor([math.nan, -1.0, 2.0, 0.0, -3.0], requires_grad=True)
+        g = lib.tensor([1.0, math.inf, 3.0, math.nan, -math.inf])
+        out = []
+        for f in (lambda t: t.relu(), lambda t: t.clamp(min=0), lambda t: t.clamp(-0.5, 1)):
+            x.grad = None
+            f(x).backward(g)
+            out.append(x.grad)
+        return tuple(out)
+    same_as_torch(run)
     same_as_torch(lambda lib: lib.ones(3).clamp_min_(2))
     same_as_torch(lambda lib: lib.clamp(lib.ones(3), out=lib.empty(3), max=0.5))
     same_as_torch(lambda lib: lib.clamp(lib.ones(3)))

@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from loom.plugin import (apply_op, backend_for, dtype_of, factory, op, parse_size, sample_calls,
-                         xp_of)
+from loom.plugin import (apply_op, backend_for, dtype_of, factory, normalize_dims, op, parse_size,
+                         sample_calls, xp_of)
 import loom
 
 
@@ -161,12 +161,15 @@ def _diag(xp, a, diagonal=0):
 
 
 def _diag_embed(xp, a, offset=0, dim1=-2, dim2=-1):
+    d1, d2 = normalize_dims((dim1, dim2), a.ndim + 1, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     n = a.shape[-1] + abs(offset)
     out = xp.zeros(a.shape[:-1] + (n, n), a.dtype)
     i = xp.arange(a.shape[-1])
     out[..., i + max(-offset, 0), i + max(offset, 0)] = a
     nd = out.ndim
-    return xp.moveaxis(out, (nd - 2, nd - 1), (dim1 % nd, dim2 % nd))
+    return xp.moveaxis(out, (nd - 2, nd - 1), (d1, d2))
 
 
 OPS = [

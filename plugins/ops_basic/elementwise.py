@@ -7,7 +7,7 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, binary, binary_samples, cast_like,
-                         is_tensor, op, result_type, sample_calls, sum_to_shape, xp_of)
+                         is_tensor, keep_where, op, result_type, sample_calls, sum_to_shape, xp_of)
 
 TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
               "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
@@ -155,8 +155,8 @@ def _share(win):
     return dict(da=lambda g, a, b: g * w(a, b), db=lambda g, a, b: g * (1.0 - w(a, b)))
 
 
-def _keep(cond, g, else_=0.0):
-    return xp_of(g).where(cond, g, else_)
+def _keep(cond, g, else_=None):
+    return keep_where(cond, g) if else_ is None else xp_of(g).where(cond, g, else_)
 
 
 def _first(keep):
@@ -214,25 +214,86 @@ def _pointwise(name, kernel, *derivatives, inplace=True, **fields):
               **fields)
 
 
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
+def _bound(v, dt, who):
+    """A number bound as a 0-dim array of the result dtype `dt` (a NumPy dtype), with PyTorch's
+    conversion: an unsigned type wraps negative numbers, a value out of range raises."""
+    if not isinstance(v, (int, float)):  # bool is an int
+        raise TypeError(f"{who}(): argument 'min' and 'max' must be numbers or tensors, not "
+                        f"{type(v).__name__}")
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if v != v or v in (math.inf, -math.inf) or v > info.max or \
+                (dt.kind == "i" and v < info.min):
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
+                               "overflow")
+        return np.asarray(int(v) % (info.max + 1) if v < 0 and dt.kind == "u" else int(v), dt)
+    if math.isfinite(v) and abs(v) > float(np.finfo(dt).max):
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} "
+                           "without overflow")
+    return np.asarray(v, dt)
+
+
+def _clamp_dtype(x, lo, hi, who):
+    """The result dtype (a loom dtype) of clamping `x`, refused as PyTorch refuses it."""
+    if lo is None and hi is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dt = result_type(x, lo, hi)
+    if dt.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if dt is loom.bool:
+        raise refuse(f"{who}_cpu", dt)
+    return dt
+
+
+def _clamp_numbers(who):
+    """clamp with number bounds (PyTorch's clamp.Scalar overload): one ufunc per bound given."""
+    def clamp(xp, x, lo, hi):
+        lo, hi = _num(lo), _num(hi)
+        dt = x.dtype if x.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN and \
+            (lo is not None or hi is not None) else _clamp_dtype(x, lo, hi, who).np
+        y = x.astype(dt, copy=False)
+        if lo is not None:
+            y = xp.maximum(y, _bound(lo, dt, who))
+        if hi is not None:
+            y = xp.minimum(y, _bound(hi, dt, who))
+        return y
+    if who == "clamp":
+        return lambda xp, x, min=None, max=None: clamp(xp, x, min, max)
+    if who == "clamp_min":
+        return lambda xp, x, min: clamp(xp, x, min, None)
+    return lambda xp, x, max: clamp(xp, x, None, max)
+
+
+_PLAIN = (float, int, type(None))
+
+
+def _clamp_numbers_bwd(ctx, g):  # PyTorch's ClampBackward1: 0 outside [min, max] and at NaN
+    (x,), p = ctx.saved, ctx.params
+    lo, hi = _num(p.get("min")), _num(p.get("max"))
+    keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
+    return (_keep(keep, g),)
+
+
 def _clamp_prepare(input, min=None, max=None, who="clamp"):
-    """Bounds as tensors of the result dtype; a missing one is the dtype's extreme (-inf, inf
-    for floats), where clamping and PyTorch's gradient (0 at NaN) change nothing."""
+    """Tensor bounds, a number bound made a tensor of the result dtype; a missing one is the
+    dtype's extreme (-inf, inf for floats), where clamping and PyTorch's gradient (0 at NaN)
+    change nothing."""
     if not is_tensor(input):
         raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if min is not None and max is not None and is_tensor(min) != is_tensor(max):
         raise TypeError(f"{who}(): min and max must both be tensors or both be numbers, got "
                         f"({type(min).__name__}, {type(max).__name__})")
-    dt = result_type(input, min, max)
-    if dt.is_complex or dt is loom.bool:
-        raise NotImplementedError("clamp is not supported for complex types") if dt.is_complex \
-            else refuse(f"{who}_cpu", dt)
+    dt = _clamp_dtype(input, min, max, who)
     info = None if dt.is_floating_point else np.iinfo(dt.np)
     lo, hi = (-math.inf, math.inf) if info is None else (info.min, info.max)
-    return (input, *(v if is_tensor(v) else loom.tensor(e if v is None else v, dtype=dt,
-                                                         device=input.device)
+    return (input, *(v if is_tensor(v) else loom.tensor(e if v is None else _bound(v, dt.np, who),
+                                                         dtype=dt, device=input.device)
                      for v, e in ((min, lo), (max, hi))))
 
 
@@ -254,20 +315,66 @@ def _clamp_errors(rng):
             ErrorInput((x,), {"min": x[:2]}, error=RuntimeError, match="must match the size"),
             ErrorInput((x.astype(complex), 0.0), error=NotImplementedError),
             ErrorInput((x > 0, True), error=NotImplementedError),
+            ErrorInput((x.astype(np.int8), 300), error=RuntimeError, match="without overflow"),
             ErrorInput(("x", 0.0), error=TypeError)]
 
 
-def _clamp_one(which):  # clamp_min / clamp_max: one bound, a number or a tensor
-    prepare = {"min": lambda input, min: _clamp_prepare(input, min, None, "clamp_min"),
-               "max": lambda input, max: _clamp_prepare(input, None, max, "clamp_max")}[which]
-    return _pointwise(f"clamp_{which}", _clamp, *_CLAMP_GRADS, prepare=prepare,
-                      node_name=f"Clamp{which.capitalize()}Backward0",
-                      samples=sample_calls(((3, 4), 0.2), ((3, 4), (4,)), ((2, 3), (2, 1)),
-                                           inputs=(0, 1)),
-                      error_samples=lambda rng: [ErrorInput(("x", 0.0), error=TypeError)],
-                      signature=f"(input, {which}, *, out=None)",
-                      doc=f"Each element {'at least' if which == 'min' else 'at most'} "
-                          f"`{which}` (a number or a tensor).")
+def _to_tensor_overload(name):
+    """clamp(x, min=tensor): the overload of tensor bounds serves the call when every bound
+    given is a tensor. A 0-dim tensor beside a number is a number, as PyTorch parses it (unless
+    it requires grad)."""
+    def redirect(input=None, min=None, max=None, *rest, **kw):
+        tensors = [v for v in (min, max) if is_tensor(v)]
+        if not tensors:
+            return None
+        numbers = (min is not None and not is_tensor(min)) or \
+            (max is not None and not is_tensor(max))
+        return None if numbers and all(t.ndim == 0 and not t.requires_grad for t in tensors) \
+            else name
+    return redirect
+
+
+def _num(v):  # a bound of the number overload: a 0-dim tensor is its value
+    return v.item() if is_tensor(v) else v
+
+
+def _clamp_ops(which=None):
+    """The clamp operator `clamp` / `clamp_min` / `clamp_max` twice, as PyTorch overloads it:
+    number bounds (one ufunc per bound, the hot path of ``clamp(min=0)`` as ReLU) and, through
+    `redirect`, tensor bounds (broadcast with the input, each differentiable)."""
+    name = "clamp" if which is None else f"clamp_{which}"
+    node = "Clamp" if which is None else f"Clamp{which.capitalize()}"
+    sig = "min=None, max=None" if which is None else which
+    if which is None:
+        prepare = _clamp_prepare
+        numbers = sample_calls(((3, 4), {"min": -0.5, "max": 0.5}), ((3, 4), None, 0.3),
+                               ((3, 4), -0.2), ((3, 4), 1.0, -1.0), inputs=(0,),
+                               domain=(-2.0, 2.0))
+        tensors = sample_calls(((3, 4), (4,), None), ((3, 4), (2, 3, 4), (2, 3, 4)),
+                               ((3, 4), None, (1, 4)), inputs=(0, 1, 2),
+                               domain=(-2.0, 2.0))
+        errors = _clamp_errors
+    else:
+        prepare = {"min": lambda input, min: _clamp_prepare(input, min, None, name),
+                   "max": lambda input, max: _clamp_prepare(input, None, max, name)}[which]
+        numbers = sample_calls(((3, 4), 0.2), ((3, 4), -0.3), inputs=(0,))
+        tensors = sample_calls(((3, 4), (4,)), ((2, 3), (2, 1)), inputs=(0, 1))
+        errors = lambda rng: [ErrorInput(("x", 0.0), error=TypeError)]  # noqa: E731
+    doc = ("Each element limited to [min, max] (numbers or tensors; either may be None)."
+           if which is None else f"Each element {'at least' if which == 'min' else 'at most'} "
+           f"`{which}` (a number or a tensor).")
+    return [
+        op(name, _clamp_numbers(name), inputs=1, backward=_clamp_numbers_bwd, save_inputs=(0,),
+           supports_out=True, inplace=f"{name}_", redirect=_to_tensor_overload(f"{name}_tensor"),
+           aliases=("clip",) if which is None else (), node_name=f"{node}Backward1"
+           if which is None else f"{node}Backward0", samples=numbers, error_samples=errors,
+           signature=f"(input, {sig}, *, out=None)", doc=doc),
+        _pointwise(f"{name}_tensor", _clamp, *_CLAMP_GRADS, prepare=prepare,
+                   inplace=False, functions=(), methods=(), torch_name=name,
+                   node_name=f"{node}Backward0" if which is None else f"{node}Backward1",
+                   samples=tensors, signature=f"(input, {sig}, *, out=None)",
+                   doc=f"{name} with tensor bounds (the overload `{name}` redirects to)."),
+    ]
 
 
 def _lerp_prepare(input, end, weight):
@@ -381,17 +488,9 @@ OPS = [
            check=_only("biuf", "copysign_cpu"), node_name="CopysignBackward0",
            scalar_node_name="CopysignBackward1",
            doc="The magnitude of `input` with the sign of `other`."),
-    _pointwise("clamp", _clamp, *_CLAMP_GRADS, prepare=_clamp_prepare, aliases=("clip",),
-               node_name="ClampBackward1", error_samples=_clamp_errors,
-               samples=sample_calls(((3, 4), {"min": -0.5, "max": 0.5}), ((3, 4), None, 0.3),
-                                    ((3, 4), -0.2), ((3, 4), 1.0, -1.0), ((3, 4), (4,), None),
-                                    ((3, 4), (2, 3, 4), (2, 3, 4)), ((3, 4), None, (1, 4)),
-                                    inputs=(0, 1, 2), domain=(-2.0, 2.0)),
-               signature="(input, min=None, max=None, *, out=None)",
-               doc="Each element limited to [min, max] (numbers or tensors; either may be "
-                   "None)."),
-    _clamp_one("min"),
-    _clamp_one("max"),
+    *_clamp_ops(),
+    *_clamp_ops("min"),
+    *_clamp_ops("max"),
     _pointwise("lerp", _lerp, lambda g, a, b, w: g * (1 - w), lambda g, a, b, w: g * w,
                lambda g, a, b, w: g * (b - a), prepare=_lerp_prepare, node_name="LerpBackward1",
                samples=sample_calls(((3, 4), (3, 4), 0.3), ((3, 4), (3, 4), 0.8),
