@@ -123,6 +123,16 @@ def set_rng_state(new_state: Tensor) -> None:
     _default_generator().set_state(new_state)
 
 
+def detach(input: Tensor) -> Tensor:
+    """`input.detach()`: the same data, out of the graph."""
+    return input.detach()
+
+
+def detach_(input: Tensor) -> Tensor:
+    """`input.detach_()`: `input` itself taken out of the graph."""
+    return input.detach_()
+
+
 def set_default_device(dev) -> None:
     """Device that factories and `loom.tensor` use when none is given."""
     config.set("default_device", str(device(dev)) if dev is not None else "cpu")

@@ -53,6 +53,11 @@ KNOWN: dict = {
     ("quantile", "loom-raises"): "a tensor q that requires grad is refused (no gradient for q)",
     ("nanquantile", "loom-raises"): "a tensor q that requires grad is refused (no gradient for "
                                     "q)",
+    ("ldexp", "grad"): "an integer exponent below 0: PyTorch's rule uses an integer power of 2 "
+                       "(so 0), loom the true 2 ** other",
+    ("kthvalue", "loom-accepts"): "bool input or a float k is accepted",
+    ("bucketize", "values"): "ties of boundaries in some cases",
+    ("roll", "loom-accepts"): "a float shift is accepted",
     ("norm", "grad"): "p='nuc' has no backward rule yet (it needs an SVD operator, ops_linalg)",
     # indexing, sorting, scans and histograms: being worked through
     ("argsort", "loom-accepts"): "argsort takes a tuple dim (0, 0) where PyTorch requires an int",

@@ -498,9 +498,11 @@ OPS = [
          doc="`reshape` to `other`'s shape."),
     view("ravel", lambda xp, a: a.reshape(-1), _reshape_bwd, maybe=True, node_name="ViewBackward0",
          samples=sample_calls(((2, 3),), ((),)), doc="The elements as a 1-D tensor."),
-    view("transpose", _transpose, _transpose_bwd, aliases=("swapaxes", "swapdims"), doc="Swap "
+    view("transpose", _transpose, _transpose_bwd, aliases=("swapaxes", "swapdims"),
+         inplace="transpose_", doc="Swap "
          "dimensions `dim0` and `dim1`.", samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0))),
     view("t", _t, lambda ctx, g: (g.swapaxes(0, 1) if g.ndim == 2 else g,), node_name="TBackward0",
+         inplace="t_",
          samples=sample_calls(((2, 3),), ((3,),)), doc="Transpose of a tensor of 2 dims or less."),
     view("T", _numpy_T, lambda ctx, g: (xp_of(g).permute_dims(g, tuple(range(g.ndim))[::-1]),),
          methods=(), functions=(), properties=("T",), torch_name=None, reference=lambda a: a.T,
@@ -524,6 +526,7 @@ OPS = [
          error_samples=_fails((RuntimeError, r"repeated dim in `source`", (2, 3), (0, 0), (1, 0))),
          doc="Move dimensions `source` to positions `destination` (a view)."),
     view("expand", _expand, _expand_bwd, parse=_shape_parse, functions=("broadcast_to",),
+         methods=("expand", "broadcast_to"),
          samples=sample_calls(((3, 1), 3, 4), ((4,), (2, 3, 4)), ((3, 1), -1, 5)),
          error_samples=_fails((RuntimeError, "must match the existing size", (3, 1), -2, 3)),
          doc="Broadcast size-1 dimensions to a larger size without copying (read-only)."),
@@ -537,11 +540,13 @@ OPS = [
          samples=sample_calls(((3, 1), (4,)), ((2, 1, 3), (4, 1), ()), inputs=3),
          error_samples=lambda rng: [ErrorInput((np.ones((6, 4)), np.ones((3, 4))))],
          doc="The inputs expanded to their common shape (views, read-only)."),
-    view("squeeze", _squeeze, _reshape_bwd, doc="Remove size-1 dimensions (all, or `dim`s).",
+    view("squeeze", _squeeze, _reshape_bwd, inplace="squeeze_",
+         doc="Remove size-1 dimensions (all, or `dim`s).",
          node_name=lambda p: "SqueezeBackward" + ("0" if not p or p["dim"] is None else
                                                   "1" if isinstance(p["dim"], int) else "2"),
          samples=sample_calls(((2, 1, 3, 1),), ((2, 1, 3), 1), ((1, 2, 1, 3, 1), (0, -1, 1)))),
-    view("unsqueeze", _unsqueeze, _reshape_bwd, doc="Insert a size-1 dimension at `dim`.",
+    view("unsqueeze", _unsqueeze, _reshape_bwd, inplace="unsqueeze_",
+         doc="Insert a size-1 dimension at `dim`.",
          samples=sample_calls(((2, 3), 1), ((2, 3), -1))),
     view("flatten", _flatten, _reshape_bwd, maybe=True, node_name="ViewBackward0", doc="Flatten "
          "dimensions `start_dim`..`end_dim`.", samples=sample_calls(((2, 3, 4),), ((2, 3, 4), 1))),
