@@ -106,9 +106,13 @@ def bind(op: OpEntry, backend) -> None:
     """Build `op`'s kernel for `backend`'s array type."""
     kernels = op.kernels
     xp = backend.xp
+    # the operator's own kernel for this device type first, then the backend's override
     k = op.device_kernels.get(backend.type)
+    if k is None:
+        k = backend.kernels.get(op.name)
     if k is not None:
-        kernels[backend.array_type] = functools.partial(k, xp)
+        kernels[backend.array_type] = functools.partial(
+            k, backend if op.kind is Kind.FACTORY else xp)
     elif op.ufunc is not None:
         kernels[backend.array_type] = getattr(xp, op.ufunc)
     elif op.kind is Kind.FACTORY:

@@ -673,11 +673,11 @@ def _as_view(r, base):
 
 # ----------------------------------------------------------------------------- factory
 def _build_factory(op: OpEntry):
-    forward = op.kernel
+    kernels = op.kernels  # bound per backend (a device's own factory kernel included)
 
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
         be, index = resolve_device(device)
-        out = forward(be, *args, dtype=dtype, index=index, **kw)
+        out = kernels[be.array_type](*args, dtype=dtype, index=index, **kw)
         if type(out) is not be.array_type:
             raise RuntimeError(
                 f"{op.name}(): asked for device '{be.type}' but the kernel of plugin "

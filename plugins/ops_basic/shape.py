@@ -312,7 +312,8 @@ def _on_storage(xp, a, shape, strides, offset):  # as_strided, counted in elemen
     strides = [s * size for s in strides]
     if not isinstance(a, np.ndarray):  # CuPy
         return xp.ndarray(shape, a.dtype, memptr=root.data + offset * size, strides=strides)
-    out = np.ndarray(shape, a.dtype, root, offset * size, strides)
+    # the input's own array class: a NumPy-backed device keeps its arrays' type
+    out = np.ndarray.__new__(type(a), shape, a.dtype, root, offset * size, strides)
     out.flags.writeable = out.flags.writeable and a.flags.writeable
     return out
 

@@ -231,7 +231,7 @@ OPS = [
         (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
                                                           "minlength": 5}), grad=False),
        parse=lambda weights=None, minlength=0: dict(
-           minlength=minlength, weights=None if weights is None else weights.numpy()),
+           minlength=minlength, weights=None if weights is None else weights._data),
        error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
                                                                   NotImplementedError)),
        doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
@@ -241,8 +241,8 @@ OPS = [
        doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
     op("histogram", _histogram, differentiable=False, outputs=("hist", "bin_edges"),
        parse=lambda bins, *, range=None, weight=None, density=False: dict(
-           bins=bins.numpy() if is_tensor(bins) else bins, range=range, density=density,
-           weight=None if weight is None else weight.numpy()), samples=sample_calls(
+           bins=bins._data if is_tensor(bins) else bins, range=range, density=density,
+           weight=None if weight is None else weight._data), samples=sample_calls(
                ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}),
                ((6,), np.array([-1.0, 0.0, 2.0])), grad=False),
        error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
