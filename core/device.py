@@ -107,8 +107,9 @@ class DeviceBackend:
         self._current = index
 
     def device_of(self, array) -> device:
-        """The `loom.device` an array of this backend lives on (always with its index)."""
-        return device(self.type, 0)
+        """The `loom.device` an array of this backend lives on: with its index
+        (``cuda:0``), as PyTorch prints it; by default the bare type."""
+        return device(self.type)
 
     # ---------------------------------------------------------------- transfers
     def asarray(self, host_array, index=None):
