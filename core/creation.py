@@ -8,6 +8,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backends import resolve_device
+from .config import get as _config_get
 from .backends import host_array as _host
 from .tensor import Tensor, require_grad_at_creation, wrap
 
@@ -118,8 +119,9 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     dtype and device; a copy otherwise."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (dtype or device) is not None else data
-    if isinstance(data, np.ndarray) and device is None or \
-            isinstance(data, np.ndarray) and str(device).split(":")[0] == "cpu":
+    if device is None:  # the default device, as PyTorch's as_tensor (NumPy arrays included)
+        device = _config_get("default_device")
+    if isinstance(data, np.ndarray) and str(device).split(":")[0] == "cpu":
         t = from_numpy(data) if data.dtype != object else tensor(data)
         return t if dtype is None or t.dtype is dtype else t.to(dtype)
     return tensor(data, dtype=dtype, device=device)

@@ -54,8 +54,11 @@ class _TensorAPI:
 
     def __new__(cls, *args, dtype=None, device=None):
         """Legacy constructor: ``Tensor(5, 3)`` (uninitialised, here zeros), ``Tensor([1, 2])``
-        (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``."""
+        (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``. On the CPU unless `device`
+        says otherwise: the default device does not move it, as in PyTorch."""
         dt = dtype or _dt.get_default_dtype()
+        if device is None:
+            device = "cpu"
         if not args:
             return _factory("zeros")(0, dtype=dt, device=device)
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
