@@ -400,3 +400,12 @@ def test_legacy_constructors_stay_on_the_cpu(npdev):
         assert t.device.type == "cpu" and isinstance(t, loom.FloatTensor)
         assert not isinstance(loom.ones(1), loom.FloatTensor)  # on npdev
         assert loom.Generator().device == loom.device("cpu")
+
+
+def test_the_backend_guide_documents_every_member_of_the_contract():
+    text = (NPDEV.parents[1] / "docs" / "backends.md").read_text(encoding="utf-8")
+    members = [n for n in vars(DeviceBackend) if not n.startswith("_")]
+    missing = [n for n in members if f"`{n}" not in text and f", `{n}" not in text
+               and f"{n}(" not in text]
+    assert not missing, f"DeviceBackend members not in docs/backends.md: {missing}"
+    assert len(members) > 30
