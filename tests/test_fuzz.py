@@ -59,7 +59,8 @@ KNOWN: dict = {
     ("cummax", "loom-raises"): "an empty 1-D input with dim 1: IndexError, PyTorch returns it",
     ("cummin", "loom-raises"): "an empty complex input: loom refuses before PyTorch looks at "
                                "the size",
-    ("histogram", "loom-raises"): "bins given as a tensor that requires grad: numpy() refused",
+    ("histogram", "loom-raises"): "bin edges that decrease: RuntimeError, PyTorch counts by a "
+                                  "binary search over them as given",
     ("index_add", "error-type"): "a non-integer index or a 0-dim index out of range: "
                                  "AttributeError/RuntimeError where PyTorch raises "
                                  "RuntimeError/IndexError",

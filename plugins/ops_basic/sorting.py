@@ -135,9 +135,21 @@ def _bincount(xp, a, weights=None, minlength=0):
     return r if weights is None or weights.dtype.kind != "f" else r.astype(weights.dtype)
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
 def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{_pretty(a)}'")
+    if not isinstance(bins, int) and bins.dtype != a.dtype:
+        c = {k: _C_NAMES.get(v.dtype.name, v.dtype.name) for k, v in (("a", a), ("b", bins))}
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                           f"same dtype, but got input with dtype {c['a']} and bins for "
+                           f"dimension 0 with dtype {c['b']}")
+    if not isinstance(bins, int) and bins.size > 1 and bool((bins[1:] < bins[:-1]).any()):
+        # PyTorch bins by binary search over the edges as given; its counts for edges that
+        # do not increase follow no rule worth copying
+        raise RuntimeError("histogram(): bin edges must be non-decreasing")
     return tuple(r.astype(a.dtype) for r in xp.histogram(a, bins, range, density, weight))
 
 
