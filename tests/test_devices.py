@@ -409,3 +409,15 @@ def test_the_backend_guide_documents_every_member_of_the_contract():
                and f"{n}(" not in text]
     assert not missing, f"DeviceBackend members not in docs/backends.md: {missing}"
     assert len(members) > 30
+
+
+def test_a_backend_kernel_table_must_name_operators(npdev):
+    class Bad(npdev.NpdevBackend):
+        type = "badkernels"
+        array_type = _array_class("BadArray")
+        kernels = {"sigmoid": "not a kernel"}
+
+    with pytest.raises(TypeError, match="plugin 'tests': device backend 'badkernels': `kernels` "
+                                        "must map operator names to kernels"):
+        backends.register_backend(Bad(), "tests")
+    assert "badkernels" not in backends.backends
