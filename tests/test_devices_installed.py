@@ -24,8 +24,10 @@ def test_the_example_is_a_distribution_with_an_entry_point(npdev_site):
 def test_every_operator_passes_device_parity_on_npdev(workdir, npdev_site):
     # one run over every bundled operator: each sample on npdev against the same on cpu,
     # values and (float64) gradients, and the backend's own contract
+    # strict: npdev's ufuncs refuse host arrays as CuPy does, so a kernel that mixes a host
+    # array into device work fails here as it would on a GPU
     p = run(["-m", "loom", "check", "ops_basic", "ops_linalg", "npdev", "--checks", "device"],
-            workdir, [npdev_site], timeout=600)
+            workdir, [npdev_site], timeout=600, NPDEV_STRICT="1")
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     assert "plugin ops_basic:" in p.stdout and "(device parity against cpu on: npdev)" in p.stdout
     assert "FAIL" not in p.stdout
@@ -181,3 +183,15 @@ def test_which_plugin_serves_a_device_type_comes_from_configuration(tmp_path, np
     env_wins = run_code(code, tmp_path, [npdev_site, rival_site],
                         LOOM_DEVICE_PROVIDERS="npdev=rival")
     assert env_wins["provider"] == "rival"
+
+
+def test_strict_npdev_refuses_host_arrays_as_cupy_does(workdir, npdev_site):
+    out = run_code("""
+        import numpy as np
+        x = loom.ones(3, device="npdev")
+        OUT["mixed"] = error_of(lambda: x._data + np.ones(3))
+        OUT["scalar"] = (x * 2 + np.float32(1)).tolist()
+    """, workdir, [npdev_site], NPDEV_STRICT="1")
+    assert out["mixed"] == ["TypeError", "npdev (strict): add.__call__ was given a host array "
+                                         "of shape (3,); move it to the device first"]
+    assert out["scalar"] == [3.0, 3.0, 3.0]

@@ -455,7 +455,9 @@ def _join_samples(rng, dt):
 
 
 def _to_device(xp, a, device):
-    return backend_for(device).asarray(backend_of(a).to_host(a), loom.device(device).index)
+    src, dst, index = backend_of(a), backend_for(device), loom.device(device).index
+    # between two devices of one backend (cuda:0 to cuda:1) the backend copies directly
+    return src.to_device(a, index) if src is dst else dst.asarray(src.to_host(a), index)
 
 
 def _cast_samples(rng, dt):

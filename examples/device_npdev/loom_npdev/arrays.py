@@ -7,12 +7,16 @@ Being a subclass, every method and ufunc applied to an `NpArray` gives an `NpArr
 a new array from their arguments) so that each returns one too. That is the contract a backend's
 `xp` keeps: kernels written once against `xp` allocate on the device their inputs live on.
 
+With ``NPDEV_STRICT=1`` in the environment, ufuncs refuse host arrays as CuPy refuses NumPy's,
+so that a kernel mixing host arrays into device work fails on CPU-only machines too.
+
 The module also keeps the device's memory statistics: each buffer an `NpArray` owns or views is
 counted once while it lives (a weak reference tells when it is freed).
 """
 from __future__ import annotations
 
 import functools
+import os
 import types
 import weakref
 
@@ -82,6 +86,25 @@ def _keep_on_device(name):
     return m
 
 
+def _strict_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """A ufunc refusing host (CPU) arrays, as CuPy refuses NumPy arrays: a kernel that mixes a
+    host array into device work fails here as it would on a GPU."""
+    for x in inputs + tuple(kwargs.get("out", ()) or ()):
+        if type(x) is np.ndarray and x.ndim > 0:
+            raise TypeError(f"npdev (strict): {ufunc.__name__}.{method} was given a host array "
+                            f"of shape {x.shape}; move it to the device first")
+    args = [x.view(np.ndarray) if isinstance(x, NpArray) else x for x in inputs]
+    if "out" in kwargs:
+        kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, NpArray) else o
+                              for o in kwargs["out"])
+    r = getattr(ufunc, method)(*args, **kwargs)
+    return r if method == "at" else on_device(r)
+
+
+if os.environ.get("NPDEV_STRICT") == "1":  # off by default: it costs a Python call per ufunc
+    NpArray.__array_ufunc__ = _strict_array_ufunc
+
+
 # ndarray methods that are not ufuncs return NumPy scalars for 0-dim results
 for _name in ("argmax", "argmin", "dot", "trace", "ptp", "searchsorted", "nonzero"):
     if hasattr(np.ndarray, _name):
@@ -106,9 +129,24 @@ def on_device(x):
     return x
 
 
+def _host_view(x):
+    """An npdev array (or a list / tuple of them) as plain NumPy views of the same memory:
+    NumPy's functions then run as on the CPU (their internal temporaries are host arrays, which
+    strict mode would refuse to mix with device ones)."""
+    t = type(x)
+    if t is NpArray:
+        return x.view(np.ndarray)
+    if t is list or t is tuple:
+        return t(_host_view(e) for e in x)
+    return x
+
+
 def _returning_device(f):
     @functools.wraps(f)
     def g(*args, **kwargs):
+        args = [_host_view(a) for a in args]
+        if kwargs:
+            kwargs = {k: _host_view(v) for k, v in kwargs.items()}
         return on_device(f(*args, **kwargs))
     return g
 
