@@ -62,7 +62,8 @@ TRAIN = """
 
 
 def test_loom_default_device_alone_moves_a_training_step(workdir, npdev_site):
-    on_npdev = run_code(TRAIN, workdir, [npdev_site], LOOM_DEFAULT_DEVICE="npdev")
+    on_npdev = run_code(TRAIN, workdir, [npdev_site], LOOM_DEFAULT_DEVICE="npdev",
+                        NPDEV_STRICT="1")
     on_cpu = run_code(TRAIN, workdir, [npdev_site])
     assert on_npdev["table"]["npdev"]["status"] == "loaded"
     assert on_npdev["devices"] == ["npdev:0"]
