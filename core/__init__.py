@@ -28,7 +28,8 @@ from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noq
 from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd, return_types  # noqa: E402,F401
-from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
+from .legacy import make_legacy_types as _legacy  # noqa: E402
+from .device_module import cuda, get_device_module  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
 
 _tensor_api.attach()

@@ -312,7 +312,8 @@ def _on_storage(xp, a, shape, strides, offset):  # as_strided, counted in elemen
     strides = [s * size for s in strides]
     if not isinstance(a, np.ndarray):  # CuPy
         return xp.ndarray(shape, a.dtype, memptr=root.data + offset * size, strides=strides)
-    out = np.ndarray(shape, a.dtype, root, offset * size, strides)
+    # the input's own array class: a NumPy-backed device keeps its arrays' type
+    out = np.ndarray.__new__(type(a), shape, a.dtype, root, offset * size, strides)
     out.flags.writeable = out.flags.writeable and a.flags.writeable
     return out
 
@@ -463,7 +464,9 @@ def _join_samples(rng, dt):
 
 
 def _to_device(xp, a, device):
-    return backend_for(device).asarray(backend_of(a).to_host(a), loom.device(device).index)
+    src, dst, index = backend_of(a), backend_for(device), loom.device(device).index
+    # between two devices of one backend (cuda:0 to cuda:1) the backend copies directly
+    return src.to_device(a, index) if src is dst else dst.asarray(src.to_host(a), index)
 
 
 def _cast_samples(rng, dt):
