@@ -93,7 +93,10 @@ def out_call_of(op: KitOp) -> Optional[Callable]:
     if not rec.supports_out or not rec.functions:
         return None
     import loom
-    return getattr(loom, rec.functions[0], None)
+    fn = loom
+    for part in rec.functions[0].split("."):  # linalg.solve: loom.linalg.solve
+        fn = getattr(fn, part, None)
+    return fn
 
 
 def samples_of(op: KitOp, rng, np_dtype) -> list:

@@ -1,8 +1,9 @@
-"""loom_ops_linalg: the matmul family (mm, matmul and ``@``, bmm, mv, dot, outer)."""
+"""loom_ops_linalg: products (matmul and its family, einsum), decompositions, solvers and norms,
+installed as `loom.*` functions, Tensor methods and the `loom.linalg` namespace."""
 from loom.plugin import hookimpl
 
 
 @hookimpl
 def loom_register_ops():
-    from . import matmul
-    return matmul.OPS
+    from . import decompositions, matmul, norms, solvers
+    return matmul.OPS + decompositions.OPS + solvers.OPS + norms.OPS
