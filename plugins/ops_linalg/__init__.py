@@ -5,5 +5,5 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import decompositions, matmul, norms, solvers
-    return matmul.OPS + decompositions.OPS + solvers.OPS + norms.OPS
+    from . import decompositions, matmul, norms, products, solvers
+    return matmul.OPS + products.OPS + decompositions.OPS + solvers.OPS + norms.OPS
