@@ -132,7 +132,8 @@ class OpSpec:
     inputs: int = 1
     #: the tensor inputs come as one sequence (``cat([a, b])``)
     variadic: bool = False
-    #: input positions the backward rule needs
+    #: input positions the backward rule needs (a variadic op's positions past a call's
+    #: inputs are skipped: ``tuple(range(k))`` saves up to k of them)
     save_inputs: tuple = ()
     #: whether the backward rule needs the output (saved after the inputs)
     save_output: bool = False

@@ -5,5 +5,7 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import decompositions, matmul, norms, products, solvers
-    return matmul.OPS + products.OPS + decompositions.OPS + solvers.OPS + norms.OPS
+    from . import (decompositions, least_squares, matmul, matrix_functions, norms, products,
+                   solvers)
+    return (matmul.OPS + products.OPS + decompositions.OPS + solvers.OPS + norms.OPS +
+            matrix_functions.OPS + least_squares.OPS)

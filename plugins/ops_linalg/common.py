@@ -124,7 +124,8 @@ def composite(fn, n_inputs):
     operations that arrays and tensors both offer (`op_`, ``@``, methods): the kernel runs it
     on arrays; the rule runs it again on tensors and takes its vector-Jacobian product, with
     ``create_graph`` when the gradients are tensors (so it differentiates again). For ops that
-    PyTorch itself defines as a composition (matrix_norm, cond, matrix_power, multi_dot)."""
+    PyTorch itself defines as a composition (matrix_norm, cond, matrix_power, multi_dot).
+    `n_inputs` None: a variadic op's inputs, all saved."""
     import inspect
 
     def kernel(xp, *args, **params):
@@ -136,7 +137,7 @@ def composite(fn, n_inputs):
 
     def backward(ctx, g):
         create = is_tensor(g if not isinstance(g, tuple) else next(x for x in g if x is not None))
-        ins = [as_tensor(x) for x in ctx.saved[:n_inputs]]
+        ins = [as_tensor(x) for x in ctx.saved[:n_inputs or len(ctx.shapes)]]
         with loom.enable_grad():
             leaves = [x if create else x.detach().requires_grad_(x.is_floating_point() or
                                                                     x.is_complex())

@@ -92,6 +92,39 @@ def _cross(a, b, *, dim=-1):
     return _stack(parts, dim % max(a.ndim, b.ndim))
 
 
+def _default_cross_dim(a, b):
+    """torch.cross without dim: the first dim of size 3 (deprecated there, with a warning)."""
+    import warnings
+    warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                  "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                  "default value of dim will change to agree with that of linalg.cross in a "
+                  "future release.", UserWarning, stacklevel=4)
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    return next((i for i, s in enumerate(shape) if s == 3), -1)
+
+
+def _inner(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                           f"got shapes {list(a.shape)} and {list(b.shape)}")
+    return _tensordot(a, b, ([-1], [-1]))
+
+
+_MAX_CHAIN = 64  # the most tensors multi_dot saves for its backward rule
+
+
+def _chain_matmul(*matrices):
+    import warnings
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=4)
+    if len(matrices) == 1:
+        return matrices[0] + 0
+    return _multi_dot(*matrices)
+
+
 def _stack(parts, dim):
     return sum(op_("unsqueeze", p, dim) * _basis(p, i, dim) for i, p in enumerate(parts))
 
@@ -109,17 +142,31 @@ def _basis(p, i, dim):
     return arr.astype(p.dtype)
 
 
-def _multi_dot(tensors):
+def _multi_dot(*tensors):
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    if len(tensors) > _MAX_CHAIN:
+        raise NotImplementedError(f"multi_dot(): loom multiplies at most {_MAX_CHAIN} tensors "
+                                  f"in one call, got {len(tensors)}")
     first, last = tensors[0], tensors[-1]
+    for i, t in enumerate(tensors):
+        ok = t.ndim == 2 or (t.ndim == 1 and i in (0, len(tensors) - 1))
+        if not ok:
+            where = ("first" if i == 0 else "last") if i in (0, len(tensors) - 1) else None
+            raise RuntimeError(f"multi_dot(): the {where} tensor must be 1D or 2D but got "
+                               f"{t.ndim}D" if where else f"multi_dot(): tensor {i} must be 2D "
+                               f"but got {t.ndim}D")
     ts = list(tensors)
     if first.ndim == 1:
         ts[0] = first.reshape(1, -1)
     if last.ndim == 1:
         ts[-1] = last.reshape(-1, 1)
     out = ts[0]
-    for t in ts[1:]:
+    for i, t in enumerate(ts[1:]):
+        if out.shape[-1] != t.shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                               f"{list(tensors[i].shape)} and {list(tensors[i + 1].shape)} "
+                               f"cannot be multiplied")
         out = op_("mm", out, t)
     if first.ndim == 1 and last.ndim == 1:
         return out.reshape(())
@@ -128,23 +175,6 @@ def _multi_dot(tensors):
     if last.ndim == 1:
         return out.reshape(-1)
     return out
-
-
-def _pinv(a, *, atol=None, rtol=None, hermitian=False):
-    name = "linalg.pinv"
-    matrix(name, a)
-    u, s, vh = op_("linalg_svd", a, False)
-    smax = op_("amax", s, -1, True) if s.shape[-1] else s
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else \
-            np.finfo(np.float32 if str(s.dtype).endswith("32") else np.float64).eps * \
-            max(a.shape[-2:])
-    cut = rtol * smax
-    if atol is not None:
-        cut = op_("clamp", cut, atol, None)
-    keep = (s > cut) + 0 * s  # 1 for the singular values kept, 0 for the others (s's dtype)
-    sinv = keep / (s + (1 - keep))
-    return (mH(vh) * sinv[..., None, :]) @ mH(u)
 
 
 def _matrix_power(a, n):
@@ -165,29 +195,28 @@ def _matrix_power(a, n):
     return result
 
 
-def _lstsq_solution(a, b, rcond=None, *, driver=None):
-    name = "torch.linalg.lstsq"
-    matrix(name, a)
-    vec = b.ndim == a.ndim - 1
-    bm = b[..., None] if vec else b
-    if bm.shape[-2] != a.shape[-2]:
-        raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2)")
-    x = _pinv(a, rtol=rcond) @ bm
-    return x[..., 0] if vec else x
-
-
 _K = {n: composite(f, k) for n, f, k in (
     ("addmm", _addmm, 3), ("addmv", _addmv, 3), ("baddbmm", _baddbmm, 3),
     ("addbmm", _addbmm, 3), ("addr", _addr, 3), ("vdot", _vdot, 2), ("trace", _trace, 1),
     ("kron", _kron, 2), ("tensordot", _tensordot, 2), ("vecdot", _vecdot, 2),
-    ("cross", _cross, 2), ("pinv", _pinv, 1), ("matrix_power", _matrix_power, 1),
-    ("lstsq", _lstsq_solution, 2))}
+    ("cross", _cross, 2), ("torch_cross", lambda a, b, dim=None: _cross(
+        a, b, dim=_default_cross_dim(a, b) if dim is None else dim), 2),
+    ("inner", _inner, 2), ("matrix_power", _matrix_power, 1), ("multi_dot", _multi_dot, None),
+    ("chain_matmul", _chain_matmul, None))}
+
+
+def _tensor_list(tensors, *rest):  # multi_dot([a, b, c]): the tensors as leading arguments
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of "
+                        f"Tensors, not {type(tensors).__name__}")
+    return tuple(tensors) + rest
 
 
 def _composite_op(name, n, calls, doc, **fields):
     kernel, backward = _K[fields.pop("key", name)]
     fields.setdefault("methods", ())
-    return op(name, kernel, backward=backward, inputs=n, save_inputs=tuple(range(n)),
+    fields.setdefault("save_inputs", tuple(range(n)))
+    return op(name, kernel, backward=backward, inputs=n,
               samples=fields.pop("samples", None) or sample_calls(*calls, inputs=n, rtol=1e-4,
                                                                   atol=1e-5),
               doc=doc, holomorphic=False, **fields)
@@ -230,10 +259,32 @@ OPS = [
                   functions=("linalg.cross",), torch_name="linalg.cross",
                   error_samples=lambda rng: [ErrorInput((np.ones((2, 4)), np.ones((2, 4))),
                                                         match="must have length 3")]),
-    _composite_op("linalg_pinv", 1, (((3, 4),), ((4, 2),), ((2, 3, 3),)),
-                  "The Moore-Penrose pseudo-inverse, from the SVD: singular values at or "
-                  "below max(atol, rtol * the largest) count as zero.", key="pinv",
-                  functions=("linalg.pinv",), torch_name="linalg.pinv"),
+    _composite_op("cross", 2, (((3, 2), (3, 2), {"dim": 0}), ((2, 3), (2, 3), 1)),
+                  "The cross product of 3-vectors along `dim` (torch.cross; without dim, the "
+                  "first dim of size 3, with PyTorch's deprecation warning).",
+                  key="torch_cross", methods=("cross",)),
+    _composite_op("inner", 2, (((3,), (3,)), ((2, 3), (4, 3)), ((), (2,))),
+                  "The inner product over the last dims (a 0-dim operand scales the other).",
+                  methods=("inner",), error_samples=lambda rng: [ErrorInput(
+                      (np.ones((2, 3)), np.ones((4, 2))), match="last dimension must match")]),
+    _composite_op("linalg_multi_dot", 2, (), "The product of a list of matrices (the first "
+                  "and last may be vectors).", key="multi_dot", functions=("linalg.multi_dot",),
+                  torch_name="linalg.multi_dot", variadic=True, prepare=_tensor_list,
+                  save_inputs=tuple(range(_MAX_CHAIN)), samples=lambda rng, dt: [
+                      SampleInput(([rng.standard_normal(s).astype(dt) for s in shapes],),
+                                  rtol=1e-4, atol=1e-5)
+                      for shapes in (((2, 3), (3, 4), (4, 2)), ((3,), (3, 2), (2,)),
+                                     ((3,), (3, 2)), ((2, 3), (3,)))],
+                  error_samples=lambda rng: [ErrorInput(([np.ones(3)],),
+                                                        match="expected at least 2 tensors"),
+                                             ErrorInput(([np.ones((3, 2)), np.ones((3, 3))],),
+                                                        match="cannot be multiplied")]),
+    _composite_op("chain_matmul", 2, (), "``torch.chain_matmul``: `linalg.multi_dot` of its "
+                  "arguments (deprecated in PyTorch, with its warning).", variadic=True,
+                  save_inputs=tuple(range(_MAX_CHAIN)), samples=lambda rng, dt: [
+                      SampleInput(tuple(rng.standard_normal(s).astype(dt)
+                                        for s in ((2, 3), (3, 4), (4, 2))), rtol=1e-4,
+                                  atol=1e-5)]),
     _composite_op("linalg_matrix_power", 1, (((3, 3), 3), ((2, 3, 3), 2), ((3, 3), 0),
                                              ((3, 3), -2)),
                   "A to the integer power n (n < 0: of its inverse), by binary powering.",
