@@ -230,9 +230,11 @@ def _norm_grad(a, out, g, order, dims):  # `out` and `g` already unreduced to `a
 
 def _norm_bwd(ctx, g):
     (a, out), order = ctx.saved, _order(ctx.params["p"])
-    if order == "nuc":
-        raise NotImplementedError("the derivative of norm(p='nuc') is not implemented in loom")
     dims, g, out = _unreduced(ctx, g, out)
+    if order == "nuc":  # d sum(S) = U Vh of the matrices over `dims` (the linalg plugin's svd)
+        dims = dims or (0, 1)
+        u, _, vh = apply_op("linalg_svd", apply_op("movedim", a, dims, (-2, -1)), False)
+        return (g * apply_op("movedim", u @ vh, (-2, -1), dims),)
     return (_norm_grad(a, out, g, order, dims),)
 
 
@@ -369,8 +371,8 @@ OPS = [
               samples=lambda rng, dt: reduction_samples(0.5, 2.0)(rng, dt) + sample_calls(
                   ((3, 4), float("inf"), 1), ((3, 4), -math.inf), ((2, 3), "fro", (0, 1)),
                   ((2, 3, 4), 3, 2, True), ((3, 4), 1), ((3, 4), 0.5, -1))(rng, dt) + [
-                  SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), "nuc", (0, 2)),
-                              grad=False)], node_name=_dim_name("Norm"),
+                  SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), "nuc", (0, 2))),
+                  SampleInput((rng.standard_normal((3, 4)).astype(dt), "nuc"))], node_name=_dim_name("Norm"),
               doc="Vector p-norm (2 by default) of all elements or over `dim`; 'nuc' the "
                   "nuclear norm of matrices."),
     op("dist", _dist, backward=_dist_bwd, inputs=2, save_inputs=(0, 1), save_output=True,

@@ -5,7 +5,7 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import (decompositions, least_squares, matmul, matrix_functions, norms, products,
+    from . import (addmm, decompositions, einsum, least_squares, matmul, matrix_functions, norms, products,
                    solvers)
-    return (matmul.OPS + products.OPS + decompositions.OPS + solvers.OPS + norms.OPS +
-            matrix_functions.OPS + least_squares.OPS)
+    return (matmul.OPS + addmm.OPS + products.OPS + decompositions.OPS + solvers.OPS + norms.OPS +
+            matrix_functions.OPS + least_squares.OPS + einsum.OPS)

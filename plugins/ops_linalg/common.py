@@ -96,6 +96,34 @@ def linalg_error(msg):
     return loom.linalg.LinAlgError(msg)
 
 
+def svd_input(xp, a, name="linalg.svd"):
+    """`a` for an SVD, as PyTorch's LAPACK treats it: NaN raises LinAlgError (the algorithm
+    does not converge)."""
+    if a.size and bool(xp.isnan(a).any()):
+        raise linalg_error(f"{name}: The algorithm failed to converge because the input matrix "
+                           f"contained non-finite values.")
+    return a
+
+
+def svd_of(xp, a, run, name="linalg.svd"):
+    """``run(a)`` (an SVD and what follows from it) with PyTorch's handling of non-finite
+    input: NaN raises, a matrix with an infinity gives NaN in every output of that matrix."""
+    svd_input(xp, a, name)
+    if not a.size:
+        return run(a)
+    bad = ~xp.isfinite(a).all(axis=(-2, -1))
+    if not bool(bad.any()):
+        return run(a)
+    out = run(xp.where(bad[..., None, None], 0, a))
+    outs = out if isinstance(out, tuple) else (out,)
+    fixed = []
+    for o in outs:
+        o = o.copy()
+        o[bad] = np.nan
+        fixed.append(o)
+    return tuple(fixed) if isinstance(out, tuple) else fixed[0]
+
+
 def eye_like(x, n):
     """The n x n identity in `x`'s dtype and device (array or tensor)."""
     if is_tensor(x):

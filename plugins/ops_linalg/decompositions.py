@@ -8,7 +8,7 @@ import numpy as np
 from loom.plugin import ErrorInput, SampleInput, op, sum_to_shape
 
 from .common import (conj, eye_like, first_failure, floating, is_complex, linalg_error, mH,
-                     op_, real, square, matrix, scalar_name)
+                     op_, real, square, matrix, scalar_name, svd_of)
 
 
 def _diag(x):
@@ -80,6 +80,17 @@ def _linalg_cholesky(xp, a, *, upper=False, out_name="linalg.cholesky"):
     if msg is not None:
         raise linalg_error(msg.replace("linalg.cholesky", out_name, 1))
     return mH(l) if upper else l
+
+
+def _old_cholesky(xp, a, upper=False):
+    """torch.cholesky: an empty input comes back as it is (of any rank), integer inputs meet
+    the CPU kernel's NotImplementedError."""
+    if a.size == 0:
+        return a.copy()
+    square("cholesky", a)
+    if a.dtype.kind not in "fc":
+        raise NotImplementedError(f'"cholesky_cpu" not implemented for \'{scalar_name(a)}\'')
+    return _linalg_cholesky(xp, a, upper=upper)
 
 
 def _cholesky_ex(xp, a, *, upper=False, check_errors=False):
@@ -207,13 +218,13 @@ def _svd_checks(name, a):
 
 def _svd(xp, a, full_matrices=True, *, driver=None):
     _svd_checks("linalg.svd", a)
-    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = svd_of(xp, a, lambda m: tuple(xp.linalg.svd(m, full_matrices=full_matrices)))
     return u, s, vh
 
 
 def _svdvals(xp, a, *, driver=None):
     _svd_checks("linalg.svdvals", a)
-    return xp.linalg.svd(a, compute_uv=False)
+    return svd_of(xp, a, lambda m: xp.linalg.svd(m, compute_uv=False))
 
 
 def _svd_rule(gu, gs, gvh, u, s, vh):
@@ -282,11 +293,11 @@ def _svdvals_bwd(ctx, g):
 def _old_svd(xp, a, some=True, compute_uv=True):
     _svd_checks("svd", a)
     if not compute_uv:
-        s = xp.linalg.svd(a, compute_uv=False)
+        s = svd_of(xp, a, lambda m: xp.linalg.svd(m, compute_uv=False))
         m, n = a.shape[-2:]
         z = xp.zeros(a.shape[:-2] + (m, m if not some else min(m, n)), a.dtype)
         return z, s, xp.zeros(a.shape[:-2] + (n, n if not some else min(m, n)), a.dtype)
-    u, s, vh = xp.linalg.svd(a, full_matrices=not some)
+    u, s, vh = svd_of(xp, a, lambda m: tuple(xp.linalg.svd(m, full_matrices=not some)))
     return u, s, mH(vh)
 
 
@@ -315,7 +326,7 @@ def _eigh(xp, a, UPLO="L"):
     square("linalg.eigh", a)
     if a.dtype.kind not in "fc" or a.dtype.itemsize < 4:
         raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{scalar_name(a)}\'')
-    w, v = xp.linalg.eigh(a, UPLO=_uplo(UPLO))
+    w, v = _converged("linalg.eigh", lambda: xp.linalg.eigh(a, UPLO=_uplo(UPLO)))
     return w, v
 
 
@@ -323,7 +334,16 @@ def _eigvalsh(xp, a, UPLO="L"):
     square("linalg.eigvalsh", a)
     if a.dtype.kind not in "fc" or a.dtype.itemsize < 4:
         raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{scalar_name(a)}\'')
-    return xp.linalg.eigvalsh(a, UPLO=_uplo(UPLO))
+    return _converged("linalg.eigh", lambda: xp.linalg.eigvalsh(a, UPLO=_uplo(UPLO)))
+
+
+def _converged(name, run):
+    try:
+        return run()
+    except np.linalg.LinAlgError:
+        raise linalg_error(f"{name}: The algorithm failed to converge because the input "
+                           f"matrix is ill-conditioned or has too many repeated "
+                           f"eigenvalues.") from None
 
 
 def _eigh_rule(gl, gv, l, v):
@@ -372,14 +392,21 @@ def _complex_of(xp, x):
     return x.astype(np.result_type(x.dtype, np.complex64), copy=False)
 
 
+def _finite_for_eig(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+
+
 def _eig(xp, a):
     _eig_checks("linalg.eig", a)
+    _finite_for_eig(xp, a)
     w, v = xp.linalg.eig(a)
     return _complex_of(xp, w), _complex_of(xp, v)
 
 
 def _eigvals(xp, a):
     _eig_checks("linalg.eigvals", a)
+    _finite_for_eig(xp, a)
     return _complex_of(xp, xp.linalg.eigvals(a))
 
 
@@ -445,8 +472,7 @@ OPS = [
        doc="`linalg.cholesky` that reports failure in ``info`` (the order of the first leading "
            "minor that is not positive-definite, 0 on success) instead of raising, unless "
            "``check_errors=True``."),
-    op("cholesky", lambda xp, a, upper=False: _linalg_cholesky(xp, a, upper=upper,
-                                                               out_name="linalg.cholesky"),
+    op("cholesky", _old_cholesky,
        backward=_cholesky_bwd, save_output=True, takes_complex_grad=True,
        samples=_chol_samples, doc=_DOC_CHOL + " (``torch.cholesky``).",
        signature="(input, upper=False)"),

@@ -7,7 +7,7 @@ from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
 from loom.plugin import is_tensor
 
-from .common import composite, conj, matrix, mH, op_, real, scalar_name
+from .common import composite, conj, matrix, mH, op_, real, scalar_name, svd_input
 
 
 def _pinv(a, *, atol=None, rtol=None, hermitian=False):
@@ -59,6 +59,8 @@ def _lstsq_all(a, b, rcond=None, *, driver=None):
     and singular values are differentiable (through pinv(A) B and svdvals)."""
     if not is_tensor(a):  # the checks read array dtypes; the rule re-runs this on tensors
         _lstsq_checks(a, b, driver)
+        from loom.plugin import xp_of
+        svd_input(xp_of(a), a, "torch.linalg.lstsq")
     driver = driver or "gelsy"
     vec = b.ndim == a.ndim - 1
     bm = b[..., None] if vec else b

@@ -7,7 +7,7 @@ import numpy as np
 
 from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
-from .common import composite, floating, matrix, op_, real
+from .common import composite, floating, matrix, op_, real, svd_of
 
 
 def _vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -95,7 +95,8 @@ def _matrix_rank(xp, a, tol=None, hermitian=False, *, atol=None, rtol=None):
     floating("linalg.matrix_rank", a)
     if tol is not None:
         atol, rtol = tol, 0.0
-    s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
+    s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else \
+        svd_of(xp, a, lambda m: xp.linalg.svd(m, compute_uv=False))
     smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,),
                                                                       s.dtype)
     eps = np.finfo(s.dtype).eps

@@ -1,50 +1,30 @@
-"""Products built on matmul, as PyTorch composes them: addmm, addmv, addbmm, baddbmm, addr,
-vdot, trace, kron, tensordot, linalg.multi_dot, chain_matmul, linalg.vecdot, cross, and the
-pseudo-inverse family (pinv, lstsq, matrix_power). Each is one function written in operators
-(`composite`): the kernel runs it on arrays, the backward rule differentiates it on tensors."""
+"""Products built on matmul, as PyTorch composes them: vdot, inner, trace, kron, tensordot,
+linalg.multi_dot, chain_matmul, linalg.vecdot, cross, matrix_power. Each is one function
+written in operators (`composite`): the kernel runs it on arrays, the backward rule
+differentiates it on tensors."""
 import numpy as np
 
 from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
-from .common import composite, conj, floating, matrix, mH, op_, square
+from loom.plugin import is_tensor
 
-
-def _add_scaled(inp, prod, beta, alpha):
-    prod = prod if alpha == 1 else prod * alpha
-    if beta == 0:  # PyTorch ignores input (nan and inf too) when beta is 0
-        return prod + 0 * op_("zeros_like", inp)
-    return (inp if beta == 1 else inp * beta) + prod
-
-
-def _addmm(inp, m1, m2, *, beta=1, alpha=1):
-    return _add_scaled(inp, op_("mm", m1, m2), beta, alpha)
-
-
-def _addmv(inp, mat, vec, *, beta=1, alpha=1):
-    return _add_scaled(inp, op_("mv", mat, vec), beta, alpha)
-
-
-def _baddbmm(inp, b1, b2, *, beta=1, alpha=1):
-    return _add_scaled(inp, op_("bmm", b1, b2), beta, alpha)
-
-
-def _addbmm(inp, b1, b2, *, beta=1, alpha=1):
-    return _add_scaled(inp, op_("sum", op_("bmm", b1, b2), 0, False), beta, alpha)
-
-
-def _addr(inp, v1, v2, *, beta=1, alpha=1):
-    return _add_scaled(inp, op_("outer", v1, v2), beta, alpha)
+from .common import composite, conj, floating, matrix, mH, op_, scalar_name, square
 
 
 def _vdot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if not is_tensor(a) and a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{scalar_name(a)} and {scalar_name(b)}")
     return op_("dot", conj(a), b)
 
 
 def _trace(a):
     if a.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    if not is_tensor(a) and a.dtype == bool:
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
     return op_("sum", a.diagonal(0, 0, 1), None, False)
 
 
@@ -59,7 +39,17 @@ def _kron(a, b):
 
 
 def _tensordot(a, b, dims=2):
+    if not is_tensor(a):
+        if a.dtype != b.dtype:
+            raise RuntimeError("both inputs should have same dtype")
+        if a.dtype == bool:
+            raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
     if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                               f"dims={dims}")
         da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
     else:
         da, db = [list(d) if isinstance(d, (list, tuple)) else [d] for d in dims]
@@ -82,6 +72,14 @@ def _vecdot(x, y, *, dim=-1):
 
 
 def _cross(a, b, *, dim=-1):
+    if not is_tensor(a):  # PyTorch's checks, on arrays (the rule re-runs this on tensors)
+        if a.ndim != b.ndim:
+            raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+        if a.dtype != b.dtype:
+            raise RuntimeError(f"expected scalar type {scalar_name(a)} but found "
+                               f"{scalar_name(b)}")
+        if a.dtype == bool:
+            raise NotImplementedError('"cross" not implemented for \'Bool\'')
     if a.shape[dim] != 3 or b.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{a.shape[dim]} and {b.shape[dim]}")
@@ -89,7 +87,7 @@ def _cross(a, b, *, dim=-1):
     bx = [op_("select", b, dim, i) for i in range(3)]
     parts = [ax[1] * bx[2] - ax[2] * bx[1], ax[2] * bx[0] - ax[0] * bx[2],
              ax[0] * bx[1] - ax[1] * bx[0]]
-    return _stack(parts, dim % max(a.ndim, b.ndim))
+    return op_("stack", *parts, dim=dim % max(a.ndim, b.ndim))
 
 
 def _default_cross_dim(a, b):
@@ -106,6 +104,8 @@ def _default_cross_dim(a, b):
 def _inner(a, b):
     if a.ndim == 0 or b.ndim == 0:
         return a * b
+    if not is_tensor(a) and a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(a.shape)} and {list(b.shape)}")
@@ -120,26 +120,36 @@ def _chain_matmul(*matrices):
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
                   "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
                   "more tensors rather than multiple parameters.", UserWarning, stacklevel=4)
+    for m in matrices:
+        if m.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
     if len(matrices) == 1:
         return matrices[0] + 0
     return _multi_dot(*matrices)
 
 
-def _stack(parts, dim):
-    return sum(op_("unsqueeze", p, dim) * _basis(p, i, dim) for i, p in enumerate(parts))
+def _order(dims):
+    """The cheapest parenthesisation of a chain of matrices of sizes dims[i] x dims[i + 1]
+    (the classic dynamic programme, as PyTorch's multi_dot orders its products)."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
 
 
-def _basis(p, i, dim):
-    """e_i along a new axis `dim` (shape 1 elsewhere), in p's type."""
-    e = np.zeros(3)
-    e[i] = 1
-    shape = [1] * (p.ndim + 1)
-    shape[dim] = 3
-    from .common import as_tensor, is_tensor
-    arr = e.reshape(shape).astype(np.float64)
-    if is_tensor(p):
-        return as_tensor(arr).to(dtype=p.dtype, device=p.device)
-    return arr.astype(p.dtype)
+def _chain(ts, split, i, j):
+    if i == j:
+        return ts[i]
+    k = split[i][j]
+    return op_("mm", _chain(ts, split, i, k), _chain(ts, split, k + 1, j))
 
 
 def _multi_dot(*tensors):
@@ -161,13 +171,18 @@ def _multi_dot(*tensors):
         ts[0] = first.reshape(1, -1)
     if last.ndim == 1:
         ts[-1] = last.reshape(-1, 1)
-    out = ts[0]
-    for i, t in enumerate(ts[1:]):
-        if out.shape[-1] != t.shape[0]:
+    for i in range(len(ts) - 1):
+        if ts[i].shape[-1] != ts[i + 1].shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
                                f"{list(tensors[i].shape)} and {list(tensors[i + 1].shape)} "
                                f"cannot be multiplied")
-        out = op_("mm", out, t)
+    if not is_tensor(first):
+        for t in ts:
+            if t.dtype != first.dtype:
+                raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but "
+                                   f"tensor 0 is {scalar_name(first)} and tensor "
+                                   f"{ts.index(t)} {scalar_name(t)}")
+    out = _chain(ts, _order([t.shape[0] for t in ts] + [ts[-1].shape[1]]), 0, len(ts) - 1)
     if first.ndim == 1 and last.ndim == 1:
         return out.reshape(())
     if first.ndim == 1:
@@ -179,6 +194,8 @@ def _multi_dot(*tensors):
 
 def _matrix_power(a, n):
     square("linalg.matrix_power", a)
+    if not is_tensor(a) and a.dtype == bool and n not in (0, 1):
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
     if n < 0:
         floating("linalg.inv", a if not hasattr(a, "_data") else a._data)
         a, n = op_("linalg_inv", a), -n
@@ -196,8 +213,7 @@ def _matrix_power(a, n):
 
 
 _K = {n: composite(f, k) for n, f, k in (
-    ("addmm", _addmm, 3), ("addmv", _addmv, 3), ("baddbmm", _baddbmm, 3),
-    ("addbmm", _addbmm, 3), ("addr", _addr, 3), ("vdot", _vdot, 2), ("trace", _trace, 1),
+    ("vdot", _vdot, 2), ("trace", _trace, 1),
     ("kron", _kron, 2), ("tensordot", _tensordot, 2), ("vecdot", _vecdot, 2),
     ("cross", _cross, 2), ("torch_cross", lambda a, b, dim=None: _cross(
         a, b, dim=_default_cross_dim(a, b) if dim is None else dim), 2),
@@ -223,22 +239,6 @@ def _composite_op(name, n, calls, doc, **fields):
 
 
 OPS = [
-    _composite_op("addmm", 3, (((2, 4), (2, 3), (3, 4)), ((4,), (2, 3), (3, 4),
-                                                           {"beta": 0.5, "alpha": 2.0})),
-                  "beta * input + alpha * (mat1 @ mat2).", methods=("addmm",),
-                  error_samples=lambda rng: [ErrorInput(
-                      (np.ones(2), np.ones((2, 3)), np.ones((4, 5))),
-                      match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)")]),
-    _composite_op("addmv", 3, (((2,), (2, 3), (3,)), ((1,), (2, 3), (3,), {"beta": 2.0})),
-                  "beta * input + alpha * (mat @ vec).", methods=("addmv",)),
-    _composite_op("baddbmm", 3, (((2, 2, 4), (2, 2, 3), (2, 3, 4)),
-                                 ((2, 4), (2, 2, 3), (2, 3, 4), {"alpha": 0.5})),
-                  "beta * input + alpha * bmm(batch1, batch2).", methods=("baddbmm",)),
-    _composite_op("addbmm", 3, (((2, 4), (3, 2, 3), (3, 3, 4)),),
-                  "beta * input + alpha * sum over the batch of bmm(batch1, batch2).",
-                  methods=("addbmm",)),
-    _composite_op("addr", 3, (((2, 3), (2,), (3,)), ((3,), (2,), (3,), {"beta": 0.0})),
-                  "beta * input + alpha * outer(vec1, vec2).", methods=("addr",)),
     _composite_op("vdot", 2, (((4,), (4,)),), "The dot product with the first vector "
                   "conjugated.", methods=("vdot",)),
     _composite_op("trace", 1, (((3, 4),), ((3, 3),)), "The sum of a matrix's diagonal.",

@@ -54,12 +54,16 @@ def _inv_ex(xp, a, *, check_errors=False):
             raise linalg_error(f"linalg.inv_ex: {pre}The diagonal element {k} is zero, the "
                                f"inversion could not be completed because the input matrix "
                                f"is singular.") from None
-        flat = a.reshape((-1,) + a.shape[-2:])
-        out = xp.full(flat.shape, np.nan, dtype=a.dtype)
-        for i, ok in enumerate(info.reshape(-1) == 0):
-            if ok:
-                out[i] = xp.linalg.inv(flat[i])
-        return out.reshape(a.shape), info
+        return _lu_inverse(xp, a), info
+
+
+def _lu_inverse(xp, a):
+    """A^{-1} through A = P L U and two substitutions, as LAPACK's getri: a zero pivot gives
+    the inf and nan PyTorch's inverse of a singular matrix has, without an error."""
+    lu_, piv, _ = _lum.lu_factor(xp, a)
+    lower, upper = _lum.unpack(xp, lu_)
+    pt = _lum.permutation(xp, piv, a.shape[-1], a.dtype).swapaxes(-1, -2)
+    return _substitute(xp, upper, _substitute(xp, lower, pt, False), True)
 
 
 def _inv_rule(ainv, g):
@@ -110,7 +114,8 @@ def _square_errors(singular=None, int_error=True):
 
 def _det(xp, a):
     _inv_checks("linalg.det", a)
-    return xp.linalg.det(a)
+    with np.errstate(invalid="ignore"):
+        return xp.linalg.det(a)
 
 
 def _det_bwd(ctx, g):
@@ -129,7 +134,8 @@ def _det_bwd(ctx, g):
 
 def _slogdet(xp, a):
     _inv_checks("linalg.slogdet", a)
-    sign, logabs = xp.linalg.slogdet(a)
+    with np.errstate(invalid="ignore"):
+        sign, logabs = xp.linalg.slogdet(a)
     return sign, logabs
 
 
@@ -142,13 +148,20 @@ def _slogdet_bwd(ctx, grads):
     g = glog if glog is not None else real(sign) * 0
     if is_complex(a) and gsign is not None:
         g = g - 1j * (conj(gsign) * sign).imag
-    return (g[..., None, None] * mH(op_("linalg_inv", a)),)
+    return (g[..., None, None] * _quiet_inverse(mH(a)),)
+
+
+def _quiet_inverse(a):
+    """A^{-1} for a backward rule (called with A^H: PyTorch solves with A^H, and a singular
+    matrix then gives the same inf/nan as its rules), without an error."""
+    return op_("linalg_inv_ex", a)[0]
 
 
 def _logdet(xp, a):
     square("logdet", a)
     floating("logdet", a)
-    sign, logabs = xp.linalg.slogdet(a)
+    with np.errstate(invalid="ignore"):
+        sign, logabs = xp.linalg.slogdet(a)
     if a.dtype.kind == "c":
         return xp.log(sign) + logabs
     with np.errstate(invalid="ignore"):
@@ -156,7 +169,10 @@ def _logdet(xp, a):
 
 
 def _logdet_bwd(ctx, g):
-    return (g[..., None, None] * mH(op_("linalg_inv", ctx.saved[0])),)
+    a, out = ctx.saved
+    if not is_complex(a):  # a negative determinant gave nan: PyTorch sends no gradient there
+        g = g * (out == out)
+    return (g[..., None, None] * _quiet_inverse(mH(a)),)
 
 
 # ----------------------------------------------------------------------------- solve
@@ -282,20 +298,33 @@ def _triangle(xp, a, upper, unitriangular):
     return t
 
 
+_BLOCK = 64  # rows solved one by one inside a block; blocks meet through one matmul each
+
+
 def _substitute(xp, t, b, upper):
-    """Back or forward substitution, row by row, for a triangular system LAPACK's solver
-    refused (a zero on the diagonal): inf and nan come out as PyTorch's do."""
+    """Forward (lower) or back (upper) substitution, as LAPACK's trsm does it: blocks of
+    `_BLOCK` rows, each solved row by row after one matmul with the rows already solved. A
+    zero on the diagonal gives inf and nan, as PyTorch's does (no error)."""
     n = t.shape[-1]
     shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
     t = xp.broadcast_to(t, shape + t.shape[-2:])
     x = xp.broadcast_to(b, shape + b.shape[-2:]).astype(np.result_type(t.dtype, b.dtype))
     x = x.copy()
-    order = range(n - 1, -1, -1) if upper else range(n)
+    starts = list(range(0, n, _BLOCK))
+    if upper:
+        starts.reverse()
     with np.errstate(all="ignore"):
-        for i in order:
-            rest = slice(i + 1, n) if upper else slice(0, i)
-            acc = (t[..., i, None, rest] @ x[..., rest, :])[..., 0, :]
-            x[..., i, :] = (x[..., i, :] - acc) / t[..., i, i, None]
+        for s0 in starts:
+            s1 = min(s0 + _BLOCK, n)
+            done = slice(s1, n) if upper else slice(0, s0)
+            if (n - s1 if upper else s0) > 0:
+                x[..., s0:s1, :] -= t[..., s0:s1, done] @ x[..., done, :]
+            rows = range(s1 - 1, s0 - 1, -1) if upper else range(s0, s1)
+            for i in rows:
+                inner = slice(i + 1, s1) if upper else slice(s0, i)
+                if inner.stop > inner.start:
+                    x[..., i, :] -= (t[..., i, None, inner] @ x[..., inner, :])[..., 0, :]
+                x[..., i, :] /= t[..., i, i, None]
     return x
 
 
@@ -313,9 +342,13 @@ def _solve_triangular(xp, a, b, *, upper, left=True, unitriangular=False):
     t = _triangle(xp, a, upper, unitriangular)
     if not left:  # X A = B  <=>  A^T X^T = B^T, with the other triangle
         t, b, upper = t.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper
-    try:
+    n = t.shape[-1]
+    d = t[..., xp.arange(n), xp.arange(n)]
+    if n > _BLOCK and bool(xp.isfinite(t).all() and (d != 0).all()):
+        # a large regular system: LAPACK's LU solve (NumPy has no triangular solver), several
+        # times faster than substitution in Python steps, the same to rounding
         x = xp.linalg.solve(t, b)
-    except np.linalg.LinAlgError:
+    else:  # small, singular or not finite: substitution, rounding and inf/nan as PyTorch's
         x = _substitute(xp, t, b, upper)
     return x if left else x.swapaxes(-1, -2)
 
@@ -358,6 +391,9 @@ def _cholesky_solve(xp, b, l, upper=False):
         raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
                            f"{l.shape[-2]} by {l.shape[-1]} but each b matrix is "
                            f"{b.shape[-2]} by {b.shape[-1]}")
+    if b.dtype == l.dtype and b.dtype.kind not in "fc":
+        raise NotImplementedError(f'"cholesky_solve_cpu" not implemented for '
+                                  f"'{scalar_name(b)}'")
     if b.dtype != l.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{scalar_name(b)} and A of type {scalar_name(l)} instead.")
@@ -548,7 +584,8 @@ OPS = [
        samples=_square_samples((3, 3), (2, 3, 3)), error_samples=_square_errors(),
        doc="(sign, log|det|) of a (batch of) square matrices: the determinant without "
            "overflow; sign is 0 and logabsdet -inf for a singular matrix."),
-    op("logdet", _logdet, backward=_logdet_bwd, save_inputs=(0,), takes_complex_grad=True,
+    op("logdet", _logdet, backward=_logdet_bwd, save_inputs=(0,), save_output=True,
+       takes_complex_grad=True,
        samples=lambda rng, dt: [SampleInput((np.array([[2.0, 1.0], [1.0, 3.0]]),)),
                                 SampleInput((_wellposed(rng, dt, 2, 3, 3) @ np.swapaxes(
                                     _wellposed(rng, dt, 2, 3, 3), -1, -2),), rtol=1e-4,
