@@ -114,11 +114,11 @@ _PINVERSE_K, _PINVERSE_B = composite(_pinverse, 1)
 
 OPS = [
     op("linalg_pinv", _PINV_K, backward=_PINV_B, save_inputs=(0,), methods=(),
-       functions=("linalg.pinv",), torch_name="linalg.pinv", holomorphic=False,
+       functions=("linalg.pinv",), torch_name="linalg.pinv", takes_complex_grad=True,
        samples=sample_calls(((3, 4),), ((4, 2),), ((2, 3, 3),), rtol=1e-4, atol=1e-5),
        doc="The Moore-Penrose pseudo-inverse, from the SVD: singular values at or below "
            "max(atol, rtol * the largest) count as zero."),
-    op("pinverse", _PINVERSE_K, backward=_PINVERSE_B, save_inputs=(0,), holomorphic=False,
+    op("pinverse", _PINVERSE_K, backward=_PINVERSE_B, save_inputs=(0,), takes_complex_grad=True,
        samples=sample_calls(((3, 4),), rtol=1e-4, atol=1e-5),
        doc="``torch.pinverse``: `linalg.pinv` with ``rtol=rcond``."),
     op("linalg_lstsq", _LSTSQ_K, backward=_LSTSQ_B, inputs=2, save_inputs=(0, 1), methods=(),

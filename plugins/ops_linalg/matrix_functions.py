@@ -90,7 +90,7 @@ OPS = [
     op("linalg_householder_product", _HH_K, functions=("linalg.householder_product",
                                                        "orgqr"),
        methods=("orgqr",), torch_name="linalg.householder_product", backward=_HH_B, inputs=2,
-       save_inputs=(0, 1), holomorphic=False, samples=_hh_samples,
+       save_inputs=(0, 1), takes_complex_grad=True, samples=_hh_samples,
        error_samples=lambda rng: [ErrorInput((np.ones((3, 2)), np.ones(3)),
                                              match="must be greater than or equal to "
                                                    "tau.shape")],

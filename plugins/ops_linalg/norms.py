@@ -112,11 +112,11 @@ def _samples(calls):
 
 OPS = [
     op("linalg_vector_norm", _VN_K, backward=_VN_B, save_inputs=(0,), methods=(),
-       functions=("linalg.vector_norm",), torch_name="linalg.vector_norm", holomorphic=False,
+       functions=("linalg.vector_norm",), torch_name="linalg.vector_norm", takes_complex_grad=True,
        samples=_samples((((3, 4),), ((3, 4), 1, -1), ((2, 3, 4), 3.0, (0, 2), True),
                          ((3, 4), math.inf), ((4,), 0.5)))),
     op("linalg_matrix_norm", _MN_K, backward=_MN_B, save_inputs=(0,), methods=(),
-       functions=("linalg.matrix_norm",), torch_name="linalg.matrix_norm", holomorphic=False,
+       functions=("linalg.matrix_norm",), torch_name="linalg.matrix_norm", takes_complex_grad=True,
        samples=_samples((((3, 4),), ((2, 3, 4), "nuc"), ((3, 4), 2), ((3, 4), -2),
                          ((2, 3, 4), 1, (0, 2), True), ((3, 4), -math.inf),
                          ((3, 4), math.inf, (-1, -2))))
@@ -125,13 +125,13 @@ OPS = [
        doc="Matrix norm over the two dims `dim`: 'fro', 'nuc', 2 / -2 (largest / smallest "
            "singular value), 1 / -1 (column sums), inf / -inf (row sums)."),
     op("linalg_norm", _N_K, backward=_N_B, save_inputs=(0,), methods=(),
-       functions=("linalg.norm",), torch_name="linalg.norm", holomorphic=False,
+       functions=("linalg.norm",), torch_name="linalg.norm", takes_complex_grad=True,
        samples=_samples((((3, 4),), ((5,), 3.0), ((3, 4), "nuc"), ((2, 3, 4),),
                          ((2, 3, 4), 2, (1, 2)), ((2, 3, 4), 1, 1))),
        doc="`linalg.vector_norm` or `linalg.matrix_norm`, chosen by `ord` and `dim` as "
            "PyTorch does (a 2-D input with no dim is a matrix)."),
     op("linalg_cond", _C_K, backward=_C_B, save_inputs=(0,), methods=(),
-       functions=("linalg.cond",), torch_name="linalg.cond", holomorphic=False,
+       functions=("linalg.cond",), torch_name="linalg.cond", takes_complex_grad=True,
        # PyTorch's own backward of cond for p other than +-2 fails (an in-place inverse), so
        # those are compared forward only
        samples=lambda rng, dt: [SampleInput(((rng.standard_normal((3, 3)) + 3 * np.eye(3))

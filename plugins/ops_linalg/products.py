@@ -235,7 +235,7 @@ def _composite_op(name, n, calls, doc, **fields):
     return op(name, kernel, backward=backward, inputs=n,
               samples=fields.pop("samples", None) or sample_calls(*calls, inputs=n, rtol=1e-4,
                                                                   atol=1e-5),
-              doc=doc, holomorphic=False, **fields)
+              doc=doc, takes_complex_grad=True, **fields)
 
 
 OPS = [
