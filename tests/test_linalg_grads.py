@@ -138,8 +138,8 @@ def test_eig_gradient_of_a_real_matrix():
         vals, vecs = lib.linalg.eig(x)
         return (vals.real * w(lib, (3,))).sum() + (vals.imag ** 2).sum() + \
             (vecs.abs() ** 2 * w(lib, (3, 3), 2)).sum()
-    # first order only: the rule conjugates complex tensors, and conj has no complex
-    # backward rule in ops_basic yet
+    # first order only: the rule takes the real part of complex tensors, and ops_basic's
+    # `real` has no complex backward rule yet
     same_gradients(f, a, finite=False, second=False, rtol=1e-6, atol=1e-8)
     same_gradients(lambda lib, x: (lib.linalg.eigvals(x).real ** 2).sum(), a, finite=False,
                    second=False)
