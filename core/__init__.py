@@ -138,6 +138,8 @@ def __getattr__(name):
         raise AttributeError(name)
     if name == "default_generator":
         return _default_generator()
+    if "." in name:  # getattr(loom, "linalg.solve"): not an attribute (loom.linalg.solve is)
+        raise AttributeError(f"module 'loom' has no attribute '{name}'")
     import importlib.util
     if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")

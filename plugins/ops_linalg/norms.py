@@ -114,7 +114,11 @@ OPS = [
     op("linalg_vector_norm", _VN_K, backward=_VN_B, save_inputs=(0,), methods=(),
        functions=("linalg.vector_norm",), torch_name="linalg.vector_norm", takes_complex_grad=True,
        samples=_samples((((3, 4),), ((3, 4), 1, -1), ((2, 3, 4), 3.0, (0, 2), True),
-                         ((3, 4), math.inf), ((4,), 0.5)))),
+                         ((3, 4), math.inf), ((4,), 0.5))),
+       error_samples=lambda rng: [ErrorInput((np.ones(3, np.int64),),
+                                             match="Expected a floating point")],
+       doc="The vector `ord`-norm (2 by default; inf, -inf, 0 and any real) of all elements "
+           "or over `dim`, in `dtype` if given."),
     op("linalg_matrix_norm", _MN_K, backward=_MN_B, save_inputs=(0,), methods=(),
        functions=("linalg.matrix_norm",), torch_name="linalg.matrix_norm", takes_complex_grad=True,
        samples=_samples((((3, 4),), ((2, 3, 4), "nuc"), ((3, 4), 2), ((3, 4), -2),
