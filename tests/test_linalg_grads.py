@@ -145,15 +145,18 @@ def test_eig_gradient_of_a_real_matrix():
                    second=False)
 
 
-def test_qr_gradient():
-    same_gradients(lambda lib, x: (lib.linalg.qr(x).Q * w(lib, (4, 3))).sum() +
-                   (lib.linalg.qr(x).R * w(lib, (3, 3), 2)).sum(), arr(4, 3))
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 4), (2, 2, 3)])
+def test_qr_gradient(shape):
+    def f(lib, x):
+        q, r = lib.linalg.qr(x)
+        return (q * w(lib, q.shape)).sum() + (r * w(lib, r.shape, 2)).sum()
+    same_gradients(f, arr(*shape))
 
 
-def test_qr_gradient_of_a_wide_matrix_is_not_implemented():
-    x = loom.tensor(arr(2, 3), requires_grad=True)
-    with pytest.raises(NotImplementedError, match="wide"):
-        loom.linalg.qr(x).R.sum().backward()
+def test_qr_gradient_of_r_only_refused_as_in_pytorch():
+    x = loom.tensor(arr(3, 2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="mode='r'"):
+        loom.linalg.qr(x, mode="r").R.sum().backward()
 
 
 # ----------------------------------------------------------------------------- LU and det

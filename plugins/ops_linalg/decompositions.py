@@ -181,8 +181,22 @@ def _syminvadj(x):
     return r - _embed(real(d) * 0.5)
 
 
+def _qr_tall(q, r, gq, gr):
+    """PyTorch's linalg_qr_backward for m >= n: (gQ + Q syminvadj(triu(gR R^H - Q^H gQ)))
+    R^{-H}."""
+    if gq is None:
+        mh = gr @ mH(r)
+    elif gr is None:
+        mh = -(mH(q) @ gq)
+    else:
+        mh = gr @ mH(r) - mH(q) @ gq
+    b = q @ _syminvadj(op_("triu", mh, 0))
+    if gq is not None:
+        b = b + gq
+    return op_("linalg_solve_triangular", mH(r), b, upper=False, left=False)
+
+
 def _qr_bwd(ctx, grads):
-    """PyTorch's linalg_qr_backward (for m >= n, or a square complete Q)."""
     gq, gr = grads
     q, r = ctx.saved[0]
     mode = ctx.params.get("mode", "reduced")
@@ -194,19 +208,18 @@ def _qr_bwd(ctx, grads):
     if mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                            "and nrows > ncols.")
-    if m < n:
-        raise NotImplementedError("loom: the gradient of linalg.qr of a wide matrix (m < n) "
-                                  "is not implemented")
-    if gq is None:
-        mh = gr @ mH(r)
-    elif gr is None:
-        mh = -(mH(q) @ gq)
-    else:
-        mh = gr @ mH(r) - mH(q) @ gq
-    b = q @ _syminvadj(op_("triu", mh, 0))
-    if gq is not None:
-        b = b + gq
-    return (op_("linalg_solve_triangular", mH(r), b, upper=False, left=False),)
+    if m >= n:
+        return (_qr_tall(q, r, gq, gr),)
+    # a wide A = [X | Y] = Q [U | V]: X = Q U is square, and Y = Q V moves with Q, so
+    # gY = Q gV and X's rule sees gQ + Y gV^H (PyTorch's m < n case)
+    u, v = r[..., :m], r[..., m:]
+    gu = gr[..., :m] if gr is not None else None
+    gv = gr[..., m:] if gr is not None else None
+    if gv is not None:
+        gq = q @ (v @ mH(gv)) if gq is None else gq + q @ (v @ mH(gv))
+    gx = _qr_tall(q, u, gq, gu)
+    gy = q @ gv if gv is not None else 0 * v
+    return (op_("cat", gx, gy, dim=-1),)
 
 
 # ----------------------------------------------------------------------------- svd
@@ -478,7 +491,8 @@ OPS = [
        signature="(input, upper=False)"),
     op("linalg_qr", _qr, functions=("linalg.qr",), methods=(), torch_name="linalg.qr",
        outputs=("Q", "R"), backward=_qr_bwd, save_output=True, takes_complex_grad=True,
-       samples=_mat_samples((3, 3), (4, 2), (2, 3, 2)), error_samples=lambda rng: [
+       samples=_mat_samples((3, 3), (4, 2), (2, 3, 2), (2, 4), (2, 2, 3)),
+       error_samples=lambda rng: [
            ErrorInput((np.ones((3, 3), np.int64),), match="Expected a floating point"),
            ErrorInput((np.ones(3),), match="at least 2 dimensions")],
        doc="QR decomposition A = QR of a (batch of) matrices: ``mode`` 'reduced' (Q m x k), "
