@@ -150,6 +150,27 @@ def test_function_and_method_forms_agree_with_pytorch():
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-9, atol=1e-9, err_msg=str(i))
 
 
+def test_compositions_pytorch_defines_agree_with_pytorch():
+    import warnings
+    a = arr(3, 3, shift=3)
+    lo = np.linalg.cholesky(a @ a.T)
+
+    def forms(lib):
+        A, L = lib.tensor(a), lib.tensor(lo)
+        lu, piv = lib.linalg.lu_factor(A)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # triangular_solve is deprecated in both
+            tri = lib.triangular_solve(A[:, :2], A, upper=False)
+        return [lib.cholesky_inverse(L), lib.cholesky_inverse(L.mT, upper=True),
+                *lib.lu_unpack(lu, piv), tri.solution, tri.cloned_coefficient,
+                lib.linalg.tensorinv(A.reshape(3, 3, 1)[..., 0], ind=1),
+                lib.linalg.tensorsolve(A, A[0]), lib.linalg.vander(A[0], N=4),
+                lib.linalg.diagonal(A.reshape(3, 1, 3), dim1=0, dim2=2)]
+    for i, (g, w) in enumerate(zip(*both(forms))):
+        assert g.shape == w.shape, i
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-9, atol=1e-9, err_msg=str(i))
+
+
 def test_in_place_matmul_rebinds_as_pytorchs():
     def f(lib):
         a = lib.tensor(arr(2, 2))
@@ -212,6 +233,9 @@ def test_complex_decompositions_match_pytorch_up_to_phase():
     lambda lib: lib.linalg.lstsq(lib.ones(4, 3), lib.ones(3, 2)),
     lambda lib: lib.cholesky_solve(lib.ones(3, 2), lib.eye(4)),
     lambda lib: lib.linalg.svd(lib.tensor([[float("nan"), 1.0], [1.0, 1.0]])),
+    lambda lib: lib.linalg.solve(A=lib.zeros(2, 2), B=lib.ones(2)),
+    lambda lib: lib.linalg.vander(lib.ones(3), N=1),
+    lambda lib: lib.linalg.tensorinv(lib.ones(4, 3), ind=1),
 ], ids=lambda f: re.sub(r"\W+", "_", f.__code__.co_consts[0] if isinstance(
     f.__code__.co_consts[0], str) else "call"))
 def test_errors_are_pytorchs(call):

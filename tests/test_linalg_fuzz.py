@@ -29,6 +29,14 @@ KNOWN: dict = {
     ("qr", "values"): "an infinity or NaN in the input: which entries are NaN differs",
     ("logdet", "grad"): "a NaN in the input: which gradient entries are NaN differs (LU order)",
     ("kron", "grad"): "float16 gradients summed in another order",
+    ("addmm", "values"): "complex64 rounding of the fused multiply-add",
+    ("inverse", "values"): "a complex matrix with an infinity: MKL returns some finite entries, "
+                           "loom NaN throughout (as for real ones, where the two agree)",
+    ("logdet", "values"): "a matrix with an infinity: the sign LAPACK's pivoting gives the "
+                          "determinant (so inf or NaN) differs",
+    ("cholesky_inverse", "values"): "a factor with an infinity, or a complex one whose diagonal "
+                                    "is not real (not a Cholesky factor): LAPACK's potri "
+                                    "spreads and reads them differently",
 }
 
 

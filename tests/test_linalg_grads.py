@@ -105,6 +105,11 @@ def test_cholesky_solve_gradient_through_a_triangular_factor(upper):
     same_gradients(f, arr(2, 3, 2), arr(3, 3, seed=1))
 
 
+def test_cholesky_inverse_gradient_through_a_triangular_factor():
+    same_gradients(lambda lib, x: (lib.cholesky_inverse(lib.tril(x) + 3 * lib.eye(3, dtype=x.dtype))
+                                   * w(lib, (3, 3))).sum(), arr(3, 3))
+
+
 # ----------------------------------------------------------------------------- gauge freedom
 
 @pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 3), (2, 3, 4)])

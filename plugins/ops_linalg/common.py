@@ -132,6 +132,11 @@ def eye_like(x, n):
     return xp_of(x).eye(n, dtype=x.dtype)
 
 
+def tensors_AB(A, B, *rest):
+    """`prepare` of an op whose tensors PyTorch names A and B: ``solve(A=a, B=b)`` works."""
+    return (A, B) + rest
+
+
 def op_(name, *args, **kw):
     """A registered operator on arrays or tensors (`apply_op`), short to read in rules."""
     return apply_op(name, *args, **kw)

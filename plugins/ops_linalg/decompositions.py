@@ -5,7 +5,7 @@ eigenvalues, the phase of complex singular or eigen vectors) the rules divide by
 PyTorch's do: the result is inf/nan there, as in PyTorch."""
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, op, sum_to_shape
+from loom.plugin import ErrorInput, SampleInput, op
 
 from .common import (conj, eye_like, first_failure, floating, is_complex, linalg_error, mH,
                      op_, real, square, matrix, scalar_name, svd_of)
@@ -307,9 +307,9 @@ def _old_svd(xp, a, some=True, compute_uv=True):
     _svd_checks("svd", a)
     if not compute_uv:
         s = svd_of(xp, a, lambda m: xp.linalg.svd(m, compute_uv=False))
-        m, n = a.shape[-2:]
-        z = xp.zeros(a.shape[:-2] + (m, m if not some else min(m, n)), a.dtype)
-        return z, s, xp.zeros(a.shape[:-2] + (n, n if not some else min(m, n)), a.dtype)
+        m, n = a.shape[-2:]  # PyTorch's zero U and V are m x m and n x n, whatever `some`
+        return xp.zeros(a.shape[:-2] + (m, m), a.dtype), s, \
+            xp.zeros(a.shape[:-2] + (n, n), a.dtype)
     u, s, vh = svd_of(xp, a, lambda m: tuple(xp.linalg.svd(m, full_matrices=not some)))
     return u, s, mH(vh)
 
@@ -508,7 +508,8 @@ OPS = [
        outputs=("U", "S", "Vh"), backward=_svd_bwd, save_output=True, takes_complex_grad=True,
        samples=_mat_samples((3, 3), (4, 2), full_matrices=False),
        error_samples=lambda rng: [ErrorInput((np.ones((3, 3), np.int64),),
-                                             match="Expected a floating point")], doc="Singular value decomposition A = U diag(S) Vh, S in "
+                                             match="Expected a floating point")],
+       doc="Singular value decomposition A = U diag(S) Vh, S in "
        "descending order (``full_matrices=False`` for the reduced factors). U and Vh are "
        "unique only up to a sign (a phase, complex) per singular pair."),
     op("linalg_svdvals", _svdvals, functions=("linalg.svdvals",), methods=(),

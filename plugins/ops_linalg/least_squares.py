@@ -7,7 +7,7 @@ from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
 from loom.plugin import is_tensor
 
-from .common import composite, conj, matrix, mH, op_, real, scalar_name, svd_input
+from .common import tensors_AB, composite, conj, matrix, mH, op_, real, scalar_name, svd_input
 
 
 def _pinv(a, *, atol=None, rtol=None, hermitian=False):
@@ -20,8 +20,8 @@ def _pinv(a, *, atol=None, rtol=None, hermitian=False):
             np.finfo(np.float32 if str(s.dtype).endswith("32") else np.float64).eps * \
             max(a.shape[-2:])
     cut = rtol * smax
-    if atol is not None:
-        cut = op_("clamp", cut, atol, None)
+    if atol is not None:  # max(atol, rtol * smax), in operations arrays and tensors share
+        cut = (cut - atol) * (cut > atol) + atol
     keep = (s > cut) + 0 * s  # 1 for the singular values kept, 0 for the others (s's dtype)
     sinv = keep / (s + (1 - keep))
     return (mH(vh) * sinv[..., None, :]) @ mH(u)
@@ -47,6 +47,13 @@ def _lstsq_checks(a, b, driver):
         raise RuntimeError(f"{name}: parameter `driver` should be one of "
                            f"({', '.join(_DRIVERS)})")
     vec = b.ndim == a.ndim - 1
+    if vec:  # a batch of vectors: its batch dims broadcast with A's first
+        for k in range(1, min(b.ndim - 1, a.ndim - 2) + 1):
+            x, y = a.shape[-2 - k], b.shape[-1 - k]
+            if x != y and 1 not in (x, y):
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                   f"b ({y}) at non-singleton dimension "
+                                   f"{max(a.ndim - 2, b.ndim - 1) - k}")
     if (b.shape[-1] if vec else b.shape[-2]) != a.shape[-2]:
         raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2)")
     return vec
@@ -64,7 +71,8 @@ def _lstsq_all(a, b, rcond=None, *, driver=None):
     driver = driver or "gelsy"
     vec = b.ndim == a.ndim - 1
     bm = b[..., None] if vec else b
-    x = _pinv(a, rtol=rcond) @ bm
+    # gels assumes full rank and ignores rcond; the others cut singular values below it
+    x = _pinv(a, rtol=rcond if driver != "gels" else None) @ bm
     m, n = a.shape[-2:]
     s = op_("linalg_svdvals", a)
     rank = op_("sum", s > _cutoff(s, rcond, m, n), -1, False)
@@ -121,7 +129,8 @@ OPS = [
     op("pinverse", _PINVERSE_K, backward=_PINVERSE_B, save_inputs=(0,), takes_complex_grad=True,
        samples=sample_calls(((3, 4),), rtol=1e-4, atol=1e-5),
        doc="``torch.pinverse``: `linalg.pinv` with ``rtol=rcond``."),
-    op("linalg_lstsq", _LSTSQ_K, backward=_LSTSQ_B, inputs=2, save_inputs=(0, 1), methods=(),
+    op("linalg_lstsq", _LSTSQ_K, backward=_LSTSQ_B, prepare=tensors_AB, inputs=2,
+       save_inputs=(0, 1), methods=(),
        functions=("linalg.lstsq",), torch_name="linalg.lstsq",
        outputs=("solution", "residuals", "rank", "singular_values"), takes_complex_grad=True,
        samples=_lstsq_samples, error_samples=lambda rng: [

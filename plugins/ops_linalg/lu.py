@@ -35,6 +35,8 @@ def lu_factor(xp, a):
 def permutation(xp, pivots, m, dtype):
     """The permutation matrices P (A = P L U) of LAPACK pivots."""
     batch = pivots.shape[:-1]
+    if pivots.shape[-1] == 0:  # no pivots (an empty factor): the identity
+        return xp.broadcast_to(xp.eye(m, dtype=dtype), batch + (m, m)).copy()
     piv = pivots.reshape((-1, pivots.shape[-1])) - 1
     b = piv.shape[0]
     perm = xp.broadcast_to(xp.arange(m), (b, m)).copy()

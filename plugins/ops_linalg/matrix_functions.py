@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, op, sample_calls
+from loom.plugin import ErrorInput, SampleInput, op
 
 from .common import composite, eye_like, floating, mH, op_, square
 

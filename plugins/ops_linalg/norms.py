@@ -7,7 +7,7 @@ import numpy as np
 
 from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
-from .common import composite, floating, matrix, op_, real, svd_of
+from .common import composite, floating, matrix, op_, svd_of
 
 
 def _vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

@@ -8,7 +8,7 @@ from loom.plugin import ErrorInput, SampleInput, op, sample_calls
 
 from loom.plugin import is_tensor
 
-from .common import composite, conj, floating, matrix, mH, op_, scalar_name, square
+from .common import composite, conj, floating, op_, scalar_name, square
 
 
 def _vdot(a, b):

@@ -7,7 +7,8 @@ import numpy as np
 from loom.plugin import ErrorInput, SampleInput, op, sum_to_shape
 
 from . import lu as _lum
-from .common import (conj, eye_like, floating, is_complex, linalg_error, mH, op_, real,
+from .triangular import _substitute
+from .common import (conj, tensors_AB, eye_like, floating, is_complex, linalg_error, mH, op_, real,
                      same_dtype, scalar_name, square)
 
 
@@ -31,10 +32,20 @@ def _inv_checks(name, a):
     floating(name, a)
 
 
+def _nan_where_not_finite(xp, a, x, vec=False):
+    """NaN throughout the result of every matrix of `a` holding an inf or NaN: LAPACK's LU
+    (PyTorch's) spreads it over the whole solution, NumPy's leaves some entries finite."""
+    if not a.size or bool(xp.isfinite(a).all()):
+        return x
+    bad = ~xp.isfinite(a).all(axis=(-2, -1))
+    bad = bad[..., None] if vec else bad[..., None, None]
+    return xp.where(bad, np.nan, x)
+
+
 def _inv(xp, a):
     _inv_checks("linalg.inv", a)
     try:
-        return xp.linalg.inv(a)
+        return _nan_where_not_finite(xp, a, xp.linalg.inv(a))
     except Exception:
         pre, k = _prefix(a, _singular_info(xp, a))
         raise linalg_error(f"linalg.inv: {pre}The diagonal element {k or a.shape[-1]} is zero, "
@@ -46,7 +57,7 @@ def _inv_ex(xp, a, *, check_errors=False):
     _inv_checks("linalg.inv_ex", a)
     info = xp.zeros(a.shape[:-2], dtype=np.int32)
     try:
-        return xp.linalg.inv(a), info
+        return _nan_where_not_finite(xp, a, xp.linalg.inv(a)), info
     except Exception:
         info = _singular_info(xp, a)
         if check_errors:
@@ -198,10 +209,11 @@ def _solve_checks(name, a, b, left=True):
 
 def _solve_raw(xp, a, b, left, vec):
     if vec:
-        return xp.linalg.solve(a, b[..., None])[..., 0]
+        return _nan_where_not_finite(xp, a, xp.linalg.solve(a, b[..., None])[..., 0], True)
     if left:
-        return xp.linalg.solve(a, b)
-    return xp.linalg.solve(a.swapaxes(-1, -2), b.swapaxes(-1, -2)).swapaxes(-1, -2)
+        return _nan_where_not_finite(xp, a, xp.linalg.solve(a, b))
+    return _nan_where_not_finite(xp, a, xp.linalg.solve(a.swapaxes(-1, -2),
+                                                        b.swapaxes(-1, -2)).swapaxes(-1, -2))
 
 
 def _solve(xp, a, b, *, left=True):
@@ -284,152 +296,6 @@ def _solve_errors(rng):
             ErrorInput((np.eye(3), np.ones(4)), match=r"AX = B \(3x3 and 4x1\)"),
             ErrorInput((np.eye(3), np.ones(3, np.float32)), match="same dtype"),
             ErrorInput((np.ones((2, 3)), np.ones(2)), match="square matrices")]
-
-
-# ----------------------------------------------------------------------------- triangular
-
-def _triangle(xp, a, upper, unitriangular):
-    t = xp.triu(a) if upper else xp.tril(a)
-    if unitriangular:
-        n = a.shape[-1]
-        d = xp.arange(n)
-        t = t.copy()
-        t[..., d, d] = 1
-    return t
-
-
-_BLOCK = 64  # rows solved one by one inside a block; blocks meet through one matmul each
-
-
-def _substitute(xp, t, b, upper):
-    """Forward (lower) or back (upper) substitution, as LAPACK's trsm does it: blocks of
-    `_BLOCK` rows, each solved row by row after one matmul with the rows already solved. A
-    zero on the diagonal gives inf and nan, as PyTorch's does (no error)."""
-    n = t.shape[-1]
-    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
-    t = xp.broadcast_to(t, shape + t.shape[-2:])
-    x = xp.broadcast_to(b, shape + b.shape[-2:]).astype(np.result_type(t.dtype, b.dtype))
-    x = x.copy()
-    starts = list(range(0, n, _BLOCK))
-    if upper:
-        starts.reverse()
-    with np.errstate(all="ignore"):
-        for s0 in starts:
-            s1 = min(s0 + _BLOCK, n)
-            done = slice(s1, n) if upper else slice(0, s0)
-            if (n - s1 if upper else s0) > 0:
-                x[..., s0:s1, :] -= t[..., s0:s1, done] @ x[..., done, :]
-            rows = range(s1 - 1, s0 - 1, -1) if upper else range(s0, s1)
-            for i in rows:
-                inner = slice(i + 1, s1) if upper else slice(s0, i)
-                if inner.stop > inner.start:
-                    x[..., i, :] -= (t[..., i, None, inner] @ x[..., inner, :])[..., 0, :]
-                x[..., i, :] /= t[..., i, i, None]
-    return x
-
-
-def _solve_triangular(xp, a, b, *, upper, left=True, unitriangular=False):
-    name = "linalg.solve_triangular"
-    square(name, a)
-    floating(name, a)
-    same_dtype(name, a, b)
-    if b.ndim < 2:
-        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
-    if (b.shape[-2] if left else b.shape[-1]) != a.shape[-1]:
-        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
-                           f"{'AX = B' if left else 'XA = B'} ({a.shape[-2]}x{a.shape[-1]} "
-                           f"and {b.shape[-2]}x{b.shape[-1]})")
-    t = _triangle(xp, a, upper, unitriangular)
-    if not left:  # X A = B  <=>  A^T X^T = B^T, with the other triangle
-        t, b, upper = t.swapaxes(-1, -2), b.swapaxes(-1, -2), not upper
-    n = t.shape[-1]
-    d = t[..., xp.arange(n), xp.arange(n)]
-    if n > _BLOCK and bool(xp.isfinite(t).all() and (d != 0).all()):
-        # a large regular system: LAPACK's LU solve (NumPy has no triangular solver), several
-        # times faster than substitution in Python steps, the same to rounding
-        x = xp.linalg.solve(t, b)
-    else:  # small, singular or not finite: substitution, rounding and inf/nan as PyTorch's
-        x = _substitute(xp, t, b, upper)
-    return x if left else x.swapaxes(-1, -2)
-
-
-def _solve_triangular_bwd(ctx, g):
-    a, x = ctx.saved
-    p = ctx.params
-    upper, left, unit = p["upper"], p.get("left", True), p.get("unitriangular", False)
-    gb = op_("linalg_solve_triangular", mH(a), g, upper=not upper, left=left,
-             unitriangular=unit)
-    ga = None
-    if ctx.needs_input_grad[0]:
-        ga = -(gb @ mH(x)) if left else -(mH(x) @ gb)
-        ga = op_("triu", ga, 1 if unit else 0) if upper else op_("tril", ga, -1 if unit else 0)
-        ga = sum_to_shape(ga, tuple(ctx.shapes[0]))
-    return ga, (sum_to_shape(gb, tuple(ctx.shapes[1])) if ctx.needs_input_grad[1] else None)
-
-
-def _tri_samples(rng, dt):
-    a = (rng.standard_normal((3, 3)) + 3 * np.eye(3)).astype(dt)
-    ab = (rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(dt)
-    b = rng.standard_normal((3, 2)).astype(dt)
-    kw = dict(rtol=1e-4, atol=1e-5)
-    return [SampleInput((a, b), {"upper": True}, **kw),
-            SampleInput((a, b), {"upper": False, "unitriangular": True}, **kw),
-            SampleInput((ab, b), {"upper": False}, note="broadcast", **kw),
-            SampleInput((a, b.T.copy()), {"upper": True, "left": False}, **kw)]
-
-
-# ----------------------------------------------------------------------------- cholesky_solve
-
-def _cholesky_solve(xp, b, l, upper=False):
-    if b.ndim < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions "
-                           f"instead")
-    if l.ndim < 2:
-        raise RuntimeError(f"u should have at least 2 dimensions, but has {l.ndim} dimensions "
-                           f"instead")
-    if l.shape[-1] != l.shape[-2] or l.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                           f"{l.shape[-2]} by {l.shape[-1]} but each b matrix is "
-                           f"{b.shape[-2]} by {b.shape[-1]}")
-    if b.dtype == l.dtype and b.dtype.kind not in "fc":
-        raise NotImplementedError(f'"cholesky_solve_cpu" not implemented for '
-                                  f"'{scalar_name(b)}'")
-    if b.dtype != l.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{scalar_name(b)} and A of type {scalar_name(l)} instead.")
-    floating("cholesky_solve", l, low_precision="cholesky_solve_cpu")
-    lo = mH(xp.triu(l)) if upper else xp.tril(l)
-    y = _solve_triangular(xp, lo, b, upper=False)
-    return _solve_triangular(xp, mH(lo), y, upper=True)
-
-
-def _cholesky_solve_bwd(ctx, g):
-    b, l, x = ctx.saved
-    upper = ctx.params.get("upper", False)
-    gb = op_("cholesky_solve", g, l, upper)
-    gl = None
-    if ctx.needs_input_grad[1]:
-        common = gb @ mH(x)
-        common = common + mH(common)
-        gl = -(l @ common) if upper else -(common @ l)
-        gl = sum_to_shape(gl, tuple(ctx.shapes[1]))
-    return (sum_to_shape(gb, tuple(ctx.shapes[0])) if ctx.needs_input_grad[0] else None), gl
-
-
-def _chol_solve_samples(rng, dt):
-    def factor(*shape, upper=False):
-        a = rng.standard_normal(shape)
-        s = a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
-        lo = np.linalg.cholesky(s)
-        return (np.swapaxes(lo, -1, -2) if upper else lo).astype(dt)
-    b = rng.standard_normal((3, 2)).astype(dt)
-    kw = dict(rtol=1e-4, atol=1e-5)
-    # one triangle of the factor is read; PyTorch's gradient is not projected onto it, so
-    # gradients are checked in the tests through a triangular parametrisation
-    return [SampleInput((b, factor(3, 3)), grad=False, **kw),
-            SampleInput((b, factor(3, 3, upper=True)), {"upper": True}, grad=False, **kw),
-            SampleInput((rng.standard_normal((2, 3, 1)).astype(dt), factor(3, 3)),
-                        note="broadcast", grad=False, **kw)]
 
 
 # ----------------------------------------------------------------------------- LU
@@ -594,34 +460,20 @@ OPS = [
                                             note="negative det: nan")],
        doc="log(det(A)); nan for a real matrix with a negative determinant, -inf for a "
            "singular one."),
-    op("linalg_solve", _solve, functions=("linalg.solve",), methods=(),
+    op("linalg_solve", _solve, prepare=tensors_AB, functions=("linalg.solve",), methods=(),
        torch_name="linalg.solve", backward=_solve_bwd, save_inputs=(0,), save_output=True,
        inputs=2, takes_complex_grad=True, supports_out=True, samples=_solve_samples,
        error_samples=_solve_errors, node_name="LinalgSolveExBackward0",
        doc="The solution X of A X = B (``left=False``: X A = B) for a (batch of) square A; "
            "B may be a vector or a batch of vectors; batch dims broadcast. A singular A "
            "raises `loom.linalg.LinAlgError`."),
-    op("linalg_solve_ex", _solve_ex, functions=("linalg.solve_ex",), methods=(),
+    op("linalg_solve_ex", _solve_ex, prepare=tensors_AB, functions=("linalg.solve_ex",),
+       methods=(),
        torch_name="linalg.solve_ex", outputs=("result", "info"), backward=_solve_ex_bwd,
        save_inputs=(0,), save_output=True, inputs=2, takes_complex_grad=True,
        samples=lambda rng, dt: _solve_samples(rng, dt)[:3],
        doc="`linalg.solve` with ``info`` (0, or the first zero pivot of A's LU) instead of "
            "raising, unless ``check_errors=True``."),
-    op("linalg_solve_triangular", _solve_triangular, functions=("linalg.solve_triangular",),
-       methods=(), torch_name="linalg.solve_triangular", backward=_solve_triangular_bwd,
-       save_inputs=(0,), save_output=True, inputs=2, takes_complex_grad=True,
-       supports_out=True, samples=_tri_samples, error_samples=lambda rng: [
-           ErrorInput((np.eye(3), np.ones((4, 2))), {"upper": True},
-                      match=r"AX = B \(3x3 and 4x2\)")],
-       doc="The solution X of A X = B (``left=False``: X A = B) for triangular A: only the "
-           "``upper`` (or lower) triangle of A is read, its diagonal taken as ones when "
-           "``unitriangular``."),
-    op("cholesky_solve", _cholesky_solve, backward=_cholesky_solve_bwd, save_inputs=(0, 1),
-       save_output=True, inputs=2, takes_complex_grad=True, samples=_chol_solve_samples,
-       supports_out=True, error_samples=lambda rng: [
-           ErrorInput((np.ones((3, 2)), np.eye(4)), match="Incompatible matrix sizes")],
-       doc="The solution X of A X = B given A's Cholesky factor (``upper`` for U with "
-           "A = U^H U)."),
     op("linalg_lu_factor", _lu_factor, functions=("linalg.lu_factor",), methods=(),
        torch_name="linalg.lu_factor", outputs=("LU", "pivots"), backward=_lu_factor_bwd,
        save_output=True, takes_complex_grad=True, samples=_square_samples((3, 3), (2, 3, 3),
