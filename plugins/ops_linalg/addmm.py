@@ -144,7 +144,8 @@ def _family(name):
 def _op(name, calls, doc, errors=None):
     kernel, backward = composite(_family(name), 3)
     return op(name, kernel, backward=backward, inputs=3, save_inputs=(0, 1, 2),
-              methods=(name,), takes_complex_grad=True, doc=doc, error_samples=errors,
+              methods=(name,), inplace=f"{name}_", takes_complex_grad=True, doc=doc,
+              error_samples=errors,
               samples=sample_calls(*calls, inputs=3, rtol=1e-4, atol=1e-5))
 
 
