@@ -1,11 +1,11 @@
 """The ``beta * input + alpha * product`` family: addmm, addmv, baddbmm, addbmm, addr, with
 PyTorch's checks (ranks, sizes, dtypes, how `input` broadcasts) made on arrays before the
-composition runs (`composite`: the same function in operators is the backward rule)."""
+composition runs, and the backward rules written out in operators."""
 import numpy as np
 
-from loom.plugin import ErrorInput, is_tensor, op, promote_arrays, sample_calls
+from loom.plugin import ErrorInput, is_tensor, op, promote_arrays, sample_calls, sum_to_shape
 
-from .common import composite, op_, scalar_name
+from .common import composite, conj, mH, op_, scalar_name
 
 # PyTorch's C++ type names, as baddbmm's message prints them
 _CPP = dict(float32="float", float64="double", float16="c10::Half", bfloat16="c10::BFloat16",
@@ -141,8 +141,44 @@ def _family(name):
     return fn
 
 
+def _scaled(x, c):
+    """x times the conjugate of a Python number (PyTorch's convention), skipping 1."""
+    c = c.conjugate() if isinstance(c, complex) else c
+    return x if c == 1 else x * c
+
+
+def _family_backward(name):
+    """The rule written out (the products' gradients, not a re-run of the forward: these ops
+    sit on training paths): input gets beta * g summed to its shape, the factors alpha * the
+    product's gradients."""
+    def backward(ctx, g):
+        inp, a, b = ctx.saved
+        p = ctx.params
+        beta, alpha = p.get("beta", 1), p.get("alpha", 1)
+        n_in, n_a, n_b = ctx.needs_input_grad
+        gi = sum_to_shape(_scaled(g, beta), tuple(ctx.shapes[0])) if n_in else None
+        ga = gb = None
+        if n_a or n_b:
+            g = _scaled(g, alpha)
+            if name in ("addmm", "baddbmm"):
+                ga = g @ mH(b) if n_a else None
+                gb = mH(a) @ g if n_b else None
+            elif name == "addbmm":  # the product was summed over the batch
+                ga = g[None] @ mH(b) if n_a else None
+                gb = mH(a) @ g[None] if n_b else None
+            elif name == "addmv":
+                ga = g[:, None] * conj(b)[None, :] if n_a else None
+                gb = mH(a) @ g if n_b else None
+            else:  # addr
+                ga = g @ conj(b) if n_a else None
+                gb = g.swapaxes(-1, -2) @ conj(a) if n_b else None
+        return gi, ga, gb
+    return backward
+
+
 def _op(name, calls, doc, errors=None):
-    kernel, backward = composite(_family(name), 3)
+    kernel, _ = composite(_family(name), 3)
+    backward = _family_backward(name)
     return op(name, kernel, backward=backward, inputs=3, save_inputs=(0, 1, 2),
               methods=(name,), inplace=f"{name}_", takes_complex_grad=True, doc=doc,
               error_samples=errors,
