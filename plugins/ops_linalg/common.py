@@ -22,11 +22,6 @@ def is_complex(x) -> bool:
     return x.is_complex() if is_tensor(x) else x.dtype.kind == "c"
 
 
-def mT(x):
-    """The transpose of the last two dims."""
-    return x.swapaxes(-1, -2)
-
-
 def mH(x):
     """The conjugate transpose of the last two dims (the transpose for real values, without
     the copy ``conj`` would make)."""
@@ -79,11 +74,6 @@ def same_dtype(name, a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of "
                            f"type {scalar_name(a)} and B of type {scalar_name(b)} instead")
-
-
-def batch_prefix(shape, flat_index) -> str:
-    """PyTorch's ``(Batch element i): `` prefix for a batched input's failing element."""
-    return f"(Batch element {flat_index}): " if len(shape) > 2 else ""
 
 
 def first_failure(xp, a, fails):

@@ -450,21 +450,11 @@ def _eigvals_bwd(ctx, g):
     return (_eig_rule(g, None, l, v, is_complex(a)),)
 
 
-def _eig_samples(rng, dt):
-    return [SampleInput((rng.standard_normal((3, 3)).astype(dt),), grad=False, rtol=1e-3,
-                        atol=1e-4)]
-
-
 def _eig_fwd_samples(rng, dt):  # eigenvalues only: sorted so the comparison is well-posed
     a = np.diag(np.arange(1.0, 4.0)) + np.triu(rng.standard_normal((3, 3)), 1)
     return [SampleInput((a.astype(dt),), grad=False, rtol=1e-3, atol=1e-4),
             SampleInput((np.stack([a, a.T * 2]).astype(dt),), grad=False, rtol=1e-3,
                         atol=1e-4)]
-
-
-def _int_error(name_match="Expected a floating point"):
-    return lambda rng: [ErrorInput((np.ones((3, 3), np.int64),), match=name_match),
-                        ErrorInput((np.ones((2, 3)),), match="square matrices")]
 
 
 def _mat_samples(*shapes, grad=True, **kw):

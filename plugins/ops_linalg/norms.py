@@ -5,13 +5,14 @@ import math
 
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, op, sample_calls
+from loom.plugin import ErrorInput, SampleInput, is_tensor, op, sample_calls
 
 from .common import composite, floating, matrix, op_, svd_of
 
 
 def _vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    floating("linalg.vector_norm", x if not hasattr(x, "_data") else x._data)
+    if not is_tensor(x):  # on arrays (the rule re-runs this on tensors, already checked)
+        floating("linalg.vector_norm", x)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got '{ord}'")
     return op_("norm", x, float(ord), dim, keepdim, dtype=dtype)
@@ -33,7 +34,8 @@ def _moved(a, d):
 def _matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     name = "linalg.matrix_norm"
     matrix(name, a)
-    floating(name, a if not hasattr(a, "_data") else a._data)
+    if not is_tensor(a):
+        floating(name, a)
     d = _dims(tuple(dim), a.ndim, name)
     if ord in ("fro", "nuc"):
         if ord == "fro":
@@ -76,7 +78,8 @@ def _norm(a, ord=None, dim=None, keepdim=False, *, dtype=None):
 def _cond(a, p=None):
     name = "linalg.cond"
     matrix(name, a)
-    floating(name, a if not hasattr(a, "_data") else a._data)
+    if not is_tensor(a):
+        floating(name, a)
     if p in (None, 2, -2, 2.0, -2.0):
         s = op_("linalg_svdvals", a)
         big, small = op_("amax", s, -1, False), op_("amin", s, -1, False)

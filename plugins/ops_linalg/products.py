@@ -197,7 +197,8 @@ def _matrix_power(a, n):
     if not is_tensor(a) and a.dtype == bool and n not in (0, 1):
         raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
     if n < 0:
-        floating("linalg.inv", a if not hasattr(a, "_data") else a._data)
+        if not is_tensor(a):
+            floating("linalg.inv", a)
         a, n = op_("linalg_inv", a), -n
     if n == 0:
         from .common import eye_like
