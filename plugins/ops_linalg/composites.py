@@ -9,7 +9,7 @@ import numpy as np
 from loom.plugin import ErrorInput, SampleInput, is_tensor, op, sample_calls
 
 from . import lu as _lum
-from .common import as_tensor, composite, eye_like, mH, op_, scalar_name, square
+from .common import as_tensor, composite, eye_like, op_, scalar_name, square
 
 
 def _cholesky_inverse(l, upper=False):
