@@ -144,7 +144,10 @@ def test_function_and_method_forms_agree_with_pytorch():
                 lib.linalg.multi_dot([A, B, B.mT]), lib.einsum("ij,jk->ik", A, B),
                 lib.cholesky_solve(B, lib.linalg.cholesky(S)), lib.linalg.norm(A, "nuc"),
                 lib.linalg.matrix_norm(A, 2), lib.linalg.vector_norm(A, 3),
-                lib.linalg.cond(A), lib.linalg.matrix_rank(A), A @ B, B.mT @ A]
+                lib.linalg.cond(A), lib.linalg.matrix_rank(A), A @ B, B.mT @ A,
+                lib.linalg.pinv(A, hermitian=True), lib.linalg.pinv(B, atol=0.5),
+                lib.linalg.matrix_rank(S, hermitian=True), lib.linalg.norm(A, ord=2, dim=(0, 1)),
+                lib.linalg.solve(A=A, B=B), lib.linalg.eigvalsh(A, UPLO="U")]
     got, want = both(forms)
     for i, (g, w) in enumerate(zip(got, want)):
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-9, atol=1e-9, err_msg=str(i))

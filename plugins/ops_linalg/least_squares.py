@@ -13,7 +13,11 @@ from .common import tensors_AB, composite, conj, matrix, mH, op_, real, scalar_n
 def _pinv(a, *, atol=None, rtol=None, hermitian=False):
     name = "linalg.pinv"
     matrix(name, a)
-    u, s, vh = op_("linalg_svd", a, False)
+    if hermitian:  # from eigh (A's lower triangle), as PyTorch: |eigenvalues| are the cut
+        lam, u = op_("linalg_eigh", a)
+        s, vh = op_("abs", lam), mH(u) * op_("sgn", lam)[..., :, None]
+    else:
+        u, s, vh = op_("linalg_svd", a, False)
     smax = op_("amax", s, -1, True) if s.shape[-1] else s
     if rtol is None:
         rtol = 0.0 if atol is not None and atol > 0 else \
