@@ -130,9 +130,9 @@ _SECOND = (False, True)
 
 
 def _output_box(r):
-    box = r._version
+    box = r._vc
     if box is None:
-        box = r._version = [0]
+        box = r._vc = [0]
     return (r._data, box, box[0])
 
 
@@ -140,8 +140,8 @@ def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
     if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
         a, b = inputs
-        va = a._version
-        vb = b._version
+        va = a._vc
+        vb = b._vc
         node._saved = [a, b]
         node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
         return
@@ -156,7 +156,7 @@ def _save(node, r, inputs, save, outputs=None):
             t = inputs[i]
             saved.append(t)
             if type(t) is Tensor:
-                v = t._version
+                v = t._vc
                 versions.append(0 if v is None else v[0])
             else:
                 versions.append(None)
@@ -227,7 +227,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
         r._data = out
         r._rg = False
         r.grad_fn = None
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if node_inputs and t._rg and (not _go.off or _gs.enabled):
@@ -289,7 +289,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             return slow(a, b)  # NumPy changed the dtype (bool ** bool): PyTorch's rule decides
         r = _new(Tensor)
         r._data = out
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if not (node_inputs and (a._rg or b._rg) and (not _go.off or _gs.enabled)):
@@ -407,7 +407,7 @@ def _build_unary(op: OpEntry):
         r._data = out
         r._rg = False
         r.grad_fn = None
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if diff and a._rg and (not _go.off or _gs.enabled):
@@ -664,10 +664,10 @@ def _as_view(r, base):
     root = base._base
     if root is None:
         root = base
-    box = root._version
+    box = root._vc
     if box is None:
-        box = root._version = [0]
-    r._version = box
+        box = root._vc = [0]
+    r._vc = box
     r._base = root
 
 

@@ -103,7 +103,7 @@ class OpNode(Node):
         for s in saved:
             t = type(s)
             if t is Tensor:
-                v = s._version  # None: never modified in place, so still version 0
+                v = s._vc  # None: never modified in place, so still version 0
                 if v is not None and v[0] != versions[i]:
                     self._version_error(s, v[0], versions[i], s._data)
                 out.append(s if as_tensors else s._data)

@@ -41,9 +41,9 @@ def _check_inplace_target(op, a, rec):
 
 
 def bump_version(a) -> None:
-    box = a._version
+    box = a._vc
     if box is None:
-        a._version = [1]
+        a._vc = [1]
     else:
         box[0] += 1
 
@@ -162,7 +162,7 @@ def build_inplace(op: OpEntry):
         prev._data = a._data.copy()
         prev._rg = a._rg
         prev.grad_fn = a.grad_fn
-        prev._version = None
+        prev._vc = None
         prev._grad = None
         prev._base = None
         if a.grad_fn is not None:
@@ -174,7 +174,7 @@ def build_inplace(op: OpEntry):
         if node is not None:
             # saved references to the result must see `a`'s storage and version
             if node._saved:
-                node._saved = [(a._data, _box(a), a._version[0]) if type(s) is tuple else s
+                node._saved = [(a._data, _box(a), a._vc[0]) if type(s) is tuple else s
                                for s in node._saved]
             a.grad_fn = node
             a._edge = (node, 0)
@@ -185,6 +185,6 @@ def build_inplace(op: OpEntry):
 
 
 def _box(a):
-    if a._version is None:
-        a._version = [0]
-    return a._version
+    if a._vc is None:
+        a._vc = [0]
+    return a._vc

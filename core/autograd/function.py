@@ -33,7 +33,7 @@ class FunctionCtx:
                 raise TypeError("save_for_backward can only save variables, but argument "
                                 f"{tensors.index(t)} is of type {type(t).__name__}")
         self._saved = tensors
-        self._versions = [None if t is None else (0 if t._version is None else t._version[0])
+        self._versions = [None if t is None else (0 if t._vc is None else t._vc[0])
                           for t in tensors]
 
     @property
@@ -44,7 +44,7 @@ class FunctionCtx:
             return ()
         for t, v in zip(self._saved, self._versions):
             if t is not None:
-                cur = 0 if t._version is None else t._version[0]
+                cur = 0 if t._vc is None else t._vc[0]
                 if cur != v:
                     check_version(self._node, t, cur, v, t._data)
         return tuple(self._saved)
