@@ -15,7 +15,8 @@ import numpy as np
 from . import dtypes as _dt
 from . import grad_mode
 from .backends import _by_array_type, available as _available, backends, bind, resolve_device
-from .graph import AccumulateGrad, OpNode
+from .anomaly import note as _note_forward, state as _anomaly
+from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
@@ -117,10 +118,14 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
                 t.grad_fn = node
                 t._edge = (node, i)
                 t._rg = True
+        if _anomaly.enabled:
+            _note_forward(node)
         return node
     r.grad_fn = node
     r._edge = (node, 0)
     r._rg = True
+    if _anomaly.enabled:
+        _note_forward(node)
     return node
 
 
@@ -144,6 +149,8 @@ def _save(node, r, inputs, save, outputs=None):
         vb = b._vc
         node._saved = [a, b]
         node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
+        if saved_hooks:
+            pack_saved(node)
         return
     saved = []
     versions = []
@@ -162,6 +169,8 @@ def _save(node, r, inputs, save, outputs=None):
                 versions.append(None)
     node._saved = saved
     node._versions = versions
+    if saved_hooks:
+        pack_saved(node)
 
 
 # ----------------------------------------------------------------------------- binary
@@ -255,6 +264,8 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             r.grad_fn = node
             r._edge = (node, 0)
             r._rg = True
+            if _anomaly.enabled:
+                _note_forward(node)
         return r
 
     def call(a, b):
@@ -327,6 +338,8 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             r.grad_fn = node
             r._edge = (node, 0)
             r._rg = True
+            if _anomaly.enabled:
+                _note_forward(node)
         return r
 
     call.__doc__ = op.doc
