@@ -83,7 +83,7 @@ class NodeHooks:
 # How many nodes carry hooks: the engine looks for hooks on each node only when this is not 0,
 # so a backward without hooks pays one test per pass rather than one per node.
 hooked = [0]
-_hooked_lock = threading.Lock()
+_hooked_lock = threading.RLock()  # re-entrant: __del__ may run inside __init__ (gc)
 
 
 def hooks_of(node) -> NodeHooks:
