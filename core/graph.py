@@ -34,14 +34,20 @@ def pack_saved(node) -> None:
     inside a saved_tensors_hooks block)."""
     pack, unpack = saved_hooks[-1]
     out = []
-    for s in node._saved:
-        t = type(s)
-        if t is Tensor:
-            out.append(Packed(pack(s), unpack))
-        elif t is tuple:  # the output, packed as a tensor without history (no cycle)
-            out.append(Packed(pack(wrap(s[0])), unpack))
-        else:
-            out.append(s)
+    # operations inside the pack hook save without it (else `t * 1` there would recurse)
+    hooks = saved_hooks[:]
+    saved_hooks.clear()
+    try:
+        for s in node._saved:
+            t = type(s)
+            if t is Tensor:
+                out.append(Packed(pack(s), unpack))
+            elif t is tuple:  # the output, packed as a tensor without history (no cycle)
+                out.append(Packed(pack(wrap(s[0])), unpack))
+            else:
+                out.append(s)
+    finally:
+        saved_hooks[:] = hooks
     node._saved = out
 
 SAVED_FREED_MESSAGE = (

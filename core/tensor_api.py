@@ -348,7 +348,9 @@ class _TensorAPI:
         if dev.type != "cpu":
             suffixes.append(f"device='{dev}'")
         if self.grad_fn is not None:
-            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
+            # C++ nodes print without their namespace (CopySlices, Error)
+            name = self.grad_fn.name().replace("torch::autograd::", "")
+            suffixes.append(f"grad_fn=<{name}>")
         elif self._rg:
             suffixes.append("requires_grad=True")
         dt = self.dtype

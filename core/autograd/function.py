@@ -340,6 +340,19 @@ class _DelayedError(Function):
                            "@once_differentiable")
 
 
+class _ErrorNode(FunctionNode):
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "torch::autograd::Error"
+
+    def __repr__(self) -> str:
+        return f"<Error object at {hex(id(self))}>"
+
+
+_DelayedError._node_cls = _ErrorNode
+
+
 def once_differentiable(fn):
     """Decorate a Function's backward that is not itself differentiable: it runs without
     recording, and under ``create_graph=True`` its results raise if differentiated again."""
@@ -355,7 +368,10 @@ def once_differentiable(fn):
             return outputs
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        err = _DelayedError.apply(*outs)
+        # inputs that require grad, so that the error node is recorded
+        err = _DelayedError.apply(*(o.detach().requires_grad_(True)
+                                    if isinstance(o, Tensor) and o._data.dtype.kind in "fcV"
+                                    else o for o in outs))
         err = (err,) if not isinstance(err, tuple) else err
         err = tuple(e if isinstance(o, Tensor) else o for e, o in zip(err, outs))
         return err[0] if single else err
