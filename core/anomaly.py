@@ -6,11 +6,12 @@ node, after a warning that shows where the forward operation was called.
 """
 from __future__ import annotations
 
+import os
 import traceback
 import warnings
 import weakref
 
-__all__ = ["state", "note", "check_nan", "forward_trace"]
+__all__ = ["state", "note", "check_nan", "forward_trace", "report"]
 
 
 class _State:
@@ -29,10 +30,15 @@ state.check_nan = True
 _traces: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def note(node) -> None:
-    """Remember where `node` was created (called by dispatch when anomaly mode is on)."""
-    # the last frames are dispatch's own
-    _traces[node] = "".join(traceback.format_stack()[:-2])
+    """Remember where `node` was created (called by dispatch when anomaly mode is on): the
+    caller's frames, without loom's own."""
+    frames = [f for f in traceback.extract_stack()
+              if not os.path.abspath(f.filename).startswith(_HERE + os.sep)]
+    _traces[node] = "".join(traceback.format_list(frames))
 
 
 def forward_trace(node):
@@ -62,10 +68,13 @@ def check_nan(node, outs, create_graph) -> None:
         kind = a.dtype.kind
         if kind in "fc" and a.size and bool((a != a).any()):
             _warn_trace(node)
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
-                               f"output.")
+            e = RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                             f"output.")
+            e._anomaly_reported = True  # the engine adds no second warning
+            raise e
 
 
-def report(node) -> None:
+def report(node, error) -> None:
     """An error escaped `node`'s backward while anomaly mode is on: say where it was made."""
-    _warn_trace(node)
+    if not getattr(error, "_anomaly_reported", False):
+        _warn_trace(node)

@@ -15,7 +15,7 @@ from sys import getrefcount as _refcount
 from numpy import asarray as _np_asarray, generic as _np_generic, ndarray as _ndarray
 
 from . import grad_mode
-from .anomaly import check_nan, state as anomaly
+from .anomaly import check_nan, report as _anomaly_report, state as anomaly
 from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad, hooked
 from .tensor import Tensor as tensor_type, wrap
 
@@ -252,6 +252,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     hk = None
     direct = capture is None
     pending = []
+    n = None
     try:
         while ready:
             n = ready.pop()
@@ -357,6 +358,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             fresh = type(g) is _ndarray and g.base is None and \
                 _refcount(g) <= _PENDING_REFS and g.flags.writeable
             _accumulate(m, g, False, None, fresh)
+    except Exception as e:
+        if anomaly.enabled and n is not None:
+            _anomaly_report(n, e)  # where the failing node's forward was called
+        raise
     finally:
         if prev_mode is not None:
             grad_mode.set_enabled(prev_mode)

@@ -16,6 +16,7 @@ import functools
 import weakref
 
 from .. import grad_mode
+from ..anomaly import note as note_forward, state as anomaly
 from ..backends import backend_of
 from ..dispatch import edge_of
 from ..graph import SAVED_FREED_MESSAGE, Node, check_version
@@ -301,6 +302,8 @@ class Function(metaclass=_FunctionMeta):
             node.out_meta = meta
             if ctx._saved:
                 _keep_outputs_weakly(ctx, where)
+            if anomaly.enabled:
+                note_forward(node)
         ctx._dirty = ctx._non_diff = ()  # they may be outputs, which hold the node
         return results[0] if single else tuple(results)
 
