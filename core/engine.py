@@ -249,6 +249,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     prev_mode = grad_mode.set_enabled(True) if create_graph else None
     # nodes carry hooks only when some exist somewhere: one test per pass, none per node
     has_hooks = hooked[0] != 0
+    nan_check = anomaly.enabled
+    extra = has_hooks or nan_check
     hk = None
     direct = capture is None
     pending = []
@@ -298,12 +300,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 grads = _gathered(n, g, buffers, capture, direct, hk, create_graph)
                 outs = None if all(gi is None for gi in grads) else \
                     n.apply(grads, create_graph, retain_graph)
-            if hk is not None:
-                if hk.post:
-                    outs = _run_post_hooks(n, hk, outs, grads, create_graph)
-                hk = None
-            if outs is not None and anomaly.enabled:
-                check_nan(n, outs, create_graph)
+            if extra:  # hooks somewhere, or anomaly mode: one test per node otherwise
+                if hk is not None:
+                    if hk.post:
+                        outs = _run_post_hooks(n, hk, outs, grads, create_graph)
+                    hk = None
+                if nan_check and outs is not None:
+                    check_nan(n, outs, create_graph)
             if outs is None:
                 for e in nxt:
                     if e is not None:
@@ -328,8 +331,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                             od = old._data
                             if type(g) is _ndarray and od.shape == g.shape and \
                                     od.dtype == g.dtype and od.flags.writeable:
-                                with m.lock:  # other threads may add into this leaf too
+                                # other threads may add into this leaf too (acquire and
+                                # release cost a third of a `with` block)
+                                lock = m.lock
+                                lock.acquire()
+                                try:
                                     od += g  # into the existing buffer, as PyTorch does
+                                finally:
+                                    lock.release()
                                 continue
                             _accumulate(m, g, False, None)
                             continue
@@ -359,7 +368,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 _refcount(g) <= _PENDING_REFS and g.flags.writeable
             _accumulate(m, g, False, None, fresh)
     except Exception as e:
-        if anomaly.enabled and n is not None:
+        if nan_check and n is not None:
             _anomaly_report(n, e)  # where the failing node's forward was called
         raise
     finally:
