@@ -19,7 +19,7 @@ from .anomaly import check_nan, report as _anomaly_report, state as anomaly
 from .graph import FREED, SAVED_FREED_MESSAGE, AccumulateGrad, hooked
 from .tensor import Tensor as tensor_type, wrap
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "accumulate"]
 
 
 def _probe_fresh_refs():
@@ -131,18 +131,27 @@ def _run_post_hooks(node, hk, outs, grads, create_graph):
     return outs
 
 
-def _accumulate(acc, g, create_graph, capture, fresh=False):
+def _accumulate(acc, g, create_graph, capture, fresh=False, pre=True):
     if not create_graph and isinstance(g, _np_generic):
         g = _np_asarray(g)  # a 0-dim result of NumPy arithmetic is a NumPy scalar
     if capture is not None:
         if acc in capture:
+            hk = acc._hooks
+            if hk is not None and hk.tensor:  # the leaf's tensor hooks, then the capture
+                grads = [g]
+                with grad_mode.set_grad_enabled(create_graph):
+                    for h in list(hk.tensor.get(0, ())):
+                        r = h(_as_hook_arg(grads[0], create_graph))
+                        if r is not None:
+                            grads[0] = _from_hook(r, create_graph)
+                g = grads[0]
             capture[acc][0] = g if capture[acc][0] is None else capture[acc][0] + g
         return
     var = acc._var()
     if var is None:
         return  # the leaf is gone: nobody can read its .grad
     hk = acc._hooks
-    if hk is not None:
+    if hk is not None and pre:
         grads = [g]
         _run_pre_hooks(acc, hk, grads, create_graph)
         g = grads[0]
@@ -216,13 +225,13 @@ def _gathered(n, g, buffers, capture, direct, hk, create_graph):
     """Every output gradient of node `n` (one per output), captured for autograd.grad and
     passed through the hooks on its outputs."""
     grads = _gather(n, g, buffers) if n.n_out > 1 else [g]
+    if hk is not None:  # tensor hooks run before autograd.grad captures, as in PyTorch
+        _run_pre_hooks(n, hk, grads, create_graph)
     if not direct and n in capture:
         cap = capture[n]
         for i, gi in enumerate(grads):
             if gi is not None and i < len(cap):
                 cap[i] = gi if cap[i] is None else cap[i] + gi
-    if hk is not None:
-        _run_pre_hooks(n, hk, grads, create_graph)
     return grads
 
 
@@ -374,3 +383,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     finally:
         if prev_mode is not None:
             grad_mode.set_enabled(prev_mode)
+
+
+def accumulate(acc, g, create_graph=False) -> None:
+    """Add gradient `g` (an array, or a tensor under create_graph) into the leaf of `acc`, as
+    backward(inputs=...) does after autograd.grad ran the leaf's tensor hooks: its lock, its
+    buffer, its post-accumulate hooks."""
+    _accumulate(acc, g, create_graph, None, pre=False)

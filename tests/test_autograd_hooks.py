@@ -244,3 +244,29 @@ def test_hessian_of_a_small_mlp_loss():
         return [[[round(v, 9) for v in blk.reshape(-1).tolist()] for blk in row] for row in h]
     got, want = both(scenario)
     assert got == want
+
+
+def test_backward_inputs_runs_the_leaf_hooks():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: g * 10)
+        x.register_post_accumulate_grad_hook(lambda t: seen.append(r(t.grad)))
+        (x * x).sum().backward(inputs=[x])
+        return seen, r(x.grad)
+    got, want = both(scenario)
+    assert got == want
+
+
+def test_grad_sees_tensor_hooks_of_its_inputs():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: g * 10)
+        (gx,) = lib.autograd.grad((x * x).sum(), x)
+        y = x * 3
+        y.register_hook(lambda g: g * 10)
+        y.retain_grad()
+        (gy,) = lib.autograd.grad((y * y).sum(), y)
+        return r(gx), r(gy), r(y.grad)
+    got, want = both(scenario)
+    assert got == want

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dispatch import edge_of
-from ..engine import run_backward
+from ..engine import accumulate, run_backward
 from ..graph import AccumulateGrad
 from ..tensor import Tensor, wrap
 
@@ -76,7 +76,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         got = grad(outs, ins, [wrap(g) if not isinstance(g, Tensor) else g for g in grads],
                    retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
         for t, g in zip(ins, got):
-            if g is not None:
+            if g is None:
+                continue
+            if t.grad_fn is None:  # a leaf: its hooks, its lock, its buffer, as backward()
+                accumulate(t._accum[0], g if create_graph else g._data, create_graph)
+            else:
                 t._grad = g if t._grad is None else t._grad + g
         return
     run_backward(roots, grads, retain_graph, create_graph)
