@@ -340,12 +340,16 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                             od = old._data
                             if type(g) is _ndarray and od.shape == g.shape and \
                                     od.dtype == g.dtype and od.flags.writeable:
-                                # other threads may add into this leaf too (acquire and
-                                # release cost a third of a `with` block)
-                                lock = m.lock
+                                if od.size <= 500:
+                                    # NumPy holds the GIL through loops of up to 500 elements
+                                    # (NPY_BEGIN_THREADS_THRESHOLDED), so no other thread can
+                                    # interleave with this add; larger loops release it
+                                    od += g  # into the existing buffer, as PyTorch does
+                                    continue
+                                lock = m.lock  # acquire/release: a third of a `with` block
                                 lock.acquire()
                                 try:
-                                    od += g  # into the existing buffer, as PyTorch does
+                                    od += g
                                 finally:
                                     lock.release()
                                 continue
