@@ -16,8 +16,8 @@ from .methods import functions as _functions
 from .registry import missing_operator, registry
 from .tensor import Tensor
 
-__all__ = ["dtype_of", "result_type", "is_tensor", "xp_of", "sum_to_shape", "expand_to", "unreduce",
-           "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
+__all__ = ["dtype_of", "result_type", "is_tensor", "xp_of", "keep_where", "sum_to_shape",
+           "expand_to", "unreduce", "parse_size", "normalize_dims", "backend_for", "backend_of", "cast_like", "move_like",
            "dense", "apply_op", "promote_arrays"]
 
 
@@ -71,6 +71,20 @@ def xp_of(x):
         return np
 
 
+def keep_where(cond, g):
+    """``where(cond, g, 0)``: gradient `g` where `cond` holds, zero elsewhere (the rule of relu,
+    clamp, max-like picks). On an array it is a multiply by the mask, several times faster than
+    NumPy's select, when `g` is finite (an inf or NaN in `g` would make the product NaN where
+    `cond` is False; then the select is done). On tensors
+    (a rule recorded under ``create_graph``) it is loom's differentiable `where`."""
+    if isinstance(g, Tensor) or isinstance(cond, Tensor) or not g.ndim:
+        return xp_of(g).where(cond, g, 0.0)
+    xp = np if type(g) is np.ndarray else xp_of(g)
+    if xp.isfinite(g).all():
+        return g * cond
+    return xp.where(cond, g, 0.0)
+
+
 def sum_to_shape(g, shape):
     """Sum gradient `g` over the dimensions that broadcasting added or stretched, so that it has
     `shape` (the input's shape). Written once for raw arrays and tensors: both offer
@@ -79,11 +93,15 @@ def sum_to_shape(g, shape):
     if gs == shape:
         return g
     lead = len(gs) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                      if s == 1 and gs[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+    if not shape:  # everything summed: a 0-dim array, not NumPy's scalar
+        return g.sum(keepdims=True).reshape(())
+    if lead:  # the added dimensions go (no reshape: the result stays a fresh array, which
+        # the engine can make a leaf's .grad without a copy)
+        g = g.sum(axis=tuple(range(lead)) if lead > 1 else 0)
+    stretched = tuple(i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
 
 
 def expand_to(g, shape):
@@ -204,10 +222,11 @@ def normalize_dims(dim, ndim, who: str = "", unique: bool = False) -> Any:
         ds = (dim,)
     n = max(ndim, 1)
     out = []
-    for d in ds:
+    for d in ds:  # every type first, as PyTorch's parser, then the ranges
         if isinstance(d, bool) or not hasattr(d, "__index__"):
-            raise TypeError(f"{who or 'dim'}(): argument 'dim' must be int or tuple of ints, "
-                            f"not {type(d).__name__}")
+            raise TypeError(f"{who}(): " * bool(who) + "argument 'dim' must be int or tuple "
+                            f"of ints, not {type(d).__name__}")
+    for d in ds:
         d = d.__index__()
         if not -n <= d < n:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}],"

@@ -25,8 +25,9 @@ from .families import (binary, binary_samples, comparison, factory, op, reductio
 from .generator import generator_impl
 from .hookspecs import hookimpl, hookspec
 from .kernel_utils import (apply_op, backend_for, backend_of, cast_like, dense, dtype_of,
-                           expand_to, is_tensor, move_like, normalize_dims, parse_size,
-                           promote_arrays, result_type, sum_to_shape, unreduce, xp_of)
+                           expand_to, is_tensor, keep_where, move_like, normalize_dims,
+                           parse_size, promote_arrays, result_type, sum_to_shape, unreduce,
+                           xp_of)
 from .registry import OpEntry, OperatorClashError, registry
 from .spec import ErrorInput, Kind, OpSpec, Promote, SampleInput, View
 from .tensor import Tensor
@@ -43,7 +44,8 @@ __all__ = [
     # devices
     "DeviceBackend", "backend_for", "backend_of",
     # kernel and backward-rule helpers
-    "Tensor", "is_tensor", "xp_of", "dtype_of", "result_type", "sum_to_shape", "expand_to",
+    "Tensor", "is_tensor", "xp_of", "keep_where",
+    "dtype_of", "result_type", "sum_to_shape", "expand_to",
     "unreduce", "parse_size", "normalize_dims", "cast_like", "move_like", "dense", "apply_op",
     "generator_impl", "promote_arrays",
 ]

@@ -88,12 +88,14 @@ def inplace_call_of(op: KitOp) -> Optional[Callable]:
 
 
 def out_call_of(op: KitOp) -> Optional[Callable]:
-    """The ``loom.<function>`` that takes ``out=``, or None."""
+    """The ``loom.<function>`` that takes ``out=``, or None. An overload with no function of
+    its own (clamp's tensor bounds) is reached through the function of its PyTorch name."""
     rec = registry.get(op.name)
-    if not rec.supports_out or not rec.functions:
+    name = rec.functions[0] if rec.functions else rec.torch_name
+    if not rec.supports_out or not name:
         return None
     import loom
-    return getattr(loom, rec.functions[0], None)
+    return getattr(loom, name, None)
 
 
 def samples_of(op: KitOp, rng, np_dtype) -> list:

@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from loom.plugin import (apply_op, backend_for, dtype_of, factory, op, parse_size, sample_calls,
-                         xp_of)
+from loom.plugin import (apply_op, backend_for, dtype_of, factory, normalize_dims, op, parse_size,
+                         sample_calls, xp_of)
 import loom
 
 
@@ -138,16 +138,24 @@ def _complex(xp, real, imag, who="complex"):
     if real.dtype.kind != "f" or real.dtype == xp.float16:
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{dtype_of(real)} and {dtype_of(imag)}")
-    return real + 1j * imag.astype(real.dtype)
+    # real and imaginary parts set apart: `real + 1j * imag` makes an infinite part NaN
+    out = xp.empty(xp.broadcast_shapes(real.shape, imag.shape),
+                   xp.complex64 if real.dtype == xp.float32 else xp.complex128)
+    out.real, out.imag = real, imag
+    return out
 
 
 def _polar(xp, r, t):
     _complex(xp, r, t, "polar")  # PyTorch's dtype checks come first
-    return _complex(xp, r * xp.cos(t), r * xp.sin(t))
+    with np.errstate(invalid="ignore"):  # inf * sin(0) is NaN, silently as in PyTorch
+        return _complex(xp, r * xp.cos(t), r * xp.sin(t))
 
 
 def _tri(fn):
     def kernel(xp, a, diagonal=0):
+        if isinstance(diagonal, bool) or not isinstance(diagonal, int):
+            raise TypeError(f"{fn}(): argument 'diagonal' must be int, not "
+                            f"{type(diagonal).__name__}")
         if a.ndim < 2:
             raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
         return getattr(xp, fn)(a, diagonal)
@@ -161,12 +169,15 @@ def _diag(xp, a, diagonal=0):
 
 
 def _diag_embed(xp, a, offset=0, dim1=-2, dim2=-1):
+    d1, d2 = normalize_dims((dim1, dim2), a.ndim + 1, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     n = a.shape[-1] + abs(offset)
     out = xp.zeros(a.shape[:-1] + (n, n), a.dtype)
     i = xp.arange(a.shape[-1])
     out[..., i + max(-offset, 0), i + max(offset, 0)] = a
     nd = out.ndim
-    return xp.moveaxis(out, (nd - 2, nd - 1), (dim1 % nd, dim2 % nd))
+    return xp.moveaxis(out, (nd - 2, nd - 1), (d1, d2))
 
 
 OPS = [

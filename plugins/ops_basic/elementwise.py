@@ -7,7 +7,7 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, binary, binary_samples, cast_like,
-                         is_tensor, op, result_type, sample_calls, sum_to_shape, xp_of)
+                         is_tensor, keep_where, op, result_type, sample_calls, sum_to_shape, xp_of)
 
 TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
               "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
@@ -49,8 +49,16 @@ def _no_bool_pow(da, db, res, ra, rb):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
-def _only(kinds, name):  # a `check`: NumPy refuses these or changes their dtype (slow path)
+_PY_NAMES = {"b": "bool", "f": "float", "c": "complex"}  # a number's type, from its dtype
+
+
+def _only(kinds, name, tensor_first=None):
+    """A `check`: NumPy refuses these dtypes or changes them (slow path); with `tensor_first`,
+    a number as the first operand is refused first, as PyTorch's overloads do."""
     def check(da, db, res, ra, rb):
+        if tensor_first and not ra:
+            raise TypeError(f"{tensor_first}(): argument 'input' (position 1) must be Tensor, "
+                            f"not {_PY_NAMES.get(da.np.kind, 'int')}")
         if res.np.kind not in kinds:
             raise refuse(name, res)
     return check
@@ -68,6 +76,11 @@ def _integral_division(name, xp, a, b):
         raise refuse(name, (a if hasattr(a, "dtype") else b).dtype)
     if kind(a, b) in "iu" and bool(xp.any(b == 0)):
         raise RuntimeError("ZeroDivisionError")
+
+
+def _quiet(fn, *args):  # NumPy's floating-point warnings silenced (PyTorch gives none)
+    with np.errstate(all="ignore"):
+        return fn(*args)
 
 
 def _floor_divide(xp, a, b):  # Python's floor division, as PyTorch's
@@ -149,14 +162,16 @@ def _float_power_prepare(input, exponent):  # PyTorch's composite: both operands
 
 
 def _share(win):
-    """maximum/minimum's derivatives: the operand that wins gets the gradient, a tie halves it."""
-    def w(a, b):  # the first operand's share
-        return xp_of(a).where(a == b, 0.5, xp_of(a).where(win(a, b), 1.0, 0.0))
-    return dict(da=lambda g, a, b: g * w(a, b), db=lambda g, a, b: g * (1.0 - w(a, b)))
+    """maximum/minimum's derivatives, PyTorch's: an operand that loses gets nothing, a tie
+    halves the gradient, and a NaN on either side passes it whole to both."""
+    def mine(g, a, b):  # a's share: `a` loses where `b` wins
+        xp = xp_of(g)
+        return xp.where(win(b, a), 0.0, xp.where(a == b, g * 0.5, g))
+    return dict(da=mine, db=lambda g, a, b: mine(g, b, a))
 
 
-def _keep(cond, g, else_=0.0):
-    return xp_of(g).where(cond, g, else_)
+def _keep(cond, g, else_=None):
+    return keep_where(cond, g) if else_ is None else xp_of(g).where(cond, g, else_)
 
 
 def _first(keep):
@@ -178,8 +193,11 @@ def _real_only(name):
 def _logaddexp(xp, a, b):
     if kind(a, b) != "c":
         return xp.logaddexp(a, b)
-    m = xp.maximum(xp.real(a), xp.real(b))  # complex: shift by the larger real part
-    return xp.log(xp.exp(a - m) + xp.exp(b - m)) + m
+    # complex, as PyTorch: the operand of larger real part plus log1p(exp(other - it)), so
+    # the imaginary part follows that operand's rather than wrapping into (-pi, pi]
+    first = xp.real(a) >= xp.real(b)
+    big, small = xp.where(first, a, b), xp.where(first, b, a)
+    return big + xp.log1p(xp.exp(small - big))
 
 
 def _xlogy(xp, a, b):
@@ -214,25 +232,92 @@ def _pointwise(name, kernel, *derivatives, inplace=True, **fields):
               **fields)
 
 
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
+def _bound(v, dt, who):
+    """A number bound as a 0-dim array of the result dtype `dt` (a NumPy dtype), with PyTorch's
+    conversion: an unsigned type wraps negative numbers, a value out of range raises."""
+    if not isinstance(v, (int, float)):  # bool is an int
+        raise TypeError(f"{who}(): argument 'min' and 'max' must be numbers or tensors, not "
+                        f"{type(v).__name__}")
+    if dt.kind == "b":
+        return np.asarray(bool(v))
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if v != v or v in (math.inf, -math.inf) or v > info.max or \
+                (dt.kind == "i" and v < info.min):
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
+                               "overflow")
+        return np.asarray(int(v) % (info.max + 1) if v < 0 and dt.kind == "u" else int(v), dt)
+    if math.isfinite(v) and abs(v) > float(np.finfo(dt).max):
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} "
+                           "without overflow")
+    return np.asarray(v, dt)
+
+
+def _clamp_dtype(x, lo, hi, who, numbers=True):
+    """The result dtype (a loom dtype) of clamping `x`, refused as PyTorch refuses it: bools
+    clamp only between tensor bounds."""
+    if lo is None and hi is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dt = result_type(x, lo, hi)
+    if dt.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if dt is loom.bool and numbers:
+        kernel = who if who != "clamp" else "clamp" if lo is not None and hi is not None \
+            else "clamp_min" if lo is not None else "clamp_max"
+        raise refuse(f"{kernel}_scalar_cpu", dt)
+    return dt
+
+
+def _clamp_numbers(who):
+    """clamp with number bounds (PyTorch's clamp.Scalar overload): one ufunc per bound given."""
+    def clamp(xp, x, lo, hi):
+        lo, hi = _num(lo), _num(hi)
+        dt = x.dtype if x.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN and \
+            (lo is not None or hi is not None) else _clamp_dtype(x, lo, hi, who).np
+        y = x.astype(dt, copy=False)
+        if lo is not None:
+            y = xp.maximum(y, _bound(lo, dt, who))
+        if hi is not None:
+            y = xp.minimum(y, _bound(hi, dt, who))
+        return y
+    if who == "clamp":
+        return lambda xp, x, min=None, max=None: clamp(xp, x, min, max)
+    if who == "clamp_min":
+        return lambda xp, x, min: clamp(xp, x, min, None)
+    return lambda xp, x, max: clamp(xp, x, None, max)
+
+
+_PLAIN = (float, int, type(None))
+
+
+def _clamp_numbers_bwd(ctx, g):  # PyTorch's ClampBackward1: 0 outside [min, max] and at NaN
+    (x,), p = ctx.saved, ctx.params
+    lo, hi = _num(p.get("min")), _num(p.get("max"))
+    keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
+    return (_keep(keep, g),)
+
+
 def _clamp_prepare(input, min=None, max=None, who="clamp"):
-    """Bounds as tensors of the result dtype; a missing one is the dtype's extreme (-inf, inf
-    for floats), where clamping and PyTorch's gradient (0 at NaN) change nothing."""
+    """Tensor bounds, a number bound made a tensor of the result dtype; a missing one is the
+    dtype's extreme (-inf, inf for floats), where clamping and PyTorch's gradient (0 at NaN)
+    change nothing."""
     if not is_tensor(input):
         raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if min is not None and max is not None and is_tensor(min) != is_tensor(max):
         raise TypeError(f"{who}(): min and max must both be tensors or both be numbers, got "
                         f"({type(min).__name__}, {type(max).__name__})")
-    dt = result_type(input, min, max)
-    if dt.is_complex or dt is loom.bool:
-        raise NotImplementedError("clamp is not supported for complex types") if dt.is_complex \
-            else refuse(f"{who}_cpu", dt)
-    info = None if dt.is_floating_point else np.iinfo(dt.np)
-    lo, hi = (-math.inf, math.inf) if info is None else (info.min, info.max)
-    return (input, *(v if is_tensor(v) else loom.tensor(e if v is None else v, dtype=dt,
-                                                         device=input.device)
+    dt = _clamp_dtype(input, min, max, who, numbers=False)
+    info = None if dt.is_floating_point or dt is loom.bool else np.iinfo(dt.np)
+    lo, hi = (-math.inf, math.inf) if dt.is_floating_point else (False, True) if info is None \
+        else (info.min, info.max)
+    return (input, *(v if is_tensor(v) else loom.tensor(e if v is None else _bound(v, dt.np, who),
+                                                         dtype=dt, device=input.device)
                      for v, e in ((min, lo), (max, hi))))
 
 
@@ -254,20 +339,66 @@ def _clamp_errors(rng):
             ErrorInput((x,), {"min": x[:2]}, error=RuntimeError, match="must match the size"),
             ErrorInput((x.astype(complex), 0.0), error=NotImplementedError),
             ErrorInput((x > 0, True), error=NotImplementedError),
+            ErrorInput((x.astype(np.int8), 300), error=RuntimeError, match="without overflow"),
             ErrorInput(("x", 0.0), error=TypeError)]
 
 
-def _clamp_one(which):  # clamp_min / clamp_max: one bound, a number or a tensor
-    prepare = {"min": lambda input, min: _clamp_prepare(input, min, None, "clamp_min"),
-               "max": lambda input, max: _clamp_prepare(input, None, max, "clamp_max")}[which]
-    return _pointwise(f"clamp_{which}", _clamp, *_CLAMP_GRADS, prepare=prepare,
-                      node_name=f"Clamp{which.capitalize()}Backward0",
-                      samples=sample_calls(((3, 4), 0.2), ((3, 4), (4,)), ((2, 3), (2, 1)),
-                                           inputs=(0, 1)),
-                      error_samples=lambda rng: [ErrorInput(("x", 0.0), error=TypeError)],
-                      signature=f"(input, {which}, *, out=None)",
-                      doc=f"Each element {'at least' if which == 'min' else 'at most'} "
-                          f"`{which}` (a number or a tensor).")
+def _to_tensor_overload(name):
+    """clamp(x, min=tensor): the overload of tensor bounds serves the call when every bound
+    given is a tensor. A 0-dim tensor beside a number is a number, as PyTorch parses it (unless
+    it requires grad)."""
+    def redirect(input=None, min=None, max=None, *rest, **kw):
+        tensors = [v for v in (min, max) if is_tensor(v)]
+        if not tensors:
+            return None
+        numbers = (min is not None and not is_tensor(min)) or \
+            (max is not None and not is_tensor(max))
+        return None if numbers and all(t.ndim == 0 and not t.requires_grad for t in tensors) \
+            else name
+    return redirect
+
+
+def _num(v):  # a bound of the number overload: a 0-dim tensor is its value
+    return v.item() if is_tensor(v) else v
+
+
+def _clamp_ops(which=None):
+    """The clamp operator `clamp` / `clamp_min` / `clamp_max` twice, as PyTorch overloads it:
+    number bounds (one ufunc per bound, the hot path of ``clamp(min=0)`` as ReLU) and, through
+    `redirect`, tensor bounds (broadcast with the input, each differentiable)."""
+    name = "clamp" if which is None else f"clamp_{which}"
+    node = "Clamp" if which is None else f"Clamp{which.capitalize()}"
+    sig = "min=None, max=None" if which is None else which
+    if which is None:
+        prepare = _clamp_prepare
+        numbers = sample_calls(((3, 4), {"min": -0.5, "max": 0.5}), ((3, 4), None, 0.3),
+                               ((3, 4), -0.2), ((3, 4), 1.0, -1.0), inputs=(0,),
+                               domain=(-2.0, 2.0))
+        tensors = sample_calls(((3, 4), (4,), None), ((3, 4), (2, 3, 4), (2, 3, 4)),
+                               ((3, 4), None, (1, 4)), inputs=(0, 1, 2),
+                               domain=(-2.0, 2.0))
+        errors = _clamp_errors
+    else:
+        prepare = {"min": lambda input, min: _clamp_prepare(input, min, None, name),
+                   "max": lambda input, max: _clamp_prepare(input, None, max, name)}[which]
+        numbers = sample_calls(((3, 4), 0.2), ((3, 4), -0.3), inputs=(0,))
+        tensors = sample_calls(((3, 4), (4,)), ((2, 3), (2, 1)), inputs=(0, 1))
+        errors = lambda rng: [ErrorInput(("x", 0.0), error=TypeError)]  # noqa: E731
+    doc = ("Each element limited to [min, max] (numbers or tensors; either may be None)."
+           if which is None else f"Each element {'at least' if which == 'min' else 'at most'} "
+           f"`{which}` (a number or a tensor).")
+    return [
+        op(name, _clamp_numbers(name), inputs=1, backward=_clamp_numbers_bwd, save_inputs=(0,),
+           supports_out=True, inplace=f"{name}_", redirect=_to_tensor_overload(f"{name}_tensor"),
+           aliases=("clip",) if which is None else (), node_name=f"{node}Backward1"
+           if which is None else f"{node}Backward0", samples=numbers, error_samples=errors,
+           signature=f"(input, {sig}, *, out=None)", doc=doc),
+        _pointwise(f"{name}_tensor", _clamp, *_CLAMP_GRADS, prepare=prepare,
+                   inplace=False, functions=(), methods=(), torch_name=name,
+                   node_name=f"{node}Backward0" if which is None else f"{node}Backward1",
+                   samples=tensors, signature=f"(input, {sig}, *, out=None)",
+                   doc=f"{name} with tensor bounds (the overload `{name}` redirects to)."),
+    ]
 
 
 def _lerp_prepare(input, end, weight):
@@ -298,6 +429,8 @@ def _addc(divide):
                                "future  release addcdiv will perform a true division of tensor1 "
                                "and tensor2. Use (input + value * tensor1 / tensor2).")
         dt = result_type(a, t1, t2).np
+        if dt == bool:
+            raise refuse(f"addc{'div' if divide else 'mul'}_cpu_out", dt)
         v = value if dt.kind in "fc" else int(value)  # PyTorch casts value to the result type
         a, t1, t2 = (x.astype(dt, copy=False) for x in (a, t1, t2))
         return (a + v * (t1 / t2 if divide else t1 * t2)).astype(dt, copy=False)
@@ -335,7 +468,7 @@ OPS = [
     binary("floor_divide", _floor_divide, dunder="floordiv", differentiable=False,
            doc="Elementwise division rounded down (Python's ``//``); integers stay integers."),
     binary("remainder", _remainder, dunder="mod", da=1,
-           db=lambda g, a, b: -g * xp_of(g).floor(a / b), b_domain=(0.5, 2.0),
+           db=lambda g, a, b: -g * _quiet(xp_of(g).floor_divide, a, b), b_domain=(0.5, 2.0),
            node_name="RemainderBackward1", scalar_node_name="RemainderBackward0",
            doc="Python's modulus: the result has the sign of `other`."),
     binary("fmod", _tensor_first("fmod", "fmod", division=True), da=1,
@@ -366,11 +499,13 @@ OPS = [
            inplace=False, holomorphic=False, doc="Elementwise minimum ignoring NaN."),
     binary("hypot", da=lambda g, a, y: g * a / y, db=lambda g, b, y: g * b / y, scalars=False,
            check=_only("f", "hypot_cpu"), doc="``sqrt(input**2 + other**2)`` elementwise."),
-    binary("logaddexp", _logaddexp, da=lambda g, a, y: g * xp_of(g).exp(a - y),
-           db=lambda g, b, y: g * xp_of(g).exp(b - y), check=_only("fc", "logaddexp_cpu"),
+    # PyTorch's forms g / (1 + exp(other - self)): 1 and 0 at infinities, not exp(inf - inf)
+    binary("logaddexp", _logaddexp, da=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp, b - a)),
+           db=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp, a - b)),
+           check=_only("fc", "logaddexp_cpu"),
            scalars=False, inplace=False, doc="``log(exp(input) + exp(other))``, no overflow."),
-    binary("logaddexp2", da=lambda g, a, y: g * 2.0 ** (a - y),
-           db=lambda g, b, y: g * 2.0 ** (b - y), check=_only("f", "logaddexp2_cpu"),
+    binary("logaddexp2", da=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, b - a)),
+           db=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, a - b)), check=_only("f", "logaddexp2_cpu"),
            scalars=False, inplace=False, doc="``log2(2**input + 2**other)``, no overflow."),
     binary("xlogy", _xlogy, da=_xlogy_da, db=lambda g, a, b: g * a / b, int_to_float=True,
            check=_only("biuf", "xlogy_cpu"), b_domain=(0.5, 2.0), node_name="XlogyBackward0",
@@ -378,20 +513,12 @@ OPS = [
            doc="``input * log(other)``, 0 where `input` is 0 (unless `other` is NaN)."),
     binary("copysign", _tensor_first("copysign", "copysign"), da=_copysign_da, db=0,
            int_to_float=True,
-           check=_only("biuf", "copysign_cpu"), node_name="CopysignBackward0",
+           check=_only("biuf", "copysign_cpu", tensor_first="copysign"), node_name="CopysignBackward0",
            scalar_node_name="CopysignBackward1",
            doc="The magnitude of `input` with the sign of `other`."),
-    _pointwise("clamp", _clamp, *_CLAMP_GRADS, prepare=_clamp_prepare, aliases=("clip",),
-               node_name="ClampBackward1", error_samples=_clamp_errors,
-               samples=sample_calls(((3, 4), {"min": -0.5, "max": 0.5}), ((3, 4), None, 0.3),
-                                    ((3, 4), -0.2), ((3, 4), 1.0, -1.0), ((3, 4), (4,), None),
-                                    ((3, 4), (2, 3, 4), (2, 3, 4)), ((3, 4), None, (1, 4)),
-                                    inputs=(0, 1, 2), domain=(-2.0, 2.0)),
-               signature="(input, min=None, max=None, *, out=None)",
-               doc="Each element limited to [min, max] (numbers or tensors; either may be "
-                   "None)."),
-    _clamp_one("min"),
-    _clamp_one("max"),
+    *_clamp_ops(),
+    *_clamp_ops("min"),
+    *_clamp_ops("max"),
     _pointwise("lerp", _lerp, lambda g, a, b, w: g * (1 - w), lambda g, a, b, w: g * w,
                lambda g, a, b, w: g * (b - a), prepare=_lerp_prepare, node_name="LerpBackward1",
                samples=sample_calls(((3, 4), (3, 4), 0.3), ((3, 4), (3, 4), 0.8),

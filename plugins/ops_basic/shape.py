@@ -8,8 +8,8 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, backend_for, backend_of, cast_like,
-                         dtype_of, move_like, normalize_dims, op, parse_size, sample_calls,
-                         sum_to_shape, view, xp_of)
+                         dtype_of, is_tensor, move_like, normalize_dims, op, parse_size,
+                         sample_calls, sum_to_shape, view, xp_of)
 
 
 def _sizes(who, key, *also):  # view(2, 3), view((2, 3)), view(shape=...), view(size=...)
@@ -368,6 +368,16 @@ def _least(s, k):  # the shape atleast_{k}d gives: (n,) becomes (1, n), and (1, 
     return ((1,) * k + s)[-k:] if k < 3 or not s else (1, *s, 1) if len(s) == 1 else s + (1,)
 
 
+def _atleast_args(*args):  # a list or tuple of tensors, or tensors (a tuple comes back)
+    listed = len(args) == 1 and type(args[0]) in (list, tuple)
+    tensors = args[0] if listed else args
+    for i, t in enumerate(tensors):
+        if not is_tensor(t):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return (*tensors, True) if listed else tensors
+
+
 def _atleast(k):
     def kernel(xp, *arrays, listed=False):  # a tuple for a list or several inputs
         out = tuple(a.reshape(_least(a.shape, k)) for a in arrays)
@@ -375,8 +385,7 @@ def _atleast(k):
     # maybe: output i views input i, and a view is recorded as one of the first input
     return view(f"atleast_{k}d", kernel, lambda ctx, g: tuple(x if x is None else x.reshape(s) for
                 x, s in zip(g if type(g) is tuple else (g,), ctx.shapes)), variadic=True,
-                prepare=lambda *a: (*a[0], True) if len(a) == 1 and type(a[0]) in (list, tuple)
-                else a, parse=lambda listed=False: {"listed": listed}, node_name="ViewBackward0",
+                prepare=_atleast_args, parse=lambda listed=False: {"listed": listed}, node_name="ViewBackward0",
                 samples=sample_calls(((),), ((3,),), ((2, 3, 4),), ((), (2,)), inputs=2),
                 methods=(), maybe=True, doc=f"The input(s) viewed with at least {k} dimensions.")
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 import loom
-from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, op, unary, unary_samples,
-                         view, xp_of)
+from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, keep_where, op, unary,
+                         unary_samples, view, xp_of)
 
 from . import special
 from .elementwise import refuse
@@ -209,7 +209,7 @@ OPS = [
        doc="``log(x / (1 - x))``, `x` clamped to [eps, 1 - eps] when eps is given."),
     unary("relu", _no_bool("Boolean inputs not supported for relu",
                            _only("iuf", "clamp", lambda xp, x: xp.maximum(x, 0))),
-          dx=lambda g, y: xp_of(g).where(y <= 0, 0.0, g), int_to_float=False, holomorphic=False,
+          dx=lambda g, y: keep_where(~(y <= 0), g), int_to_float=False, holomorphic=False,
           error_samples=_errors(bool, RuntimeError),
           doc="Rectified linear unit ``max(x, 0)`` (its gradient at NaN passes, as PyTorch's)."),
     unary("erf", _float64(lambda xp, x: special.erf_pair(xp, x)[0], "erf_vml_cpu"), doc="erf(x).",

@@ -102,8 +102,12 @@ def _matmul_bwd(ctx, g):
         a, g = a.reshape((1,) + sa), g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
     if na and nb:
         g = dense(g)
-    return (sum_to_shape(g @ _mT(b), tuple(a.shape)).reshape(sa) if na else None,
-            sum_to_shape(_mT(a) @ g, tuple(b.shape)).reshape(sb) if nb else None)
+    ga = sum_to_shape(g @ _mT(b), tuple(a.shape)) if na else None
+    gb = sum_to_shape(_mT(a) @ g, tuple(b.shape)) if nb else None
+    # back to a 1-D operand's shape; a 2-D one keeps the product itself (a fresh array that
+    # becomes a leaf's .grad without a copy)
+    return (ga if ga is None or ga.shape == sa else ga.reshape(sa),
+            gb if gb is None or gb.shape == sb else gb.reshape(sb))
 
 
 # PyTorch's kernel names in its "not implemented for 'Bool'" error
