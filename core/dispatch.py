@@ -16,7 +16,7 @@ from . import dtypes as _dt
 from . import grad_mode
 from .backends import _by_array_type, available as _available, backends, bind, resolve_device
 from .anomaly import note as _note_forward, state as _anomaly
-from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks
+from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks, track_view
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
@@ -682,6 +682,10 @@ def _as_view(r, base):
         box = root._vc = [0]
     r._vc = box
     r._base = root
+    if root.grad_fn is not None or not root._rg:
+        # a later in-place write may give the root new history; a leaf that requires grad
+        # cannot be written in place while recording, so its views need no tracking
+        track_view(root, r)
 
 
 # ----------------------------------------------------------------------------- factory

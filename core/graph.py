@@ -14,7 +14,27 @@ from .dtypes import from_numpy_dtype
 from .tensor import Tensor, wrap, wrap_output
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "NodeHooks", "SAVED_FREED_MESSAGE", "FREED",
-           "check_version", "hooks_of", "hooked", "saved_hooks", "Packed", "pack_saved"]
+           "check_version", "hooks_of", "hooked", "saved_hooks", "Packed", "pack_saved",
+           "track_view", "live_views"]
+
+
+def track_view(root, view) -> None:
+    """Remember (weakly) a view of a tensor that has history: an in-place write to the root or
+    to another of its views must regenerate the view's history, as PyTorch does."""
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    elif len(views) >= 64 and not len(views) & 63:
+        views[:] = [w for w in views if w() is not None]
+    views.append(weakref.ref(view))
+
+
+def live_views(root) -> list:
+    """The views `track_view` recorded for `root` that still exist."""
+    views = getattr(root, "_views", None)
+    if not views:
+        return []
+    return [v for v in (w() for w in views) if v is not None]
 
 # The (pack, unpack) pairs of `autograd.graph.saved_tensors_hooks` blocks, innermost last.
 saved_hooks: list = []

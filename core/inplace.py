@@ -13,7 +13,7 @@ from . import grad_mode
 from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind
-from .graph import Node
+from .graph import Node, live_views
 from .storage import storage_offset, strides_in_elements
 from .tensor import Tensor, wrap
 
@@ -179,6 +179,8 @@ def build_inplace(op: OpEntry):
             a._rg = True
             if a._base is not None:
                 rebase_view(a, node)
+            elif a._vc is not None:  # views taken before the write now view the new value
+                _regenerate_views(a, None)
         return a
 
     return inplace
@@ -288,3 +290,21 @@ def rebase_view(view, node) -> None:
     vn.pos, vn.shape = pos, base._data.shape
     view.grad_fn = vn
     view._edge = (vn, 0)
+    _regenerate_views(base, view)
+
+
+def _regenerate_views(base, skip) -> None:
+    """Give every other live view of `base` a node reading from the base's new history (PyTorch
+    regenerates a view's grad_fn when its base's version changed)."""
+    for v in live_views(base):
+        if v is skip:
+            continue
+        vn = object.__new__(AsStridedBackward0)
+        vn.next = (base._edge,)
+        vn.pos = _positions(v._data, base._data)
+        if _xp(base._data) is not np:
+            vn.pos = _xp(base._data).asarray(vn.pos)
+        vn.shape = base._data.shape
+        v.grad_fn = vn
+        v._edge = (vn, 0)
+        v._rg = True

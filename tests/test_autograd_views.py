@@ -76,3 +76,29 @@ def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises(lib):
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is "
                                            "being used in an in-place operation"):
         x[:2].mul_(2)
+
+
+def test_views_taken_before_a_write_to_their_base_see_the_new_history():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        out = []
+        y = x * 2
+        v = y[:2]
+        y.mul_(3)  # the base itself
+        v.sum().backward()
+        out.append((r(x.grad), node_name(v.grad_fn)))
+        x.grad = None
+        y = x * 2
+        v1, v2 = y[:2], y[1:3]
+        v1.mul_(3)  # a sibling view
+        v2.sum().backward()
+        out.append(r(x.grad))
+        x.grad = None
+        buf = lib.zeros(4)
+        v = buf[1:3]
+        buf.add_(x)  # a buffer without history gets some
+        (v * lib.tensor([1.0, 5.0])).sum().backward()
+        out.append((r(x.grad), v.requires_grad))
+        return out
+    got, want = both(scenario)
+    assert got == want
