@@ -18,15 +18,20 @@ __all__ = ["Node", "OpNode", "AccumulateGrad", "NodeHooks", "SAVED_FREED_MESSAGE
            "track_view", "live_views"]
 
 
+_ref = weakref.ref
+
+
 def track_view(root, view) -> None:
     """Remember (weakly) a view of a tensor that has history: an in-place write to the root or
     to another of its views must regenerate the view's history, as PyTorch does."""
-    views = getattr(root, "_views", None)
-    if views is None:
-        views = root._views = []
-    elif len(views) >= 64 and not len(views) & 63:
+    try:
+        views = root._views
+    except AttributeError:
+        root._views = [_ref(view)]
+        return
+    if len(views) & 63 == 63:  # now and then, drop the views that are gone
         views[:] = [w for w in views if w() is not None]
-    views.append(weakref.ref(view))
+    views.append(_ref(view))
 
 
 def live_views(root) -> list:
