@@ -270,3 +270,29 @@ def test_grad_sees_tensor_hooks_of_its_inputs():
         return r(gx), r(gy), r(y.grad)
     got, want = both(scenario)
     assert got == want
+
+
+def test_saved_tensors_hooks_see_what_a_function_saves():
+    def scenario(lib):
+        log = []
+
+        class Sq(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x * x
+                ctx.save_for_backward(x, y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                x, y = ctx.saved_tensors
+                return 2 * x * g + 0 * y
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(
+                lambda t: log.append(("pack", r(t.detach()))) or t,
+                lambda t: log.append("unpack") or t):
+            y = Sq.apply(x)
+        y.sum().backward()
+        return log, r(x.grad)
+    got, want = both(scenario)
+    assert got == want

@@ -19,7 +19,7 @@ from .. import grad_mode
 from ..anomaly import note as note_forward, state as anomaly
 from ..backends import backend_of
 from ..dispatch import edge_of
-from ..graph import SAVED_FREED_MESSAGE, Node, check_version
+from ..graph import SAVED_FREED_MESSAGE, Node, Packed, check_version, saved_hooks
 from ..inplace import bump_version
 from ..tensor import Tensor, wrap, wrap_output
 
@@ -74,7 +74,13 @@ class FunctionCtx:
             return ()
         out = []
         for s, v in zip(self._saved, self._versions):
-            if type(s) is tuple:  # an output of this Function: (array, version box, index)
+            if type(s) is Packed:
+                u = s.unpack(s.obj)
+                if not isinstance(u, Tensor):
+                    raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor "
+                                    f"but got result of type {type(u).__name__}")
+                out.append(u)
+            elif type(s) is tuple:  # an output of this Function: (array, version box, index)
                 arr, box, k = s
                 node = self._node() if self._node is not None else None
                 if box[0] != v:
@@ -302,6 +308,8 @@ class Function(metaclass=_FunctionMeta):
             node.out_meta = meta
             if ctx._saved:
                 _keep_outputs_weakly(ctx, where)
+                if saved_hooks:
+                    _pack(ctx)
             if anomaly.enabled:
                 note_forward(node)
         ctx._dirty = ctx._non_diff = ()  # they may be outputs, which hold the node
@@ -319,6 +327,20 @@ def _keep_outputs_weakly(ctx, where):
                 box = t._vc = [0]
             saved[k] = (t._data, box, where[id(t)])
     ctx._saved = tuple(saved)
+
+
+def _pack(ctx):
+    """Inside saved_tensors_hooks: keep what the pack hook makes of each saved tensor (an output
+    as a tensor without history, so that no cycle forms)."""
+    pack, unpack = saved_hooks[-1]
+    hooks = saved_hooks[:]
+    saved_hooks.clear()  # operations inside the pack hook save without it
+    try:
+        ctx._saved = tuple(
+            s if s is None else
+            Packed(pack(wrap(s[0]) if type(s) is tuple else s), unpack) for s in ctx._saved)
+    finally:
+        saved_hooks[:] = hooks
 
 
 class BackwardCFunction(FunctionCtx):
