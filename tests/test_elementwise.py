@@ -437,6 +437,27 @@ FOUND = {
     "clamp of bools between tensor bounds": lambda lib: lib.clamp(
         lib.tensor([True, False]), lib.tensor([False, True])),
     "clamp of bools with number bounds is refused": lambda lib: lib.tensor([True]).clamp(max=0),
+    "deg2rad of integers": lambda lib: lib.deg2rad(lib.tensor([180, 90])),
+    "rad2deg refuses complex": lambda lib: lib.rad2deg(lib.tensor([1 + 1j])),
+    "sinc and its gradient at 0": lambda lib: _grads_of(lib, lambda lib, x: lib.sinc(x),
+                                                        [0.0, 0.5, 1.5, -2.25]),
+    "sinc of float16 in float32": lambda lib: lib.sinc(lib.tensor([-0.908, 2.344],
+                                                                 dtype=lib.float16)),
+    "gcd and lcm with negatives and zeros": lambda lib: (
+        lib.gcd(lib.tensor([4, 6, 0, -8]), lib.tensor([6, -9, 0, 12])),
+        lib.lcm(lib.tensor([4, 6, 0, -8]), lib.tensor([6, -9, 0, 12]))),
+    "gcd refuses floats": lambda lib: lib.gcd(lib.ones(2), lib.ones(2)),
+    "gcd refuses a number": lambda lib: lib.gcd(lib.tensor([4]), 2),
+    "ldexp of integers gives floats": lambda lib: lib.ldexp(lib.tensor([1, 3]),
+                                                            lib.tensor([3, 1])),
+    "ldexp's gradients": lambda lib: _grads_of(lib, lambda lib, a, b: lib.ldexp(a, b),
+                                                [1.0, 3.0], [2.0, 0.5]),
+    "std of a constant slice has gradient 0": lambda lib: _grads_of(
+        lib, lambda lib, x: x.std(dim=-1, correction=0), [2.0]),
+    "in-place functions": lambda lib: (lib.exp_(lib.zeros(2)), lib.zero_(lib.ones(2)),
+                                       lib.fill_(lib.ones(2), 3.0),
+                                       lib.clamp_(lib.arange(4.0), 1, 2),
+                                       lib.xlogy_(lib.ones(2), lib.tensor([2.0, 3.0]))),
 }
 
 

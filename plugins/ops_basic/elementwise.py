@@ -118,6 +118,14 @@ def _tensor_first(name, ufunc, division=False):  # fmod(2, t) is refused, as in 
     return kernel
 
 
+def _integers_only(name):  # gcd / lcm: integer kernels only
+    def kernel(xp, a, b):
+        if kind(a, b) not in "iu":
+            raise refuse(f"{name}_cpu", (a if kind(a) not in "iu" else b).dtype)
+        return getattr(xp, name)(a, b)
+    return kernel
+
+
 def _remainder(xp, a, b):
     _integral_division("remainder_cpu", xp, a, b)
     return xp.remainder(a, b)
@@ -389,7 +397,8 @@ def _clamp_ops(which=None):
            f"`{which}` (a number or a tensor).")
     return [
         op(name, _clamp_numbers(name), inputs=1, backward=_clamp_numbers_bwd, save_inputs=(0,),
-           supports_out=True, inplace=f"{name}_", redirect=_to_tensor_overload(f"{name}_tensor"),
+           supports_out=True, inplace=f"{name}_", inplace_function=True,
+           redirect=_to_tensor_overload(f"{name}_tensor"),
            aliases=("clip",) if which is None else (), node_name=f"{node}Backward1"
            if which is None else f"{node}Backward0", samples=numbers, error_samples=errors,
            signature=f"(input, {sig}, *, out=None)", doc=doc),
@@ -497,6 +506,18 @@ OPS = [
            inplace=False, holomorphic=False, doc="Elementwise maximum ignoring NaN."),
     binary("fmin", _real_only("fmin"), **_first(lambda a, b: a <= b), scalars=False,
            inplace=False, holomorphic=False, doc="Elementwise minimum ignoring NaN."),
+    *(binary(n, _integers_only(n), differentiable=False, scalars=False, inplace_function=True,
+             samples=lambda rng, dt: [SampleInput((rng.integers(-20, 20, (3, 4)),
+                                                   rng.integers(-20, 20, s))) for s in
+                                      ((3, 4), (4,), (3, 1))],
+             error_samples=lambda rng: [ErrorInput((np.ones(3), np.ones(3)),
+                                                   error=NotImplementedError)],
+             doc=f"Elementwise {doc} of integers (non-negative).") for n, doc in (
+        ("gcd", "greatest common divisor"), ("lcm", "least common multiple"))),
+    binary("ldexp", lambda xp, a, b: a * xp.exp2(b), int_to_float=True, inplace_function=True,
+           scalars=False,
+           da=lambda g, a, b: g * xp_of(b).exp2(b), db=lambda g, a, b: g * a * xp_of(b).exp2(b) *
+           math.log(2.0), doc="``input * 2 ** other``."),
     binary("hypot", da=lambda g, a, y: g * a / y, db=lambda g, b, y: g * b / y, scalars=False,
            check=_only("f", "hypot_cpu"), doc="``sqrt(input**2 + other**2)`` elementwise."),
     # PyTorch's forms g / (1 + exp(other - self)): 1 and 0 at infinities, not exp(inf - inf)
@@ -507,7 +528,7 @@ OPS = [
     binary("logaddexp2", da=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, b - a)),
            db=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, a - b)), check=_only("f", "logaddexp2_cpu"),
            scalars=False, inplace=False, doc="``log2(2**input + 2**other)``, no overflow."),
-    binary("xlogy", _xlogy, da=_xlogy_da, db=lambda g, a, b: g * a / b, int_to_float=True,
+    binary("xlogy", _xlogy, inplace_function=True, da=_xlogy_da, db=lambda g, a, b: g * a / b, int_to_float=True,
            check=_only("biuf", "xlogy_cpu"), b_domain=(0.5, 2.0), node_name="XlogyBackward0",
            scalar_node_name="XlogyBackward2",
            doc="``input * log(other)``, 0 where `input` is 0 (unless `other` is NaN)."),

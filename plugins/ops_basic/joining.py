@@ -146,6 +146,8 @@ def _roll(xp, a, shifts, dims=None):
     not s and _fail("`shifts` required")
     len(s) != len(d) and (d or len(s) > 1) and _fail(f"shifts and dimensions must align. "
                                                      f"shifts: {len(s)}, dims:{len(d)}")
+    if d and not a.ndim:
+        raise IndexError(f"Dimension specified as {d[0]} but tensor has no dimensions")
     return xp.roll(a, s, normalize_dims(d, a.ndim)) if d else xp.roll(a, s[0])
 
 

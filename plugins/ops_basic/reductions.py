@@ -184,7 +184,8 @@ def _moments(root, pair):  # var or std (`root`), with the mean when `pair` (var
         (gs, gm), s = (g, out[0]) if pair else ((g, None), out)
         if gs is not None:
             dims, gs, s = _unreduced(ctx, gs, s)
-            r = (gs / s if root else gs * 2.0) * (x - x.mean(axis=dims if x.ndim else None,
+            # std: g / std, 0 where std is 0 (PyTorch's rule; a constant slice gets no gradient)
+            r = (gs / xp_of(s).where(s == 0, math.inf, s) if root else gs * 2.0) * (x - x.mean(axis=dims if x.ndim else None,
                                                               keepdims=True)) / (
                 _count(ctx) - ctx.params["correction"])
         return (r if gm is None else r + _unreduced(ctx, gm)[1] / _count(ctx),)

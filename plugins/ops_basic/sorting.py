@@ -172,12 +172,28 @@ def _bincount(xp, a, weights=None, minlength=0):
     return r if weights is None or weights.dtype.kind != "f" else r.astype(weights.dtype)
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
 def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
     if isinstance(bins, bool) or not (isinstance(bins, int) or hasattr(bins, "dtype")):
         raise TypeError(f"histogram(): argument 'bins' must be Tensor or int, not "
                         f"{type(bins).__name__}")
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{_pretty(a)}'")
+    if not isinstance(bins, int) and bins.dtype != a.dtype:
+        c = {k: _C_NAMES.get(v.dtype.name, v.dtype.name) for k, v in (("a", a), ("b", bins))}
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                           f"same dtype, but got input with dtype {c['a']} and bins for "
+                           f"dimension 0 with dtype {c['b']}")
+    if not isinstance(bins, int) and bins.size > 1 and bool((bins[1:] < bins[:-1]).any()):
+        # PyTorch bins by binary search over the edges as given; its counts for edges that
+        # do not increase follow no rule worth copying
+        raise RuntimeError("histogram(): bin edges must be non-decreasing")
+    if not isinstance(bins, int) and bool(xp.isnan(bins).any()):
+        # a NaN edge: no element falls in any bin (PyTorch's binary search), where NumPy's
+        # counts come out negative
+        return xp.zeros(max(bins.size - 1, 0), a.dtype), bins.copy()
     return tuple(r.astype(a.dtype) for r in xp.histogram(a, bins, range, density, weight))
 
 
@@ -280,7 +296,7 @@ OPS = [
         (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
                                                           "minlength": 5}), grad=False),
        parse=lambda weights=None, minlength=0: dict(
-           minlength=minlength, weights=None if weights is None else weights.numpy()),
+           minlength=minlength, weights=None if weights is None else weights._data),
        error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
                                                                   NotImplementedError)),
        doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
@@ -290,8 +306,8 @@ OPS = [
        doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
     op("histogram", _histogram, differentiable=False, outputs=("hist", "bin_edges"),
        parse=lambda bins, *, range=None, weight=None, density=False: dict(
-           bins=bins.numpy() if is_tensor(bins) else bins, range=range, density=density,
-           weight=None if weight is None else weight.numpy()), samples=sample_calls(
+           bins=bins._data if is_tensor(bins) else bins, range=range, density=density,
+           weight=None if weight is None else weight._data), samples=sample_calls(
                ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}),
                ((6,), np.array([-1.0, 0.0, 2.0])), grad=False),
        error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
