@@ -26,7 +26,7 @@ LEVELS = {
     # 2: the Tensor class and the one way results are built
     "tensor": 2,
     # 3: graph nodes, the operator registry
-    "graph": 3, "registry": 3,
+    "graph": 3, "registry": 3, "anomaly": 3,
     # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
     # operator through the registry)
     "backends": 4, "linalg": 4,
