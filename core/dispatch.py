@@ -464,11 +464,22 @@ def _make_parser(op: OpEntry):
                                 f"{type(v).__name__}")
         return args
 
+    n_params = len(names)
+
     def parse(rest, kw):
-        if not kw and by_position and required <= len(rest) <= len(positional):
-            p = dict(defaults)
-            p.update(zip(positional, rest))
-            return check(p) if flags else p
+        if by_position and len(rest) <= len(positional):
+            if not kw:
+                if required <= len(rest):
+                    p = dict(defaults)
+                    p.update(zip(positional, rest))
+                    return check(p) if flags else p
+            elif names.issuperset(kw) and not any(n in kw for n in positional[:len(rest)]):
+                # keywords that name parameters (``sum(dim=1, keepdim=True)``): no bind either
+                p = dict(defaults)
+                p.update(zip(positional, rest))
+                p.update(kw)
+                if len(p) == n_params:
+                    return check(p) if flags else p
         if kw:
             for k in list(kw):
                 alias = _ALIASES.get(k)
