@@ -59,6 +59,10 @@ def node_class(op):
 
 def _no_formula(name, plugin):
     def backward(ctx, g):
+        if "::" in name:  # a custom op (loom.library): PyTorch's words for it
+            raise RuntimeError(
+                f"Trying to backward through {name.replace('::', '.')}.default but no "
+                f"autograd formula was registered. Please use register_autograd to add one.")
         raise RuntimeError(
             f"Trying to backward through {name} but no autograd formula was registered "
             f"(operator '{name}' of plugin '{plugin}'). Give its spec a backward rule, or "
