@@ -142,7 +142,8 @@ def _output_box(r):
 
 def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
-    if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
+    if save == _BOTH and len(inputs) == 2 and type(inputs[0]) is Tensor and \
+            type(inputs[1]) is Tensor:
         a, b = inputs
         va = a._version
         vb = b._version

@@ -37,7 +37,9 @@ LEVELS = {
     "methods": 7, "creation": 7, "legacy": 7,
     # 8: helpers for kernels and backward rules, a device type's module (`loom.cuda`); 9: autograd's user API (a package)
     "kernel_utils": 8, "device_module": 8, "autograd": 9, "families": 9,
-    # 10: the rest of Tensor (it calls autograd.backward), the extension API
+    # 8: `loom.ops`, the namespaces of custom ops (filled from the registry)
+    "ops": 8,
+    # 10: the rest of Tensor (it calls autograd.backward), the extension API, custom ops
     "tensor_api": 10, "plugin": 10, "library": 10,
     # 11: loading plugins
     "plugins": 11,
