@@ -465,7 +465,17 @@ def _make_kernel(op: CustomOpDef, general: bool, n_lead: int, fn=None):
             return _unwrap(op, fn(*[wrap(a) for a in arrays], **params), arrays)
     else:
         def kernel(xp, *arrays, _call):
-            return _unwrap(op, fn(*_arguments(op, arrays, _call, wrap)), arrays)
+            # the tensors the function sees share the callers' version counters, so that an
+            # in-place write inside counts on the caller's tensor, as in PyTorch
+            shared = iter(_call.inputs)
+
+            def as_tensor(a):
+                t, orig = wrap(a), next(shared)
+                if orig._version is None:
+                    orig._version = [0]
+                t._version = orig._version
+                return t
+            return _unwrap(op, fn(*_arguments(op, arrays, _call, as_tensor)), arrays)
     kernel.__signature__ = inspect.Signature(
         [inspect.Parameter("xp", inspect.Parameter.POSITIONAL_ONLY)] +
         [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.default)
