@@ -669,9 +669,13 @@ def relative_table(results: list[Result]) -> str:
         if base is None:
             continue
         ratios = {}
+        # the two cases run one after the other, so the machine's load may differ between
+        # them: each is scaled by its numpy column, which does the same work (np.sin) in both
+        drift = r.median["numpy"] / base.median["numpy"] \
+            if r.median.get("numpy") and base.median.get("numpy") else 1.0
         for impl in ("torch", "loom"):
             if impl in r.median and impl in base.median and base.median[impl] > 0:
-                ratios[impl] = r.median[impl] / base.median[impl]
+                ratios[impl] = r.median[impl] / base.median[impl] / drift
         cells = [f"{ratios[i]:.2f}×" if i in ratios else "—" for i in ("torch", "loom")]
         tgt = "—"
         if r.case.baseline_target is not None:
@@ -718,7 +722,8 @@ def main(argv=None) -> int:
     relative = relative_table(results)
     if relative:
         print("\nCost relative to the same work done by built-in ops (median / baseline's "
-              "median, per implementation):\n")
+              "median, per implementation, scaled by the numpy column's drift between the "
+              "two cases):\n")
         print(relative)
     print()
     for r in results:
