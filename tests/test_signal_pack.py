@@ -183,3 +183,20 @@ def test_pack_for_another_plugin_api_is_refused_naming_both_versions(workdir, si
     warning = [w for w in out["warnings"] if "signal_ops" in w[1]]
     assert warning and "Traceback" not in warning[0][1]
     assert out["e"][0] == "AttributeError"
+
+
+def test_op_packs_page_examples_run_with_the_pack_installed(workdir, signal_site):
+    """Every ```python block of docs/op_packs.md, in order, in one fresh interpreter."""
+    import re
+
+    page = SIGNAL.parents[1] / "docs" / "op_packs.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 3
+    src = "\n".join(f"# --- block {i}\n{b}" for i, b in enumerate(blocks))
+    # the hook block imports the pack's modules relative to its package: run it as the pack
+    src = src.replace("from .conv", "from loom_signal.conv").replace(
+        "from .fftconv", "from loom_signal.fftconv").replace("from .smooth",
+                                                             "from loom_signal.smooth")
+    p = run(["-c", src], workdir, [signal_site], timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "plugin signal_ops: 3 operators, all passed" in p.stdout
