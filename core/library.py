@@ -356,8 +356,8 @@ class CustomOpDef:
                 _inner(*args, **kwargs)
         self._call = call
         _ops.publish(self._qualname, call)
-        if self._method:
-            setattr(Tensor, self._method, call)
+        if self._method and not self._returns:
+            setattr(Tensor, self._method, call)  # the registry installed the () form
 
 
 def _make_parse(op: CustomOpDef, rest: list):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, op, xp_of
+from loom.plugin import ErrorInput, SampleInput, Tensor, op, xp_of
 
 from ._util import dtype_name, pad_last, spread
 
@@ -30,7 +30,6 @@ def _ints(name, v):
 def _prepare(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Check the call as torch.conv1d does and put it in the kernel's form: a bias tensor
     (zeros when None) and padding as (left, right)."""
-    from loom import Tensor
     for i, (what, t) in enumerate((("input", input), ("weight", weight))):
         if not isinstance(t, Tensor):
             raise TypeError(f"conv1d(): argument '{what}' (position {i + 1}) must be Tensor, "
