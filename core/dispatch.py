@@ -153,6 +153,8 @@ def _save(node, r, inputs, save, outputs=None):
     saved = []
     versions = []
     for i in save:
+        if i >= len(inputs):  # a variadic op's positions past this call's inputs
+            continue
         if i == -1:
             saved.append(_output_box(r) if outputs is None else
                          [_output_box(t) for t in outputs])

@@ -17,6 +17,7 @@ import warnings
 from . import dtypes as _dt
 from . import grad_mode
 from .formats import strided as _strided
+from .formats import dims_outermost_first
 from .storage import layout_strides, storage_offset, strides_in_elements
 
 __all__ = ["Tensor", "Size", "wrap", "wrap_output", "require_grad_at_creation"]
@@ -131,14 +132,19 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None) -> bool:
         a = self._data
-        if a.flags.c_contiguous:
-            return True
+        if memory_format is None or memory_format.name in ("contiguous_format",
+                                                            "preserve_format"):
+            if a.flags.c_contiguous:
+                return True
+            order = range(a.ndim)
+        else:
+            order = dims_outermost_first(memory_format, a.ndim)
         # PyTorch ignores strides of size-1 dimensions
-        expected = 1
-        for size, st in zip(reversed(a.shape), reversed(strides_in_elements(a))):
-            if size != 1 and st != expected:
+        expected, strides = 1, strides_in_elements(a)
+        for d in reversed(order):
+            if a.shape[d] != 1 and strides[d] != expected:
                 return False
-            expected *= size
+            expected *= a.shape[d]
         return True
 
 

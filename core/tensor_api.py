@@ -101,10 +101,11 @@ class _TensorAPI:
         return self.device.type == "cpu"
 
     def contiguous(self, memory_format=None) -> "Tensor":
-        """Self when already contiguous, else a contiguous copy (differentiable)."""
-        if self.is_contiguous():
+        """Self when already contiguous in `memory_format` (C order by default;
+        ``loom.channels_last``: NHWC), else a copy in it (differentiable)."""
+        if self.is_contiguous(memory_format):
             return self
-        return _factory("contiguous")(self)
+        return _factory("contiguous")(self, memory_format=memory_format)
 
     def untyped_storage(self) -> UntypedStorage:
         return UntypedStorage(root_of(self._data), self.device)
@@ -308,7 +309,11 @@ class _TensorAPI:
         dt = kwargs.pop("dtype", None)
         non_blocking = kwargs.pop("non_blocking", False)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("memory_format", None)
+        fmt = kwargs.pop("memory_format", None)
+        if fmt is not None and fmt.name not in ("preserve_format", "contiguous_format"):
+            r = self.to(*args, **kwargs, device=dev, dtype=dt, non_blocking=non_blocking,
+                        copy=copy)
+            return r.contiguous(memory_format=fmt)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         flags = []
