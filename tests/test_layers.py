@@ -25,8 +25,8 @@ LEVELS = {
     "storage": 1, "cpu": 1, "catalog": 1,
     # 2: the Tensor class and the one way results are built
     "tensor": 2,
-    # 3: graph nodes, the operator registry
-    "graph": 3, "registry": 3,
+    # 3: graph nodes, the operator registry, custom ops' schemas
+    "graph": 3, "registry": 3, "schema": 3,
     # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
     # operator through the registry)
     "backends": 4, "linalg": 4,
