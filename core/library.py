@@ -41,7 +41,10 @@ from .tensor import Tensor, wrap
 
 _new = object.__new__
 
-__all__ = ["custom_op", "CustomOpDef", "infer_schema", "opcheck", "OperatorClashError"]
+__all__ = ["custom_op", "CustomOpDef", "infer_schema", "opcheck", "OperatorClashError",
+           "register_autograd", "register_fake", "register_kernel"]
+
+_defs: dict = {}  # "ns::name" -> its CustomOpDef, for the functions taking an op by name
 
 # ----------------------------------------------------------------------------- the op
 
@@ -215,6 +218,7 @@ class CustomOpDef:
                 registry.register(old.spec, old.plugin)
             raise
         self._entry = entry if entry is not None else registry.ops[spec.name]
+        _defs[self._qualname] = self
         call = self._entry.call
         if not self._returns:  # an op returning nothing: its registry callable gives ()
             def call(*args, _inner=call, **kwargs):
@@ -464,6 +468,32 @@ def custom_op(name: str, fn: Optional[Callable] = None, /, *, mutates_args,
     def make(f):
         return CustomOpDef(name, f, tuple(mutates_args), device_types, schema, tensor_method)
     return make if fn is None else make(fn)
+
+
+def _def_of(op) -> CustomOpDef:
+    if isinstance(op, CustomOpDef):
+        return op
+    found = _defs.get(op) if isinstance(op, str) else None
+    if found is None:
+        raise ValueError(f"{op!r} is not a custom op made by loom.library.custom_op (known: "
+                         f"{', '.join(sorted(_defs)) or 'none'})")
+    return found
+
+
+def register_autograd(op, backward: Callable, /, *, setup_context: Optional[Callable] = None):
+    """`CustomOpDef.register_autograd` for an op given by name (``"mylib::mysin"``) or
+    object, as `torch.library.register_autograd`."""
+    _def_of(op).register_autograd(backward, setup_context=setup_context)
+
+
+def register_kernel(op, device_types, fn: Optional[Callable] = None, /):
+    """`CustomOpDef.register_kernel` for an op given by name or object."""
+    return _def_of(op).register_kernel(device_types, fn)
+
+
+def register_fake(op, fn: Optional[Callable] = None, /):
+    """`CustomOpDef.register_fake` for an op given by name or object."""
+    return _def_of(op).register_fake(fn)
 
 
 def _as_tensor_args(args):

@@ -97,6 +97,19 @@ def test_register_autograd_gives_pytorchs_gradients_and_second_derivatives():
     assert loom.autograd.gradgradcheck(mysin, (x.detach().requires_grad_(),))
 
 
+def test_register_functions_take_the_op_by_name():
+    ns = _ns()
+    mysin, _ = _sin_pair(ns)
+    loom.library.register_autograd(f"{ns}::mysin", lambda ctx, g: g * 3.0)
+    loom.library.register_fake(f"{ns}::mysin", lambda x: loom.empty_like(x))
+    x = loom.ones(2, requires_grad=True)
+    mysin(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert mysin.fake(x).shape == (2,)
+    with pytest.raises(ValueError, match="not a custom op"):
+        loom.library.register_fake("nowhere::op", lambda x: x)
+
+
 def test_schema_from_type_hints_as_torch_writes_it():
     ns = _ns()
 
