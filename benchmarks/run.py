@@ -61,6 +61,10 @@ class Case:
     rtol: float = 1e-4
     atol: float = 1e-5
     kind: str = "timed"  # or "import"
+    # another case measuring the same work with built-in ops: the table of relative costs
+    # compares each implementation's median with its median there (custom op vs built-in)
+    baseline: str | None = None
+    baseline_target: float | None = None  # max allowed loom/loom-baseline
 
 
 def _np(t) -> np.ndarray:
@@ -320,6 +324,47 @@ def _mlp_inputs():
             "onehot": np.eye(n[-1], dtype=np.float32)[labels]}
 
 
+# -- custom op vs built-in: the same sin on 10 elements -------------------------
+
+def _sin_factory(lib_name: str, custom: bool):
+    """sin of 10 elements: the built-in (``loom.sin``, ``torch.sin``, ``np.sin``) or a custom
+    op whose body is that built-in (``loom.library.custom_op`` / ``torch.library.custom_op``,
+    called as ``loom.ops.bench.sin`` / ``torch.ops.bench.sin``): the difference is the cost of
+    going through a custom op."""
+    def factory(inp):
+        if lib_name == "numpy":
+            a = inp["a"].copy()
+            step = lambda: np.sin(a)  # noqa: E731
+            return step, lambda: [step()]
+        lib = _lib(lib_name)
+        a = lib.from_numpy(inp["a"].copy())
+        fn = lib.sin
+        if custom:
+            fn = _custom_sin(lib_name)
+        step = lambda: fn(a)  # noqa: E731
+        return step, lambda: [_np(step())]
+    return factory
+
+
+def _custom_sin(lib_name: str):
+    if lib_name == "loom":
+        import loom
+        if not hasattr(loom.ops.bench, "sin"):
+            # the schema given as text: this module's annotations are strings (postponed)
+            # naming a local import, which type hints cannot resolve
+            @loom.library.custom_op("bench::sin", mutates_args=(),
+                                    schema="(Tensor x) -> Tensor")
+            def _sin(x):
+                return loom.sin(x)
+        return loom.ops.bench.sin
+    import torch
+    if not hasattr(torch.ops.bench, "sin"):
+        @torch.library.custom_op("bench::sin", mutates_args=(), schema="(Tensor x) -> Tensor")
+        def _tsin(x):
+            return torch.sin(x)
+    return torch.ops.bench.sin
+
+
 def _per_impl(maker, *args):
     return {name: maker(name, *args) for name in IMPLS}
 
@@ -340,6 +385,11 @@ CASES = [
          _matmul_inputs, target=("numpy", 1.1), rtol=1e-3, atol=1e-3),
     Case("mlp", "MLP 784-512-512-10 train step, batch 128", _per_impl(_mlp_factory),
          _mlp_inputs, target=("numpy", 1.1), rtol=1e-4, atol=1e-5),
+    Case("sin10", "sin, 10 elem (built-in)", _per_impl(_sin_factory, False),
+         _rng_inputs(10, "a")),
+    Case("custom_op10", "sin, 10 elem, as a custom op (ops.bench.sin)",
+         _per_impl(_sin_factory, True), _rng_inputs(10, "a"), baseline="sin10",
+         baseline_target=1.5),
     Case("import", "import time (fresh interpreter)", {}, kind="import",
          target=("torch", 0.25)),
 ]
@@ -617,6 +667,34 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
+def relative_table(results: list[Result]) -> str:
+    """Rows for cases with a baseline: each implementation's median over its median in the
+    baseline case (a custom op over the built-in it wraps)."""
+    by_name = {r.case.name: r for r in results}
+    rows = ["| case | baseline | torch | loom | target |", "|---|---|---:|---:|---|"]
+    for r in results:
+        base = by_name.get(r.case.baseline or "")
+        if base is None:
+            continue
+        ratios = {}
+        # the two cases run one after the other, so the machine's load may differ between
+        # them: each is scaled by its numpy column, which does the same work (np.sin) in both
+        drift = r.median["numpy"] / base.median["numpy"] \
+            if r.median.get("numpy") and base.median.get("numpy") else 1.0
+        for impl in ("torch", "loom"):
+            if impl in r.median and impl in base.median and base.median[impl] > 0:
+                ratios[impl] = r.median[impl] / base.median[impl] / drift
+        cells = [f"{ratios[i]:.2f}×" if i in ratios else "—" for i in ("torch", "loom")]
+        tgt = "—"
+        if r.case.baseline_target is not None:
+            got = ratios.get("loom")
+            mark = "?" if got is None else ("✓" if got <= r.case.baseline_target else "✗")
+            tgt = f"loom ≤{r.case.baseline_target:g}× {mark}"
+        rows.append(f"| {r.case.label} | {base.case.label} | " + " | ".join(cells + [tgt]) +
+                    " |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
 def main(argv=None) -> int:
     names = [c.name for c in CASES]
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -627,7 +705,10 @@ def main(argv=None) -> int:
                     help="run only this case (repeatable); one of: " + ", ".join(names))
     args = ap.parse_args(argv)
     cfg = MODES["quick" if args.quick else "default"]
-    selected = [c for c in CASES if not args.case or c.name in args.case]
+    wanted = set(args.case or names)
+    # a case compared with a baseline case brings it along
+    wanted |= {c.baseline for c in CASES if c.name in wanted and c.baseline}
+    selected = [c for c in CASES if c.name in wanted]
 
     started = time.perf_counter()
     print(header())
@@ -646,6 +727,12 @@ def main(argv=None) -> int:
 
     print()
     print(table(results))
+    relative = relative_table(results)
+    if relative:
+        print("\nCost relative to the same work done by built-in ops (median / baseline's "
+              "median, per implementation, scaled by the numpy column's drift between the "
+              "two cases):\n")
+        print(relative)
     print()
     for r in results:
         if r.rounds:

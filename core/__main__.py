@@ -44,6 +44,9 @@ def collect() -> dict:
             "default_device": {"device": str(default),
                                "source": config.source("default_device")},
             "operators": ops,
+            # operators under a qualified "ns::name" (loom.library.custom_op), by provider
+            "custom_ops": [{k: o[k] for k in ("name", "provider", "devices", "has_backward")}
+                           for o in ops if "::" in o["name"]],
             "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist
                          if p["status"] == "failed"],
             "overridden": [{"op": o, "loser": a, "winner": b}
@@ -90,6 +93,12 @@ def print_info(info: dict, out=sys.stdout) -> None:
         by.setdefault(o["provider"], []).append(o["name"])
     for prov, names in by.items():
         w(f"  {prov} ({len(names)}): {', '.join(names)}\n")
+    w("\nCustom operators:\n")
+    if not info["custom_ops"]:
+        w("  none\n")
+    for o in info["custom_ops"]:
+        grad = "autograd" if o["has_backward"] else "no autograd"
+        w(f"  {o['name']:<24} from {o['provider']}  [{', '.join(o['devices'])}; {grad}]\n")
     w("\nFailures:\n")
     if not info["failures"]:
         w("  none\n")
@@ -118,7 +127,8 @@ def _catalog(name: str, extra) -> int:
         sys.stderr.write(f"error: plugin '{name}' {catalog.status_of(name)} and provides "
                          f"nothing now (loaded plugins: {loaded})\n")
         return 2
-    data = {"operators": plugins.ops_of(name),
+    from loom.hookspecs import PLUGIN_API
+    data = {"api": PLUGIN_API, "operators": plugins.ops_of(name),
             "devices": sorted(t for t, p in backends.providers.items() if p == name)}
     extra = extra or catalog.shipped(name).get("extra")
     if extra:

@@ -60,6 +60,10 @@ def node_class(op):
 
 def _no_formula(name, plugin):
     def backward(ctx, g):
+        if "::" in name:  # a custom op (loom.library): PyTorch's words for it
+            raise RuntimeError(
+                f"Trying to backward through {name.replace('::', '.')}.default but no "
+                f"autograd formula was registered. Please use register_autograd to add one.")
         raise RuntimeError(
             f"Trying to backward through {name} but no autograd formula was registered "
             f"(operator '{name}' of plugin '{plugin}'). Give its spec a backward rule, or "
@@ -143,7 +147,8 @@ def _output_box(r):
 
 def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
-    if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
+    if save == _BOTH and len(inputs) == 2 and type(inputs[0]) is Tensor and \
+            type(inputs[1]) is Tensor:
         a, b = inputs
         va = a._vc
         vb = b._vc

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import pluggy
 
+#: The version of the plugin API these hooks (and `loom.plugin`, `loom.library`) form. A plugin
+#: declares the version it targets (``"api": "1.0"`` in its ``loom-plugin.json``, or
+#: ``LOOM_PLUGIN_API = "1.0"`` in its module); the major versions must match and the plugin's
+#: minor version may not be newer than loom's, or the plugin is refused at load with a message
+#: naming both versions.
+PLUGIN_API = "1.0"
+
 hookspec = pluggy.HookspecMarker("loom")
 hookimpl = pluggy.HookimplMarker("loom")
 

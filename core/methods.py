@@ -110,8 +110,9 @@ def _signature_of(op: OpEntry):
     if spec.signature:
         # a declared signature: a stub compiled once, when the op is installed
         scope: dict = {}
-        exec(f"def {spec.name}{spec.signature}: ...", scope)
-        return scope[spec.name]
+        name = spec.name.replace("::", "__")  # a custom op's "ns::name"
+        exec(f"def {name}{spec.signature}: ...", scope)
+        return scope[name]
     if spec.kernel is not None:
         # the kernel without its leading `xp` (or backend) parameter
         return functools.partial(spec.kernel, None)

@@ -16,12 +16,12 @@ from . import config, hookspecs
 from . import cpu
 from .backends import DeviceClashError, backends, register_backend, unregister_backend
 from .catalog import OWN_DISTRIBUTION, entry_points as _entry_points, failed_names, \
-    plugin_table, status_of
+    plugin_table, shipped, status_of
 from .registry import OperatorClashError, registry
 from .spec import OpSpec
 
 __all__ = ["manager", "load_all", "load_plugin", "status_of", "failed_names", "plugin_table",
-           "PluginLoadError"]
+           "PluginLoadError", "PluginApiError", "check_api"]
 
 manager = pluggy.PluginManager("loom")
 manager.add_hookspecs(hookspecs)
@@ -29,6 +29,36 @@ manager.add_hookspecs(hookspecs)
 
 class PluginLoadError(RuntimeError):
     """A plugin failed to load while LOOM_STRICT_PLUGINS is set."""
+
+
+class PluginApiError(RuntimeError):
+    """A plugin targets a plugin API this loom does not provide."""
+
+
+def _api_tuple(v):
+    try:
+        parts = [int(x) for x in str(v).split(".")]
+    except ValueError:
+        return None
+    return (parts + [0])[:2] if parts and len(parts) <= 2 else None
+
+
+def check_api(name: str, declared, where: str) -> None:
+    """PluginApiError when plugin `name` declares (in `where`) a plugin API version this loom
+    cannot serve: another major version, or a newer minor one."""
+    if declared is None:
+        return  # a plugin that says nothing is taken to target the current API
+    want, have = _api_tuple(declared), _api_tuple(hookspecs.PLUGIN_API)
+    if want is None:
+        raise PluginApiError(f"plugin '{name}' declares loom plugin API {declared!r} in "
+                             f"{where}, which is not a version such as "
+                             f"'{hookspecs.PLUGIN_API}'")
+    if want[0] != have[0] or want[1] > have[1]:
+        advice = "upgrade loom" if want > have else \
+            f"install a release of the plugin made for plugin API {have[0]}.x"
+        raise PluginApiError(f"plugin '{name}' targets loom plugin API {declared} ({where}), "
+                             f"but this loom provides plugin API "
+                             f"{hookspecs.PLUGIN_API}; {advice}")
 
 
 def _call_own(hook_name, plugin_obj, *args):
@@ -53,6 +83,8 @@ def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
                  error=None, ops=[], devices=[], essential=essential, refused=[])
     added = []
     try:
+        check_api(name, getattr(obj, "LOOM_PLUGIN_API", None),
+                  f"{entry['module'] or name}.LOOM_PLUGIN_API")
         manager.register(obj, name=name)
         devices = _call_own("loom_register_devices", obj)
         ops = _call_own("loom_register_ops", obj)
@@ -94,7 +126,8 @@ def load_plugin(name, obj, version=None, module=None, essential=False) -> bool:
         _refresh_ops()
         if isinstance(e, PluginLoadError):
             raise
-        _fail(name, "register", e, _hook_site(obj))
+        _fail(name, "load" if isinstance(e, PluginApiError) else "register", e,
+              None if isinstance(e, PluginApiError) else _hook_site(obj))
         return False
 
 
@@ -206,11 +239,13 @@ def load_all() -> None:
                                      "refused": []}
             continue
         try:
+            # the version the plugin's data declares is checked before its code runs
+            check_api(ep.name, shipped(ep.name).get("api"), "its loom-plugin.json")
             obj = ep.load()
         except Exception as e:
             plugin_table[ep.name] = {"version": version, "module": ep.value, "ops": [],
                                      "devices": [], "essential": False, "refused": []}
-            _fail(ep.name, "import", e)
+            _fail(ep.name, "load" if isinstance(e, PluginApiError) else "import", e)
             continue
         load_plugin(ep.name, obj, version=version, module=ep.value)
     for impl in manager.hook.loom_configure.get_hookimpls():

@@ -90,7 +90,10 @@ class ErrorInput:
 
 
 def node_name_for(name: str) -> str:
-    """PyTorch's node class name for an operator: ``exp`` -> ``ExpBackward0``."""
+    """PyTorch's node class name for an operator: ``exp`` -> ``ExpBackward0``; a custom op
+    ``mylib::mysin`` -> ``GeneratedBackwardFor_mylib_mysin_defaultBackward``."""
+    if "::" in name:
+        return f"GeneratedBackwardFor_{name.replace('::', '_')}_defaultBackward"
     return "".join(p.capitalize() for p in name.strip("_").split("_")) + "Backward0"
 
 
@@ -225,9 +228,11 @@ class OpSpec:
     def __post_init__(self):
         set_ = object.__setattr__
         where = f"operator spec '{self.name}'"
-        if not isinstance(self.name, str) or not self.name.isidentifier():
-            raise TypeError(f"operator spec: name must be an identifier string, got "
-                            f"{self.name!r}")
+        if not isinstance(self.name, str) or not all(
+                part.isidentifier() for part in self.name.split("::", 1)):
+            # "ns::name" is a custom op's qualified name (loom.library), as torch.library's
+            raise TypeError(f"operator spec: name must be an identifier string or a qualified "
+                            f"'namespace::name', got {self.name!r}")
         try:
             set_(self, "kind", Kind(self.kind))
         except ValueError:

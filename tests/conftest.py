@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from plugin_env import NPDEV, OP_PACK
+from plugin_env import NPDEV, OP_PACK, SIGNAL
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +43,9 @@ def op_pack_site(tmp_path_factory):
 def npdev_site(tmp_path_factory):
     """examples/device_npdev (the "npdev" device) installed into a temporary target."""
     return _pip_install(tmp_path_factory, "npdev", NPDEV)
+
+
+@pytest.fixture(scope="session")
+def signal_site(tmp_path_factory):
+    """examples/op_pack_signal (the "signal_ops" pack) installed into a temporary target."""
+    return _pip_install(tmp_path_factory, "signal", SIGNAL)

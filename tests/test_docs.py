@@ -15,9 +15,11 @@ import loom.plugin
 from loom.spec import OpSpec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-# docs/testing.md needs the example op pack installed: tests/test_kit.py runs its blocks
+# docs/testing.md needs the example op pack installed: tests/test_kit.py runs its blocks;
+# docs/op_packs.md needs the signal pack: tests/test_signal_pack.py runs its blocks
 PAGES = sorted(p for p in DOCS.glob("*.md")
-               if "```python" in p.read_text(encoding="utf-8") and p.name != "testing.md")
+               if "```python" in p.read_text(encoding="utf-8") and
+               p.name not in ("testing.md", "op_packs.md"))
 
 
 def _blocks(page: Path) -> list:

@@ -25,8 +25,8 @@ LEVELS = {
     "storage": 1, "cpu": 1, "catalog": 1,
     # 2: the Tensor class and the one way results are built
     "tensor": 2,
-    # 3: graph nodes, the operator registry
-    "graph": 3, "registry": 3, "anomaly": 3,
+    # 3: graph nodes, the operator registry, custom ops' schemas
+    "graph": 3, "registry": 3, "anomaly": 3, "schema": 3,
     # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
     # operator through the registry)
     "backends": 4, "linalg": 4,
@@ -38,7 +38,9 @@ LEVELS = {
     "methods": 7, "creation": 7, "legacy": 7,
     # 8: helpers for kernels and backward rules, a device type's module (`loom.cuda`); 9: autograd's user API (a package)
     "kernel_utils": 8, "device_module": 8, "autograd": 9, "families": 9,
-    # 10: the rest of Tensor (it calls autograd.backward), the extension API
+    # 8: `loom.ops`, the namespaces of custom ops (filled from the registry)
+    "ops": 8,
+    # 10: the rest of Tensor (it calls autograd.backward), the extension API, custom ops
     "tensor_api": 10, "plugin": 10, "library": 10,
     # 11: loading plugins
     "plugins": 11,
