@@ -150,3 +150,68 @@ def test_sort_descending_stable_keeps_ties_in_order_and_topk_routes_gradients():
     np.testing.assert_allclose(*_grads(lambda L, t: L.kthvalue(t, 2, 0, True).values, x))
     np.testing.assert_allclose(*_grads(lambda L, t: L.quantile(
         t, L.tensor([0.25, 0.9], dtype=L.float64), 1), x))
+
+
+def _outcome(lib, call):
+    """What `call(lib)` gives: ('raised', exception type) or ('ok', dtype names and values)."""
+    try:
+        r = call(lib)
+    except Exception as e:  # noqa: BLE001 - the outcome is what is compared
+        return "raised", type(e).__mro__[[c.__module__ for c in type(e).__mro__].index(
+            "builtins")].__name__
+    rs = r if isinstance(r, tuple) else (r,)
+    return "ok", [(str(t.dtype), tuple(t.shape), t.detach().tolist()) for t in rs]
+
+
+def _same_as_torch(call):
+    lo, to = _outcome(loom, call), _outcome(torch, call)
+    assert lo[0] == to[0] and (lo[1] == to[1] or lo[0] == "ok" and all(
+        a[:2] == b[:2] and np.allclose(a[2], b[2], equal_nan=True) for a, b in zip(lo[1], to[1]))
+    ), f"loom {lo} torch {to}"
+
+
+_C = [1 + 1j, 2 - 1j, -1 + 3j]
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.cumsum(T.ones(()), [1, "a"]),  # a list dim: TypeError before the range
+    lambda T: T.cumsum(T.ones(3), (0,)), lambda T: T.cumprod(T.ones(3), None),
+    lambda T: T.cummax(T.ones(0), 1), lambda T: T.cummin(T.ones(0, 3), 5),  # empty: any dim
+    lambda T: T.cummin(T.ones(0, dtype=T.complex64), 0),
+    lambda T: T.cummax(T.tensor(1 + 2j), 0), lambda T: T.cummax(T.tensor(_C), 0),
+    lambda T: T.cummin(T.tensor(_C), 4), lambda T: T.cummax(T.ones(2), [0]),
+    lambda T: T.logcumsumexp(T.tensor(_C), 0),
+    lambda T: T.logcumsumexp(T.tensor([[1 + 1j, float("inf")], [float("nan"), 2j]]), 1),
+    lambda T: T.logcumsumexp(T.tensor([complex("-inf"), complex("-inf"), 1j]), 0),
+    lambda T: T.logcumsumexp(T.ones(3, dtype=T.int64), 0),
+])
+def test_scans_take_torch_arguments_empty_and_complex_inputs(call):
+    _same_as_torch(call)
+
+
+@pytest.mark.parametrize("fn, x", [
+    (lambda T, t: T.cumprod(t, 0), np.array(0.0)),  # one element: the identity
+    (lambda T, t: T.cumprod(t, 1), np.array([[0.0, 2, np.inf, 1], [1.5, -2, 0.5, 3]])),
+    (lambda T, t: T.cumprod(t, 1), np.array([[2.0, 0, 3, 0, 4], [0, 1, 2, 3, 4]])),
+    (lambda T, t: T.logcumsumexp(t, 0), np.array(np.inf)),
+    (lambda T, t: T.logcumsumexp(t, 1), np.array([[1.5, -2, 0.5], [0.2, np.inf, np.inf]])),
+    (lambda T, t: T.logcumsumexp(t, 1), np.array([[-np.inf, -np.inf, 0.5], [0.2, 2, -1]])),
+])
+def test_scan_gradients_at_zeros_and_infinities_follow_torch(fn, x):
+    lo, to = _grads(fn, x)
+    np.testing.assert_allclose(lo, to, rtol=1e-6, equal_nan=True)
+
+
+def test_complex_logcumsumexp_gradient_and_second_derivative_follow_torch():
+    z = [[1 + 1j, 2 - 1j, -1 + 3j], [0.5j, -2, 1 - 1j]]
+    res = []
+    for T in (loom, torch):
+        t = T.tensor(z, requires_grad=True)
+        g, = T.autograd.grad(T.logcumsumexp(t, 1).abs().sum(), t)
+        x = T.tensor([[0.5, -1.0, 2.0], [1.0, 0.3, -0.2]], dtype=T.float64, requires_grad=True)
+        w = T.tensor([[1.0, -2.0, 0.5], [0.3, 0.7, -1.0]], dtype=T.float64)
+        d, = T.autograd.grad((T.logcumsumexp(x, 1) * w).sum(), x, create_graph=True)
+        dd, = T.autograd.grad((d * d).sum(), x)
+        res.append((np.asarray(g.detach().tolist()), np.asarray(dd.tolist())))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
