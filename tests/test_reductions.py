@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import loom
+from oracle import same_outcome
 
 T = np.array([[1.0, 3, 3, 0, 3], [2, 2, 1, 1, 5]])  # ties
 Z = np.array([[0.0, 2, 0, 3], [1, 0, 2, 2], [0.5, 1, 2, 3]])  # zeros: none, one, two per row
@@ -152,24 +153,6 @@ def test_sort_descending_stable_keeps_ties_in_order_and_topk_routes_gradients():
         t, L.tensor([0.25, 0.9], dtype=L.float64), 1), x))
 
 
-def _outcome(lib, call):
-    """What `call(lib)` gives: ('raised', exception type) or ('ok', dtype names and values)."""
-    try:
-        r = call(lib)
-    except Exception as e:  # noqa: BLE001 - the outcome is what is compared
-        return "raised", type(e).__mro__[[c.__module__ for c in type(e).__mro__].index(
-            "builtins")].__name__
-    rs = r if isinstance(r, tuple) else (r,)
-    return "ok", [(str(t.dtype), tuple(t.shape), t.detach().tolist()) for t in rs]
-
-
-def _same_as_torch(call):
-    lo, to = _outcome(loom, call), _outcome(torch, call)
-    assert lo[0] == to[0] and (lo[1] == to[1] or lo[0] == "ok" and all(
-        a[:2] == b[:2] and np.allclose(a[2], b[2], equal_nan=True) for a, b in zip(lo[1], to[1]))
-    ), f"loom {lo} torch {to}"
-
-
 _C = [1 + 1j, 2 - 1j, -1 + 3j]
 
 
@@ -186,7 +169,7 @@ _C = [1 + 1j, 2 - 1j, -1 + 3j]
     lambda T: T.logcumsumexp(T.ones(3, dtype=T.int64), 0),
 ])
 def test_scans_take_torch_arguments_empty_and_complex_inputs(call):
-    _same_as_torch(call)
+    same_outcome(call)
 
 
 @pytest.mark.parametrize("fn, x", [
