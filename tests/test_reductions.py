@@ -198,3 +198,81 @@ def test_complex_logcumsumexp_gradient_and_second_derivative_follow_torch():
         res.append((np.asarray(g.detach().tolist()), np.asarray(dd.tolist())))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+_K = [[1, 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]]  # ties: PyTorch's quick select decides
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.kthvalue(T.tensor(_K), 2), lambda T: T.kthvalue(T.tensor(_K), 3),
+    lambda T: T.kthvalue(T.tensor(_K, dtype=T.int8), 2, 0),
+    lambda T: T.kthvalue(T.tensor([[1, float("nan"), 3, float("nan"), 3]]), 4),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.float16), 2),
+    lambda T: T.kthvalue(T.ones(3), 1.5), lambda T: T.kthvalue(T.ones(3), True),
+    lambda T: T.kthvalue(T.ones(3, 5, dtype=T.bool), 2),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.complex64), 1),
+    lambda T: T.kthvalue(T.ones((), dtype=T.complex64), 1),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.complex64), 5),
+    lambda T: T.kthvalue(T.ones(0, 3), 5, 1), lambda T: T.kthvalue(T.ones(0, 3), 1, 1),
+    lambda T: T.argsort(T.ones(3, 4), (0, 0)), lambda T: T.sort(T.ones(3, 4), dim=None),
+    lambda T: T.unique(T.ones(3, 5), dim=(0, 0)),
+    lambda T: T.unique_consecutive(T.ones(3, 5), dim=(0, 0)),
+    lambda T: T.unique_consecutive(T.ones(3, dtype=T.complex64)),
+    lambda T: T.unique_consecutive(T.ones(3, 2, dtype=T.complex64), dim=1),
+])
+def test_order_statistics_follow_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.bincount(T.tensor([1, 2]), weights=np.array([0.5, 1.0])),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=[0.5, 1.0]),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5, 1.0], dtype=T.float16)),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5, 1.0], dtype=T.complex64)),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5])),
+    lambda T: T.bincount(T.tensor([1, 2]), minlength=-1),
+    lambda T: T.bincount(T.tensor([1, 2]), T.tensor([0.5, 1.0]), 4),
+    lambda T: T.histc(T.tensor(float("nan")), 5),
+    lambda T: T.histc(T.tensor([1.0, 2]), 5, 0, float("inf")),
+    lambda T: T.histogram(T.tensor([1.0, float("inf")]), 5),
+    lambda T: T.histogram(T.tensor([1.0, 2]), 5, range=(2.0, 1.0)),
+    lambda T: T.histogram(T.tensor([1.0, 2], dtype=T.float16), 5),
+    lambda T: T.histogram(T.tensor([1.0, 2]), "yes"),
+    lambda T: T.histogram(T.tensor([1.0, 2]), [0.0, 1, 3]),
+    lambda T: T.histogram(T.tensor([1.0, 2]), 0),
+    lambda T: T.histogram(T.tensor([1.0, 2, 3, 3]), T.tensor([1.0, 2, 3], requires_grad=True)),
+    lambda T: T.histogram(T.tensor([1.0, 2]), T.tensor([3.0, 1, 0])),
+    lambda T: T.histogram(T.tensor([1.0, 2]), T.tensor([0.0, 1, 3], dtype=T.float64)),
+    lambda T: T.histogram(T.tensor([1.0, 2, 3, 3]), T.tensor([1.0, 2, 3]), density=True,
+                          weight=T.tensor([1.0, 2, 3, 4])),
+    lambda T: T.histogram(T.tensor([[1.0, 2], [3, 3]]), 3, range=(1.0, 1.0)),
+    lambda T: T.histogram(T.tensor([0.1, 0.2, 0.3, 0.7, 1.0, float("nan")]), 3),
+])
+def test_counting_and_histograms_follow_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.searchsorted(T.tensor([True, False]), T.tensor([True])),
+    lambda T: T.bucketize(T.tensor([True]), T.tensor([True, False])),
+    lambda T: T.bucketize(T.tensor([2.5, 1]), T.tensor([1.0 + 1j, 3])),
+    lambda T: T.searchsorted(T.tensor(1.0), T.tensor([1.0])),
+    lambda T: T.searchsorted(T.ones(2, 0), T.ones(2, 4), right=True),
+    lambda T: T.searchsorted(T.ones(2, 3), T.ones(2, 0)),
+    lambda T: T.searchsorted(T.tensor([1.0, 2]), T.tensor([2.0]), side="left", right=True),
+    lambda T: T.searchsorted(T.tensor([1.0, 2]), T.tensor([2.0]), side="middle"),
+    lambda T: T.searchsorted(T.tensor([1, 2, 3]), 2.5),  # compared as float64, as PyTorch
+    lambda T: T.searchsorted(T.tensor([3.0, float("nan"), 2, 7, 1]),
+                             T.tensor([2.0, 1, 5, 0, float("nan")]), right=True),  # unsorted
+    lambda T: T.searchsorted(T.tensor([[3.0, 1, 2, 7, 1], [0, 5, 2, 2, 8]]),
+                             T.tensor([[2.0, 1, 5], [0, 2, 9]]), out_int32=True),
+    lambda T: T.searchsorted(T.tensor([3.0, 1, 2]), T.tensor([2.0, 1, 5, 0]),
+                             sorter=T.tensor([1, 2, 0]), side="right"),
+    lambda T: T.bucketize(T.tensor([5, -3, 0], dtype=T.int16), T.tensor([4, -1, 2],
+                                                                         dtype=T.int16)),
+    lambda T: T.bucketize(T.tensor([0.1, 2.0], dtype=T.float16), T.tensor([0.1, 1.0, 2.0]),
+                          right=True),
+    lambda T: T.bucketize(1.5, T.tensor([1.0, 2.0])),
+])
+def test_searchsorted_and_bucketize_search_as_torch(call):
+    same_outcome(call)

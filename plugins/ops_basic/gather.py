@@ -13,7 +13,7 @@ import numpy as np
 from loom.plugin import (apply_op, backend_of, is_tensor, normalize_dims, op, sample_calls,
                          sum_to_shape, xp_of)
 
-from .arguments import int_arg, one_dim
+from .arguments import one_dim
 from .indexing import _at, _broadcast, _calls, _errs, _i, _tname, _zero_at
 
 _IDX = (np.int64, np.int32)

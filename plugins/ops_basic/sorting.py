@@ -1,14 +1,17 @@
-"""Sorting and order statistics (sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
-quantile) and counting (unique, unique_consecutive, bincount, histc). Gradients of selected
-values go back through their indices."""
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode
+and quantile. Gradients of selected values go back through their indices.
+
+Where PyTorch's answer for tied values depends on its selection algorithm (kthvalue's quick
+select), the rows holding ties run that algorithm itself, so the index agrees too."""
 import math
 
 import numpy as np
 
-import loom
 from loom.plugin import apply_op, is_tensor, normalize_dims, op, reduction, sample_calls
 
-from .reductions import _dim_name, _errors, _picked, _picked_bwd, _pretty, _through
+from .arguments import int_arg, invalid_combination, one_dim
+from .indexing import _tname
+from .reductions import _dim_name, _errors, _picked, _picked_bwd, _through
 
 
 def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elements in order
@@ -17,7 +20,9 @@ def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elem
     return b.shape[d] - 1 - xp.flip(xp.argsort(xp.flip(b, d), axis=d, kind="stable"), d)
 
 
-def _sort(xp, a, dim=-1, descending=False, *, stable=False):
+def _sort(xp, a, dim=-1, descending=False, *, stable=False, who="sort"):
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):  # sort(x, (0, 0)), sort(x, None)
+        raise invalid_combination(who, dim)
     d, b = normalize_dims(dim, a.ndim)[0], a.reshape(1) if a.ndim == 0 else a
     i = _argsort(xp, b, d, descending)
     return xp.take_along_axis(b, i, d).reshape(a.shape), i.reshape(a.shape)
@@ -35,12 +40,72 @@ def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
                  for r in _sort(xp, a, dim, largest))
 
 
-def _kthvalue(xp, a, k, dim=-1, keepdim=False):
-    d = normalize_dims(dim, a.ndim)[0]
-    if a.size and not 1 <= k <= (a.shape[d] if a.ndim else 1):
+def _kthvalue(xp, a, k, dim=-1, keepdim=False):  # PyTorch's checks, in its order
+    k = int_arg(k, "kthvalue", "k", 2)
+    d = one_dim(dim, a.ndim, "kthvalue", 3)
+    if a.ndim and not a.shape[d]:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return _picked(xp, a, dim, keepdim, "kthvalue",
-                   lambda xp, b, d: xp.take(_argsort(xp, b, d), [k - 1], axis=d))
+    if a.ndim == 0:
+        return a.copy(), xp.zeros((), xp.int64)
+    if a.dtype.kind in "bc":
+        raise NotImplementedError(f"\"kthvalue_cpu\" not implemented for '{_tname(a)}'")
+    if a.size == 0:
+        return _picked(xp, a, dim, keepdim, "kthvalue", lambda xp, b, d: xp.zeros(
+            b.shape[:d] + (1,) + b.shape[d + 1:], xp.int64))
+    return _picked(xp, a, dim, keepdim, "kthvalue", lambda xp, b, d: _selected(xp, b, d, k - 1))
+
+
+def _selected(xp, b, d, k):
+    """The index of the k-th smallest along d (keepdims), as PyTorch's quick select finds it:
+    rows without ties have one answer (a stable argsort gives it); rows with ties run the
+    quick select itself, since which of the equal values it lands on is its own."""
+    rows = xp.moveaxis(b, d, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    i = xp.take(xp.argsort(flat, axis=-1, kind="stable"), [k], axis=-1)
+    s = xp.sort(flat, axis=-1)
+    nan = s != s
+    tied = ((s[:, 1:] == s[:, :-1]) | nan[:, 1:] & nan[:, :-1]).any(-1)
+    for r in xp.flatnonzero(tied).tolist():
+        i[r, 0] = _quick_select(flat[r].tolist(), k)
+    return xp.moveaxis(i.reshape(rows.shape[:-1] + (1,)), -1, d)
+
+
+def _quick_select(v, k):  # ATen's quick_select_template on a list, NaN largest; the index
+    def gt(x, y):
+        return x != x and y == y or x > y
+    idx = list(range(len(v)))
+
+    def swap(i, j):
+        v[i], v[j], idx[i], idx[j] = v[j], v[i], idx[j], idx[i]
+    lo, hi = 0, len(v) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(v[lo], v[hi]):
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)  # the median of three as pivot, at lo
+        for x, y in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if gt(v[x], v[y]):
+                swap(x, y)
+        i, j, piv = lo + 1, hi, v[lo]
+        while True:
+            i += 1
+            while gt(piv, v[i]):
+                i += 1
+            j -= 1
+            while gt(v[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
 
 
 def _median(skip_nan):
@@ -104,87 +169,21 @@ def _quantile_bwd(ctx, g):  # each quantile blends two sorted neighbours
     return (total.reshape(shape),)
 
 
-def _pack(v, inv, counts, return_inverse, return_counts):  # what unique returns
-    out = (v,) + ((inv,) if return_inverse else ()) + ((counts,) if return_counts else ())
-    return out[0] if len(out) == 1 else out
-
-
-def _unique(xp, a, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    d = None if dim is None else normalize_dims(dim, a.ndim)[0]
-    v, inv, cnt = xp.unique(a.reshape(-1) if d is None else a, return_inverse=True,
-                            return_counts=True, axis=d, equal_nan=False)
-    return _pack(v, inv.reshape(a.shape if d is None else -1), cnt, return_inverse,
-                 return_counts)
-
-
-def _unique_consecutive(xp, a, return_inverse=False, return_counts=False, dim=None):
-    d, b = (0, a.reshape(-1)) if dim is None else (normalize_dims(dim, a.ndim)[0], a)
-    r = xp.moveaxis(b, d, 0).reshape(b.shape[d], math.prod(b.shape) // max(b.shape[d], 1))
-    new = xp.concatenate([xp.ones(min(len(r), 1), bool), (r[1:] != r[:-1]).any(1)])
-    return _pack(xp.compress(new, b, axis=d), (xp.cumsum(new) - 1).reshape(
-        a.shape if dim is None else -1), xp.diff(xp.append(xp.flatnonzero(new), len(r))),
-        return_inverse, return_counts)
-
-
-def _bincount(xp, a, weights=None, minlength=0):
-    if a.dtype.kind not in "iu":
-        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_pretty(a)}'")
-    if a.ndim != 1 or (a.size and a.min() < 0):
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    r = xp.bincount(a, weights, minlength)
-    return r if weights is None or weights.dtype.kind != "f" else r.astype(weights.dtype)
-
-
-def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
-    if a.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_pretty(a)}'")
-    return tuple(r.astype(a.dtype) for r in xp.histogram(a, bins, range, density, weight))
-
-
-def _searchsorted(xp, s, v, *, out_int32=False, right=False, side=None):  # along the last dim
-    side = side or ("right" if right else "left")
-    if s.ndim > 1 and s.shape[:-1] != v.shape[:-1]:
-        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
-                           f"first N-1 dimensions of boundaries tensor and input value tensor must "
-                           f"match, but we got boundaries tensor {list(s.shape)} and input value "
-                           f"tensor {list(v.shape)}")
-    r = xp.searchsorted(s, v, side) if s.ndim == 1 else xp.asarray([xp.searchsorted(
-        x, y, side) for x, y in zip(s.reshape(-1, s.shape[-1]), v.reshape(-1, v.shape[-1]))])
-    return r.reshape(v.shape).astype(xp.int32 if out_int32 else xp.int64)
-
-
-def _bucketize(xp, a, boundaries, *, out_int32=False, right=False):
-    if boundaries.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
-    return _searchsorted(xp, boundaries, a, out_int32=out_int32, right=right)
-
-
-def _histc(xp, a, bins=100, min=0, max=0):
-    if a.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_pretty(a)}'")
-    if min > max or bins <= 0:
-        raise RuntimeError("torch.histc: max must be larger than min" if min > max else
-                           f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
-    lo, hi = (a.min(), a.max()) if min == max and a.size else (min, max)
-    return xp.histogram(a, bins, (lo - 1, hi + 1) if lo == hi else (lo, hi))[0].astype(a.dtype)
-
-
 _TIES = np.array([[1., 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]])
 _NANS = np.array([[1, np.nan, 3, 0], [np.nan, np.nan, 2, 5]])
 _TIED = sample_calls((_TIES,), (_TIES, 0, True), grad=False)  # ties: no finite differences
+_TIED_K = sample_calls(*((_TIES, k) for k in (1, 2, 3, 5)), (_TIES, 2, 0), (_NANS, 3), grad=False)
 _SEL = dict(backward=_picked_bwd, save_output=True, outputs=("values", "indices"),
             holomorphic=False)
 _SORTS = sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),), ((0, 3), 1),
                       ((3, 4), {"dim": 0, "descending": True, "stable": True}))
-_UNIQUE = sample_calls((_TIES,), (_TIES.ravel(), {"return_counts": True, "return_inverse": True}),
-                       (_TIES, {"dim": 1, "return_inverse": True}), (_NANS,), grad=False)
 
 OPS = [
     op("sort", _sort, **_SEL, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"), 
         node_name="SortBackward0",
        doc="(values, indices) sorted along `dim` (ascending, or `descending`; stable)."),
     op("argsort", lambda xp, a, dim=-1, descending=False, *, stable=False: _sort(
-        xp, a, dim, descending)[1], differentiable=False, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"),
+        xp, a, dim, descending, who="argsort")[1], differentiable=False, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"),
        doc="The indices that sort `input` along `dim` (stable)."),
     op("msort", lambda xp, a: _sort(xp, a, 0)[0], backward=lambda ctx, g: (_through(
         g, apply_op("argsort", ctx.saved[0], 0), ctx.shapes[0], 0),), save_inputs=(0,),
@@ -195,9 +194,12 @@ OPS = [
         ((3, 5), 2), ((2, 3, 4), 3, 1), ((3, 4), 2, {"largest": False}), ((), 1), ((4,), 0)),
        error_samples=_errors(((np.ones(3), 4), RuntimeError)),
        doc="The `k` largest (or smallest) values along `dim`, with their indices."),
-    op("kthvalue", _kthvalue, **_SEL, no_complex="kthvalue_cpu", samples=sample_calls(
-        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1)),
-       error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError)),
+    op("kthvalue", _kthvalue, **_SEL, samples=lambda rng, dt: sample_calls(
+        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1))(rng, dt) + _TIED_K(rng, dt),
+       error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError),
+                             ((np.ones(3), 1.5), TypeError), ((np.ones((0, 3)), 5, 1), RuntimeError),
+                             ((np.ones(3, bool), 1), NotImplementedError),
+                             ((np.ones(3, np.complex64), 1), NotImplementedError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
     *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), no_complex=lambda a, k:
                 "median_out" if a or k.get("dim") is not None else "median_cpu",
@@ -223,44 +225,4 @@ OPS = [
            ((3, 4), np.array(0.7)), inputs=2, grad=False)(rng, dt),
        error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
        doc="The `q`-th quantiles (a number or a tensor of them) over `dim` (all if None)."),
-    op("unique", _unique, differentiable=False, samples=_UNIQUE, no_complex="unique",
-       doc="The distinct values (sorted), optionally with inverse indices and counts."),
-    op("unique_consecutive", _unique_consecutive, differentiable=False, samples=_UNIQUE,
-       doc="Values with consecutive repeats collapsed, optionally with inverse and counts."),
-    op("bincount", _bincount, differentiable=False, no_complex="bincount_cpu", samples=sample_calls(
-        (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
-                                                          "minlength": 5}), grad=False),
-       parse=lambda weights=None, minlength=0: dict(
-           minlength=minlength, weights=None if weights is None else weights.numpy()),
-       error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
-                                                                  NotImplementedError)),
-       doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
-    op("histc", _histc, differentiable=False, no_complex="aminmax_cpu", samples=sample_calls(
-        ((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5, "max": 0.5}), grad=False),
-       error_samples=_errors(((np.arange(4),), NotImplementedError)),
-       doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
-    op("histogram", _histogram, differentiable=False, outputs=("hist", "bin_edges"),
-       parse=lambda bins, *, range=None, weight=None, density=False: dict(
-           bins=bins.numpy() if is_tensor(bins) else bins, range=range, density=density,
-           weight=None if weight is None else weight.numpy()), samples=sample_calls(
-               ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}),
-               ((6,), np.array([-1.0, 0.0, 2.0])), grad=False),
-       error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
-       doc="(hist, bin_edges): a histogram of `bins` bins (a count or the edges)."),
-    op("searchsorted", _searchsorted, inputs=2, differentiable=False, methods=(),
-       no_complex="searchsorted_out_cpu",
-       prepare=lambda s, v=None, *rest: (s, v if v is None or is_tensor(v) else loom.tensor(
-           v, dtype=s.dtype, device=s.device), *rest), samples=sample_calls(
-               (np.array([1.0, 2, 3, 5]), (3, 4)), (np.array([[1.0, 2, 3], [0, 5, 6]]), (2, 4),
-                                                   {"right": True}),
-               (np.array([1.0, 2, 2]), np.array([2.0, 1]), {"side": "right", "out_int32": True}),
-               inputs=2, grad=False),
-       error_samples=_errors(((np.ones((2, 3)), np.ones((1, 1))), RuntimeError)),
-       doc="Indices where `values` would be inserted to keep `sorted_sequence` sorted."),
-    op("bucketize", _bucketize, inputs=2, differentiable=False, no_complex="searchsorted_out_cpu",
-       samples=sample_calls(
-        ((3, 4), np.array([-1.0, 0, 1])), ((5,), np.array([0.0, 0.5]), {"right": True}),
-        inputs=2, grad=False), error_samples=_errors(((np.ones(2), np.ones((1, 2))),
-                                                      RuntimeError)),
-       doc="The bucket of each element of `input` between sorted 1-D `boundaries`."),
 ]
