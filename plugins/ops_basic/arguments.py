@@ -23,14 +23,14 @@ def one_dim(dim, ndim: int, who: str, pos=2) -> int:
 
 def int_tuple(value, who: str, name: str, pos=None) -> tuple:
     """An int or a sequence of ints as a tuple, with PyTorch's TypeErrors for ``int[]``
-    parameters (``roll``'s shifts and dims, ``squeeze``'s dims)."""
+    parameters (``roll``'s shifts and dims): a bare bool is refused, one inside a sequence is
+    taken as PyTorch's parser takes it."""
     if isinstance(value, (list, tuple)):
-        bad = next((v for v in value if isinstance(v, bool) or not hasattr(v, "__index__")),
-                   None)
-        if bad is not None:
+        k = next((k for k, v in enumerate(value) if not hasattr(v, "__index__")), None)
+        if k is not None:  # "pos" counts the items from 1
             raise TypeError(f"{who}(): argument '{name}' failed to unpack the object at pos "
-                            f"{pos or 2} with error \"type must be tuple of ints,but got "
-                            f"{type(bad).__name__}\"")
+                            f"{k + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(value[k]).__name__}\"")
         return tuple(v.__index__() for v in value)
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         at = f" (position {pos})" if pos else ""

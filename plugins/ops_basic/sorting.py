@@ -173,31 +173,34 @@ _TIES = np.array([[1., 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]])
 _NANS = np.array([[1, np.nan, 3, 0], [np.nan, np.nan, 2, 5]])
 _TIED = sample_calls((_TIES,), (_TIES, 0, True), grad=False)  # ties: no finite differences
 _TIED_K = sample_calls(*((_TIES, k) for k in (1, 2, 3, 5)), (_TIES, 2, 0), (_NANS, 3), grad=False)
+_SORT_COMPLEX = (RuntimeError, " Sort does not support complex dtypes on CPU")
 _SEL = dict(backward=_picked_bwd, save_output=True, outputs=("values", "indices"),
             holomorphic=False)
 _SORTS = sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),), ((0, 3), 1),
                       ((3, 4), {"dim": 0, "descending": True, "stable": True}))
 
 OPS = [
-    op("sort", _sort, **_SEL, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"), 
-        node_name="SortBackward0",
+    op("sort", _sort, **_SEL, samples=_SORTS, no_complex=_SORT_COMPLEX, node_name="SortBackward0",
        doc="(values, indices) sorted along `dim` (ascending, or `descending`; stable)."),
     op("argsort", lambda xp, a, dim=-1, descending=False, *, stable=False: _sort(
-        xp, a, dim, descending, who="argsort")[1], differentiable=False, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"),
+        xp, a, dim, descending, who="argsort")[1], differentiable=False, samples=_SORTS,
+       no_complex=_SORT_COMPLEX, error_samples=_errors(((np.ones((3, 4)), (0, 0)), TypeError)),
        doc="The indices that sort `input` along `dim` (stable)."),
     op("msort", lambda xp, a: _sort(xp, a, 0)[0], backward=lambda ctx, g: (_through(
         g, apply_op("argsort", ctx.saved[0], 0), ctx.shapes[0], 0),), save_inputs=(0,),
        samples=sample_calls(((4, 3),), ((5,),), ((),)), doc="Sorted along the first dim.",
-       no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU")),
+       no_complex=_SORT_COMPLEX),
     op("topk", _topk, **_SEL, no_complex=(RuntimeError, " topk does not support complex dtypes "
                                                           "on CPU"), samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1), ((3, 4), 2, {"largest": False}), ((), 1), ((4,), 0)),
        error_samples=_errors(((np.ones(3), 4), RuntimeError)),
        doc="The `k` largest (or smallest) values along `dim`, with their indices."),
     op("kthvalue", _kthvalue, **_SEL, samples=lambda rng, dt: sample_calls(
-        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1))(rng, dt) + _TIED_K(rng, dt),
+        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1))(rng, dt) + _TIED_K(
+            rng, dt),
        error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError),
-                             ((np.ones(3), 1.5), TypeError), ((np.ones((0, 3)), 5, 1), RuntimeError),
+                             ((np.ones(3), 1.5), TypeError),
+                             ((np.ones((0, 3)), 5, 1), RuntimeError),
                              ((np.ones(3, bool), 1), NotImplementedError),
                              ((np.ones(3, np.complex64), 1), NotImplementedError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
