@@ -452,6 +452,7 @@ def test_node_names_as_pytorch(name):
     lambda T: T.index_add(T.ones(4, 3, dtype=T.int32), 1, T.tensor([0, 5], dtype=T.int32),
                           T.ones(4, 2, dtype=T.int32)),
     lambda T: T.index_add(T.ones(4, 3), 1, T.tensor([0, 5]), T.ones(4, 2)),
+    lambda T: T.index_add(T.ones(4, 3), 1, T.tensor([0, 5]), T.ones(4, 2), alpha=-2.0),
     lambda T: T.index_add(T.ones(()), 0, T.tensor(3), T.ones(())),
     lambda T: T.index_add(T.ones(2, 0), 1, T.tensor([0, 9]), T.ones(2, 2)),
     # index_copy: the dtypes before the positions; an empty self needing memory

@@ -237,6 +237,8 @@ def test_order_statistics_follow_torch(call):
     lambda T: T.histogram(T.tensor([1.0, float("inf")]), 5),
     lambda T: T.histogram(T.tensor([1.0, 2]), 5, range=(2.0, 1.0)),
     lambda T: T.histogram(T.tensor([1.0, 2], dtype=T.float16), 5),
+    lambda T: T.histogram(T.tensor([1.0, 2], dtype=T.float16), 5, range=(0.0, 3.0)),
+    lambda T: T.histogram(T.tensor([1, 2]), 5, range=(0.0, 3.0)),
     lambda T: T.histogram(T.tensor([1.0, 2]), "yes"),
     lambda T: T.histogram(T.tensor([1.0, 2]), [0.0, 1, 3]),
     lambda T: T.histogram(T.tensor([1.0, 2]), 0),

@@ -103,9 +103,11 @@ def _histogram_parse(bins=100, *, range=None, weight=None, density=False):
 def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
     """PyTorch's histogramdd for one dimension: `bins` a count (equal bins over `range` or the
     data's span) or a 1-D tensor of edges, searched as PyTorch searches them."""
-    if a.dtype not in (xp.float32, xp.float64):
-        _refuse("histogramdd", a)
     edges = bins.detach().numpy() if is_tensor(bins) else None
+    if a.dtype.kind != "f":
+        _refuse("histogram_cpu", a)
+    if a.dtype.itemsize < 4 and edges is None and range is None and a.size:
+        _refuse("histogramdd", a)  # the data's span: PyTorch has no half-precision kernel
     w = None if weight is None else weight.detach().numpy()
     if edges is not None and (edges.dtype != a.dtype or edges.ndim != 1 or edges.size < 2):
         raise RuntimeError(
@@ -257,6 +259,7 @@ OPS = [
        parse=_histogram_parse, samples=sample_calls(
                ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}), grad=False),
        error_samples=_errors(((np.arange(4), 3), NotImplementedError),
+                             ((np.ones(3, np.float16), 3), NotImplementedError),
                              ((np.array([1.0, np.nan]), 3), RuntimeError),
                              ((np.ones(3), "yes"), TypeError)),
        doc="(hist, bin_edges): a histogram of `bins` bins (a count, or a 1-D tensor of edges)."),

@@ -225,10 +225,10 @@ def _index_add(xp, a, index, source, dim, *, alpha=1):
     if a.ndim > 1 and a.size == 0:  # PyTorch returns before looking at the positions
         return out
     bad = _out_of(index, _1d(a).shape[d])
-    if bad is not None:  # the int64 path of a matrix names the index; the others do not
+    if bad is not None:  # PyTorch's int64 path of a matrix (alpha 1) names the index
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
-                           f"{_1d(a).shape[d]}") if a.ndim > 1 and index.dtype == np.int64 \
-            else IndexError("index out of range in self")
+                           f"{_1d(a).shape[d]}") if a.ndim > 1 and index.dtype == np.int64 and \
+            alpha == 1 else IndexError("index out of range in self")
     xp.add.at(_1d(out), _along(index, d), _1d(source) * (alpha if a.dtype.kind in "fc" else
                                                           int(alpha)))
     return out
