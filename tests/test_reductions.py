@@ -278,3 +278,14 @@ def test_counting_and_histograms_follow_torch(call):
 ])
 def test_searchsorted_and_bucketize_search_as_torch(call):
     same_outcome(call)
+
+
+def test_half_precision_scans_accumulate_in_float_as_torch():
+    x = np.array([[-1.477, 5.395, -3.68, -1.085], [-2.148, -4.156, -1.55, 2.55]], np.float16)
+    res = []
+    for T in (loom, torch):
+        t = T.tensor(x, requires_grad=True)
+        y = T.cumprod(t, -1)
+        y.sum().backward()
+        res.append((y.detach().tolist(), t.grad.tolist(), T.cumsum(t, 1).tolist()))
+    assert res[0] == res[1]

@@ -21,6 +21,8 @@ def _scan(xp, a, dim, how, dtype=None, who="cumsum"):  # ufunc `how` accumulated
     with np.errstate(all="ignore"):  # 0 * inf and the like: NaN, silently, as in PyTorch
         if how is xp.logaddexp and a.dtype.kind == "c":
             return _logcumsumexp_complex(xp, b, d).reshape(a.shape)
+        if b.dtype.kind == "f" and b.dtype.itemsize == 2:  # PyTorch accumulates half in float
+            return how.accumulate(b.astype(xp.float32), d).astype(b.dtype).reshape(a.shape)
         return how.accumulate(b, d).reshape(a.shape)
 
 
@@ -46,7 +48,7 @@ def _logcumsumexp_complex(xp, b, d):  # one step per position along d, as PyTorc
 
 def _rev_cumsum(g, d):  # sums over j >= i: the backward of cumsum (a 0-dim g is its own)
     xp = xp_of(g)  # flip, not a negative step: tensors refuse one, as PyTorch's do
-    return xp.flip(xp.cumsum(xp.flip(g, (d,)), d), (d,)) if g.ndim else g
+    return xp.flip(apply_op("cumsum", xp.flip(g, (d,)), d), (d,)) if g.ndim else g
 
 
 def _dim(ctx):
