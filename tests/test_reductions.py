@@ -289,3 +289,25 @@ def test_half_precision_scans_accumulate_in_float_as_torch():
         y.sum().backward()
         res.append((y.detach().tolist(), t.grad.tolist(), T.cumsum(t, 1).tolist()))
     assert res[0] == res[1]
+
+
+def test_topk_and_kthvalue_pick_tied_values_in_torch_order():
+    rng = np.random.default_rng(3)
+    for trial in range(120):
+        shape = [int(s) for s in rng.integers(1, 6, int(rng.integers(1, 4)))]
+        a = rng.integers(-3, 4, shape).astype([np.float32, np.int64, np.int8][trial % 3])
+        if a.dtype.kind == "f" and trial % 2:
+            a.reshape(-1)[0] = np.nan  # NaN counts as the largest
+        d = int(rng.integers(-len(shape), len(shape)))
+        k, largest, ordered = int(rng.integers(0, shape[d] + 1)), bool(trial % 2), trial % 5 > 0
+        lo, to = (T.topk(T.from_numpy(a.copy()), k, d, largest, ordered) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), (a, d, k, largest, ordered)
+        kk = int(rng.integers(1, shape[d] + 1))
+        lo, to = (T.kthvalue(T.from_numpy(a.copy()), kk, d) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), (a, d, kk)
+
+
+def test_topk_over_long_rows_takes_torch_partial_sort_path():
+    a = np.random.default_rng(0).integers(0, 5, (2, 300)).astype(np.float32)  # k * 64 <= n
+    lo, to = (T.topk(T.from_numpy(a.copy()), 3) for T in (loom, torch))
+    assert lo.indices.tolist() == to.indices.tolist()

@@ -1,8 +1,9 @@
 """Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode
 and quantile. Gradients of selected values go back through their indices.
 
-Where PyTorch's answer for tied values depends on its selection algorithm (kthvalue's quick
-select), the rows holding ties run that algorithm itself, so the index agrees too."""
+Where PyTorch's answer for tied values depends on its selection algorithm (topk's libstdc++
+selection, kthvalue's quick select), the rows holding ties run that algorithm itself
+(`selection`), so the indices agree too."""
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from loom.plugin import apply_op, is_tensor, normalize_dims, op, reduction, samp
 
 from .arguments import int_arg, invalid_combination, one_dim
 from .indexing import _tname
+from .selection import quick_select, topk_row
 from .reductions import _dim_name, _errors, _picked, _picked_bwd, _through
 
 
@@ -33,11 +35,26 @@ def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
         raise TypeError(f"topk(): argument 'k' (position 2) must be int, not {type(k).__name__}")
     if a.dtype == bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = normalize_dims(dim, a.ndim)[0]
+    d = one_dim(dim, a.ndim, "topk", 3)
     if not 0 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    return tuple(r[(slice(None),) * d + (slice(0, k),) if a.ndim else ()].copy()
-                 for r in _sort(xp, a, dim, largest))
+    v, i = (r[(slice(None),) * d + (slice(0, k),) if a.ndim else ()].copy()
+            for r in _sort(xp, a, dim, largest))
+    if a.ndim and k and (_ties(xp, a, d) or not sorted):
+        # PyTorch's order of equal values (and of an unsorted result) is its algorithm's
+        rows, out = xp.moveaxis(a, d, -1), xp.moveaxis(i, d, -1).copy()
+        flat, idx = rows.reshape(-1, rows.shape[-1]), out.reshape(-1, k)
+        for r in range(flat.shape[0]) if not sorted else _ties(xp, a, d):
+            idx[r] = topk_row(flat[r].tolist(), k, largest, sorted)
+        i = xp.moveaxis(out, -1, d)
+        v = xp.take_along_axis(a, i, d)
+    return v, i
+
+
+def _ties(xp, a, d):  # the rows (along d, flattened) holding equal values or several NaN
+    s = xp.sort(xp.moveaxis(a, d, -1).reshape(-1, a.shape[d]), axis=-1)
+    nan = s != s
+    return xp.flatnonzero(((s[:, 1:] == s[:, :-1]) | nan[:, 1:] & nan[:, :-1]).any(-1)).tolist()
 
 
 def _kthvalue(xp, a, k, dim=-1, keepdim=False):  # PyTorch's checks, in its order
@@ -64,48 +81,9 @@ def _selected(xp, b, d, k):
     rows = xp.moveaxis(b, d, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     i = xp.take(xp.argsort(flat, axis=-1, kind="stable"), [k], axis=-1)
-    s = xp.sort(flat, axis=-1)
-    nan = s != s
-    tied = ((s[:, 1:] == s[:, :-1]) | nan[:, 1:] & nan[:, :-1]).any(-1)
-    for r in xp.flatnonzero(tied).tolist():
-        i[r, 0] = _quick_select(flat[r].tolist(), k)
+    for r in _ties(xp, b, d):
+        i[r, 0] = quick_select(flat[r].tolist(), k)
     return xp.moveaxis(i.reshape(rows.shape[:-1] + (1,)), -1, d)
-
-
-def _quick_select(v, k):  # ATen's quick_select_template on a list, NaN largest; the index
-    def gt(x, y):
-        return x != x and y == y or x > y
-    idx = list(range(len(v)))
-
-    def swap(i, j):
-        v[i], v[j], idx[i], idx[j] = v[j], v[i], idx[j], idx[i]
-    lo, hi = 0, len(v) - 1
-    while hi > lo:
-        if hi == lo + 1:
-            if gt(v[lo], v[hi]):
-                swap(lo, hi)
-            break
-        swap(lo + (hi - lo) // 2, lo + 1)  # the median of three as pivot, at lo
-        for x, y in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
-            if gt(v[x], v[y]):
-                swap(x, y)
-        i, j, piv = lo + 1, hi, v[lo]
-        while True:
-            i += 1
-            while gt(piv, v[i]):
-                i += 1
-            j -= 1
-            while gt(v[j], piv):
-                j -= 1
-            if j < i:
-                break
-            swap(i, j)
-        swap(lo, j)
-        if j <= k:
-            lo = i
-        if j >= k:
-            hi = j - 1
-    return idx[k]
 
 
 def _median(skip_nan):
