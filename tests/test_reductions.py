@@ -219,6 +219,10 @@ _K = [[1, 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]]  # ties: PyTorch's quic
     lambda T: T.unique_consecutive(T.ones(3, 5), dim=(0, 0)),
     lambda T: T.unique_consecutive(T.ones(3, dtype=T.complex64)),
     lambda T: T.unique_consecutive(T.ones(3, 2, dtype=T.complex64), dim=1),
+    lambda T: T.median(T.ones(3, 4), None, True), lambda T: T.nanmedian(T.ones(3, 4), dim=None),
+    lambda T: T.median(T.ones(0, dtype=T.bool)), lambda T: T.median(T.ones(0, dtype=T.bool), 0),
+    lambda T: T.nanmedian(T.ones(0, dtype=T.complex64)),
+    lambda T: T.median(T.ones(2, dtype=T.complex64), 0),
 ])
 def test_order_statistics_follow_torch(call):
     same_outcome(call)

@@ -332,6 +332,7 @@ def test_expand_to_a_negative_size_is_refused():
     lambda T: T.repeat_interleave(T.ones(2, 3), None, 0),
     lambda T: T.squeeze(T.ones(()), (0, -1, 1)), lambda T: T.squeeze(T.ones(2, 0), (0, -1, 1)),
     lambda T: T.squeeze(T.ones(1, 1), [0, 1]), lambda T: T.squeeze(T.ones(3, 4), [1, "a"]),
+    lambda T: T.squeeze(T.ones(2, 1), None), lambda T: T.squeeze(T.ones(2, 1), dim=-1),
     lambda T: T.movedim(T.ones(2, 3, 4), "yes", 2),
     lambda T: T.movedim(T.ones(2, 3, 4), [1, "a"], (2, 0)),
     lambda T: T.movedim(T.ones(2, 3, 4), 0, 1.5),

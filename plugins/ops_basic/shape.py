@@ -230,6 +230,12 @@ def _squeeze(xp, a, dim=None):  # a dim given twice is PyTorch's RuntimeError
     return a.reshape(tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1)))
 
 
+def _squeeze_parse(*args, **kw):  # squeeze(x) or squeeze(x, dim): a dim given is not None
+    if len(args) + len(kw) > 1 or set(kw) - {"dim"} or (args or [*kw.values(), 0])[0] is None:
+        raise invalid_combination("squeeze", *args, *kw.values())
+    return dict(dim=(args or [kw.get("dim")])[0])
+
+
 def _unsqueeze(xp, a, dim):
     normalize_dims(dim, a.ndim + 1)  # PyTorch's IndexError for a dim out of range
     return xp.expand_dims(a, dim % (a.ndim + 1))
@@ -537,6 +543,7 @@ OPS = [
          error_samples=lambda rng: [ErrorInput((np.ones((6, 4)), np.ones((3, 4))))],
          doc="The inputs expanded to their common shape (views, read-only)."),
     view("squeeze", _squeeze, _reshape_bwd, doc="Remove size-1 dimensions (all, or `dim`s).",
+         parse=_squeeze_parse,
          node_name=lambda p: "SqueezeBackward" + ("0" if not p or p["dim"] is None else
                                                   "1" if isinstance(p["dim"], int) else "2"),
          samples=sample_calls(((2, 1, 3, 1),), ((2, 1, 3), 1), ((1, 2, 1, 3, 1), (0, -1, 1))),

@@ -94,15 +94,36 @@ def _median(skip_nan):
         return i if skip_nan else xp.where(nan.any(d, keepdims=True), nan.argmax(d, keepdims=True),
                                            i)
 
-    def kernel(xp, a, dim=None, keepdim=False):
-        if a.dtype == bool:
-            raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-        if dim is None and a.size == 0:
-            return xp.full((), xp.nan, a.dtype)
+    name = "nanmedian" if skip_nan else "median"
+
+    def kernel(xp, a, dim=None, keepdim=False):  # PyTorch's order: empty, dim, then dtype
+        if dim is None and a.size == 0:  # NaN, as the dtype holds it (bool: True)
+            return xp.asarray(xp.nan).astype(a.dtype)
+        if dim is not None:
+            d = one_dim(dim, a.ndim, name)
+            if a.ndim and not a.shape[d]:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        if a.dtype.kind in "bc":
+            raise NotImplementedError(f"\"{'median_cpu' if dim is None else 'median_out'}\" not "
+                                      f"implemented for '{_tname(a)}'")
         r = _picked(xp, a.reshape(-1) if dim is None else a, 0 if dim is None else dim, keepdim,
                     "nanmedian" if skip_nan else "median", index)
         return r[0] if dim is None else r
     return kernel
+
+
+def _median_parse(name):  # no dim: over all elements; a dim given must be an int (not None)
+    def parse(*args, **kw):
+        if len(args) > 2 or set(kw) - {"dim", "keepdim"}:
+            raise TypeError(f"{name}() received an invalid combination of arguments")
+        p = dict(zip(("dim", "keepdim"), args), **kw)
+        if "dim" in p:
+            int_arg(p["dim"], name, "dim", 2 if args else None)
+        if type(p.get("keepdim", False)) is not bool:
+            raise TypeError(f"{name}(): argument 'keepdim' must be bool, not "
+                            f"{type(p['keepdim']).__name__}")
+        return dict(dim=p.get("dim"), keepdim=p.get("keepdim", False))
+    return parse
 
 
 def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), its last index
@@ -182,9 +203,11 @@ OPS = [
                              ((np.ones(3, bool), 1), NotImplementedError),
                              ((np.ones(3, np.complex64), 1), NotImplementedError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
-    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), no_complex=lambda a, k:
-                "median_out" if a or k.get("dim") is not None else "median_cpu",
-                node_name=_dim_name(n.capitalize()), samples=lambda rng, dt: sample_calls(
+    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), parse=_median_parse(n),
+                node_name=_dim_name(n.capitalize()), error_samples=_errors(
+                    ((np.ones((3, 4)), None, True), TypeError),
+                    ((np.ones(3, np.complex64),), NotImplementedError),
+                    ((np.ones(0, bool), 0), IndexError)), samples=lambda rng, dt: sample_calls(
                     ((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),))(rng, dt) + sample_calls(
                     (_NANS, 1), (_NANS,), (np.ones(0),), grad=False)(rng, dt),
                 doc=f"The lower median{', ignoring NaN' * (n == 'nanmedian')}; with `dim`, "
