@@ -315,3 +315,13 @@ def test_topk_over_long_rows_takes_torch_partial_sort_path():
     a = np.random.default_rng(0).integers(0, 5, (2, 300)).astype(np.float32)  # k * 64 <= n
     lo, to = (T.topk(T.from_numpy(a.copy()), 3) for T in (loom, torch))
     assert lo.indices.tolist() == to.indices.tolist()
+
+
+def test_unique_over_a_dim_orders_slices_with_nan_as_torch():
+    a = np.array([[np.nan, 1.2, 0.2, -1.7, 1.8], [0.9, 5.8, -2.8, 1.2, -1.4],
+                  [4.9, 4.0, 2.4, 3.9, 6.4]])
+    for d in (0, 1):
+        lo, to = (T.unique(T.tensor(a), dim=d, return_inverse=True, return_counts=True)
+                  for T in (loom, torch))
+        for x, y in zip(lo, to):
+            np.testing.assert_array_equal(np.asarray(x.tolist()), np.asarray(y.tolist()))

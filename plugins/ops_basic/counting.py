@@ -15,6 +15,7 @@ from loom.plugin import ErrorInput, is_tensor, op, promote_arrays, sample_calls
 from .arguments import int_arg, invalid_combination, one_dim
 from .indexing import _tname
 from .reductions import _errors, _pretty
+from .selection import sort
 
 
 def _refuse(name, a):  # PyTorch's NotImplementedError of a kernel without this dtype
@@ -30,10 +31,38 @@ def _unique(xp, a, sorted=True, return_inverse=False, return_counts=False, dim=N
     d = None if dim is None else one_dim(dim, a.ndim, "unique_dim")
     if a.dtype.kind == "c":
         _refuse("unique" if d is None else "unique_dim", a)
-    v, inv, cnt = xp.unique(a.reshape(-1) if d is None else a, return_inverse=True,
-                            return_counts=True, axis=d, equal_nan=False)
+    if d is not None and a.dtype.kind == "f" and a.size and xp.isnan(a).any():
+        v, inv, cnt = _unique_dim_nan(xp, a, d)  # NaN leaves no total order: PyTorch's sort
+    else:
+        v, inv, cnt = xp.unique(a.reshape(-1) if d is None else a, return_inverse=True,
+                                return_counts=True, axis=d, equal_nan=False)
     return _pack(v, inv.reshape(a.shape if d is None else -1), cnt, return_inverse,
                  return_counts)
+
+
+def _unique_dim_nan(xp, a, d):
+    """unique(dim=d) of slices holding NaN as PyTorch computes it: libstdc++'s sort of the slice
+    indices under a lexicographic `<` (NaN neither below nor above), then neighbours merged
+    when every element is equal (a NaN never is)."""
+    rows = xp.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+    vals = rows.tolist()
+
+    def below(i, j):
+        for x, y in zip(vals[i], vals[j]):
+            if x < y:
+                return True
+            if x > y:
+                return False
+        return False
+    order = list(range(len(vals)))
+    sort(order, 0, len(order), below)
+    s = rows[order]
+    new = xp.concatenate([xp.ones(1, bool), ~(s[1:] == s[:-1]).all(1)])
+    group = xp.cumsum(new) - 1
+    inv = xp.empty(len(order), xp.int64)
+    inv[order] = group
+    v = xp.moveaxis(s[new].reshape((-1,) + tuple(xp.moveaxis(a, d, 0).shape[1:])), 0, d)
+    return v, inv, xp.bincount(group)
 
 
 def _unique_consecutive(xp, a, return_inverse=False, return_counts=False, dim=None):
