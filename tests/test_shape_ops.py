@@ -336,6 +336,7 @@ def test_expand_to_a_negative_size_is_refused():
     lambda T: T.movedim(T.ones(2, 3, 4), "yes", 2),
     lambda T: T.movedim(T.ones(2, 3, 4), [1, "a"], (2, 0)),
     lambda T: T.movedim(T.ones(2, 3, 4), 0, 1.5),
+    lambda T: T.select(T.ones(()), [1, "a"], 0), lambda T: T.select(T.ones(3, 4), 1, 2.5),
 ])
 def test_roll_repeat_interleave_squeeze_movedim_arguments_follow_torch(call):
     same_outcome(call)

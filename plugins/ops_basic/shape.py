@@ -11,7 +11,7 @@ from loom.plugin import (ErrorInput, SampleInput, apply_op, backend_for, backend
                          dtype_of, move_like, normalize_dims, op, parse_size, sample_calls,
                          sum_to_shape, view, xp_of)
 
-from .arguments import int_tuple, invalid_combination
+from .arguments import int_arg, int_tuple, invalid_combination
 
 
 def _sizes(who, key, *also):  # view(2, 3), view((2, 3)), view(shape=...), view(size=...)
@@ -274,7 +274,8 @@ def _narrow_at(shape, dim, start, length):
     return _at(d, slice(start, start + length))
 
 
-def _select_at(shape, dim, index):
+def _select_at(shape, dim, index):  # the argument types first, as PyTorch checks them
+    dim, index = int_arg(dim, "select", "dim", 2), int_arg(index, "select", "index", 3)
     not shape and _fail("select() cannot be applied to a 0-dim tensor.", IndexError)
     d = _dim(dim, len(shape))
     n, i = shape[d], int(index)
