@@ -28,7 +28,8 @@ from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noq
 from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
 from . import autograd, return_types  # noqa: E402,F401
-from .legacy import cuda, make_legacy_types as _legacy  # noqa: E402
+from .legacy import make_legacy_types as _legacy  # noqa: E402
+from .device_module import cuda, get_device_module  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
 
 _tensor_api.attach()
@@ -121,6 +122,16 @@ def get_rng_state() -> Tensor:
 def set_rng_state(new_state: Tensor) -> None:
     """Restore the CPU default generator's state from `get_rng_state`."""
     _default_generator().set_state(new_state)
+
+
+def detach(input: Tensor) -> Tensor:
+    """`input.detach()`: the same data, out of the graph."""
+    return input.detach()
+
+
+def detach_(input: Tensor) -> Tensor:
+    """`input.detach_()`: `input` itself taken out of the graph."""
+    return input.detach_()
 
 
 def set_default_device(dev) -> None:

@@ -19,7 +19,12 @@ def collect() -> dict:
         devices.append({"type": t, "available": ok,
                         "count": _safe(be.device_count, 0) if ok else 0,
                         "reason": "" if ok else _safe(be.unavailable_reason, "unknown"),
-                        "provider": backends.providers.get(t)})
+                        "provider": backends.providers.get(t),
+                        "provider_source": "loom's own" if t == "cpu" else
+                        f"device_providers from {config.source('device_providers')}"
+                        if t in config.get("device_providers") else "its only provider",
+                        "memory_allocated": _safe(be.memory_allocated, 0) if ok else 0})
+    default = loom.device(config.get("default_device"))
     ops = []
     for op in sorted(registry.ops.values(), key=lambda o: o.name):
         ops.append({"name": op.name, "provider": op.plugin, "kind": op.kind.value,
@@ -35,7 +40,10 @@ def collect() -> dict:
                       "essential": e.get("essential", False),
                       "operators": plugins.ops_of(name), "devices": e.get("devices", []),
                       "error": e.get("error"), "refused": e.get("refused", [])})
-    return {"loom": loom.__version__, "plugins": plist, "devices": devices, "operators": ops,
+    return {"loom": loom.__version__, "plugins": plist, "devices": devices,
+            "default_device": {"device": str(default),
+                               "source": config.source("default_device")},
+            "operators": ops,
             "failures": [{"plugin": p["name"], "error": p["error"]} for p in plist
                          if p["status"] == "failed"],
             "overridden": [{"op": o, "loser": a, "winner": b}
@@ -73,7 +81,9 @@ def print_info(info: dict, out=sys.stdout) -> None:
     w("\nDevices:\n")
     for d in info["devices"]:
         state = f"available ({d['count']})" if d["available"] else f"unavailable: {d['reason']}"
-        w(f"  {d['type']:<6} {state}  [plugin {d['provider']}]\n")
+        w(f"  {d['type']:<6} {state}  [plugin {d['provider']}: {d['provider_source']}]\n")
+    dd = info["default_device"]
+    w(f"  default device: {dd['device']} (from {dd['source']})\n")
     w("\nOperators per plugin:\n")
     by = {}
     for o in info["operators"]:

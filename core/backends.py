@@ -63,6 +63,11 @@ def register_backend(backend, plugin: str = "cpu") -> None:
     if ok and (not isinstance(at, type) or at is type(None)):
         raise TypeError(f"plugin '{plugin}': device backend '{t}' must name the class of its "
                         f"arrays in `array_type`, got {at!r}")
+    kernels = getattr(backend, "kernels", {})
+    if not isinstance(kernels, dict) or not all(
+            isinstance(k, str) and callable(v) for k, v in kernels.items()):
+        raise TypeError(f"plugin '{plugin}': device backend '{t}': `kernels` must map operator "
+                        f"names to kernels, got {kernels!r:.80}")
     holder = providers.get(t)
     if holder is not None and holder != plugin:
         fix = ("the CPU backend is loom's own" if t == "cpu" else
@@ -106,9 +111,13 @@ def bind(op: OpEntry, backend) -> None:
     """Build `op`'s kernel for `backend`'s array type."""
     kernels = op.kernels
     xp = backend.xp
+    # the operator's own kernel for this device type first, then the backend's override
     k = op.device_kernels.get(backend.type)
+    if k is None:
+        k = backend.kernels.get(op.name)
     if k is not None:
-        kernels[backend.array_type] = functools.partial(k, xp)
+        kernels[backend.array_type] = functools.partial(
+            k, backend if op.kind is Kind.FACTORY else xp)
     elif op.ufunc is not None:
         kernels[backend.array_type] = getattr(xp, op.ufunc)
     elif op.kind is Kind.FACTORY:

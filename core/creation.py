@@ -8,6 +8,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backends import resolve_device
+from .config import get as _config_get
 from .backends import host_array as _host
 from .tensor import Tensor, require_grad_at_creation, wrap
 
@@ -76,9 +77,22 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if type(arr) is not np.ndarray:
         arr = arr.view(np.ndarray)
     t = _place(arr, device)
+    if pin_memory:
+        t = _pinned(t)
     if requires_grad:
         require_grad_at_creation(t)
     return t
+
+
+def _pinned(t):
+    """`t` copied into page-locked memory by the accelerator's backend (`Tensor.pin_memory`)."""
+    if t.device.type != "cpu":
+        raise RuntimeError(f"Only dense CPU tensors can be pinned, got a tensor on {t.device}")
+    try:
+        return t.pin_memory()
+    except RuntimeError:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
+                           "pinned memory allocator is available on this system.") from None
 
 
 def _place(arr, device):
@@ -105,8 +119,9 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     dtype and device; a copy otherwise."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (dtype or device) is not None else data
-    if isinstance(data, np.ndarray) and device is None or \
-            isinstance(data, np.ndarray) and str(device).split(":")[0] == "cpu":
+    if device is None:  # the default device, as PyTorch's as_tensor (NumPy arrays included)
+        device = _config_get("default_device")
+    if isinstance(data, np.ndarray) and str(device).split(":")[0] == "cpu":
         t = from_numpy(data) if data.dtype != object else tensor(data)
         return t if dtype is None or t.dtype is dtype else t.to(dtype)
     return tensor(data, dtype=dtype, device=device)
@@ -144,16 +159,12 @@ def from_dlpack(ext) -> Tensor:
     if isinstance(ext, Tensor):
         return ext
     kind, _ = ext.__dlpack_device__()
-    if int(kind) == 1:  # kDLCPU
+    if int(kind) == 1:  # kDLCPU: host memory is the CPU's
         arr = np.from_dlpack(ext)
         return wrap(arr if type(arr) is np.ndarray else arr.view(np.ndarray))
     from .backends import available, backends
     for be in backends.values():
-        xp = be.xp
-        if be.type != "cpu" and available(be) and hasattr(xp, "from_dlpack"):
-            try:
-                return wrap(xp.from_dlpack(ext))
-            except (TypeError, ValueError, RuntimeError, BufferError):
-                continue
+        if be.type != "cpu" and be.dlpack_device_type == int(kind) and available(be):
+            return wrap(be.from_dlpack(ext))
     raise RuntimeError(f"from_dlpack(): no loaded device backend can import DLPack device "
-                       f"type {int(kind)}")
+                       f"type {int(kind)} (backends declare theirs in `dlpack_device_type`)")

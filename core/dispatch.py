@@ -621,10 +621,18 @@ def _generic_call(op: OpEntry, prepare, parse):
     return call
 
 
+def _may_share(a, b) -> bool:
+    """Whether arrays `a` and `b` may share memory, asked of their own library (NumPy cannot
+    look into a CuPy array)."""
+    if isinstance(a, np.ndarray):
+        return np.may_share_memory(a, b)
+    return bool(_by_array_type[type(a)].xp.may_share_memory(a, b))
+
+
 def _finish(op, out, inputs, p, rec, save, is_view):
     """The result tensor of a generic op: a view shares its base's version counter."""
     r = wrap(out)
-    if is_view and (is_view is True or np.may_share_memory(out, inputs[0]._data)):
+    if is_view and (is_view is True or _may_share(out, inputs[0]._data)):
         _as_view(r, inputs[0])
     if rec and (not _go.off or _gs.enabled) and out.dtype.kind in "fcV":
         node = record(op, r, inputs, save)
@@ -673,11 +681,11 @@ def _as_view(r, base):
 
 # ----------------------------------------------------------------------------- factory
 def _build_factory(op: OpEntry):
-    forward = op.kernel
+    kernels = op.kernels  # bound per backend (a device's own factory kernel included)
 
     def call(*args, dtype=None, device=None, requires_grad=False, **kw):
         be, index = resolve_device(device)
-        out = forward(be, *args, dtype=dtype, index=index, **kw)
+        out = kernels[be.array_type](*args, dtype=dtype, index=index, **kw)
         if type(out) is not be.array_type:
             raise RuntimeError(
                 f"{op.name}(): asked for device '{be.type}' but the kernel of plugin "

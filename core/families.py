@@ -234,6 +234,7 @@ def unary(name: str, kernel: Union[Callable, str, None] = None, *, dx: Derivativ
     return op(name, kernel, kind=Kind.UNARY, ufunc=ufunc,
               methods=fields.pop("methods", names + ((f"__{dunder}__",) if dunder else ())),
               functions=fields.pop("functions", names), inplace=f"{name}_" if inplace else None,
+              inplace_function=fields.pop("inplace_function", inplace),
               promote=Promote.INT_TO_FLOAT if int_to_float else Promote.SAME,
               samples=fields.pop("samples", None) or unary_samples(*domain),
               error_samples=fields.pop("error_samples", None) or _not_a_tensor, **fields)

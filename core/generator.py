@@ -25,6 +25,8 @@ class Generator:
 
     def __init__(self, device="cpu"):
         be, index = resolve_device(device)
+        if be.type != "cpu" and index is None:  # "cuda" means the current device, as PyTorch
+            index = be.current_device()
         self.device = _device(be.type, index if be.type != "cpu" else None)
         self.impl = be.new_generator(index)
 

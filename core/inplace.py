@@ -188,3 +188,26 @@ def _box(a):
     if a._version is None:
         a._version = [0]
     return a._version
+
+
+def build_inplace_view(op: OpEntry):
+    """``a.unsqueeze_(0)``, ``a.t_()``: the view op's result becomes `a`'s own header (shape and
+    strides over the same memory), its version is bumped, and when recorded `a` becomes the
+    output of the view's node, as PyTorch's in-place view operations do."""
+    call = op.call
+
+    def inplace(a, *args, **kw):
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{op.inplace}(): self must be a Tensor")
+        if (not _go.off or _gs.enabled) and a.grad_fn is None and a._rg:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        r = call(a, *args, **kw)
+        a._data = r._data
+        bump_version(a)
+        if r.grad_fn is not None:
+            a.grad_fn = r.grad_fn
+            a._edge = r._edge
+        return a
+
+    return inplace

@@ -222,10 +222,11 @@ def normalize_dims(dim, ndim, who: str = "", unique: bool = False) -> Any:
         ds = (dim,)
     n = max(ndim, 1)
     out = []
-    for d in ds:
+    for d in ds:  # every type first, as PyTorch's parser, then the ranges
         if isinstance(d, bool) or not hasattr(d, "__index__"):
-            raise TypeError(f"{who or 'dim'}(): argument 'dim' must be int or tuple of ints, "
-                            f"not {type(d).__name__}")
+            raise TypeError(f"{who}(): " * bool(who) + "argument 'dim' must be int or tuple "
+                            f"of ints, not {type(d).__name__}")
+    for d in ds:
         d = d.__index__()
         if not -n <= d < n:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}],"

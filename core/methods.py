@@ -10,8 +10,8 @@ import functools
 
 from . import dispatch, grad_mode, inplace
 from .promotion import scaled_by_alpha
-from .registry import OpEntry, inplace_names
-from .spec import Kind
+from .registry import OpEntry
+from .spec import Kind, View, inplace_functions, inplace_names
 from .tensor import Tensor
 
 __all__ = ["install_names", "uninstall_names", "publish_into", "functions"]
@@ -163,10 +163,13 @@ def install_names(op: OpEntry) -> None:
     for f in op.functions:
         function(f, fn)
     if op.inplace:
-        ip = inplace.build_inplace(op)
+        ip = (inplace.build_inplace_view if op.view is View.ALWAYS else
+              inplace.build_inplace)(op)
         _describe(ip, op.inplace, op, sig)
         for name in inplace_names(op.spec):  # sub_, and its alias subtract_
             method(name, ip)
+        for name in inplace_functions(op.spec):  # loom.exp_(t), as torch.exp_
+            function(name, ip)
         for m in op.methods:
             if m.startswith("__") and m not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
                                                 "__ge__"):

@@ -32,9 +32,11 @@ def broadcast_error(op, a_shape, b_shape):
 
 
 def device_error(op, da, db):
+    """PyTorch's error for operands on two devices (`op` is not named: PyTorch's message
+    names only the devices, the first operand's first)."""
     return RuntimeError(
         f"Expected all tensors to be on the same device, but found at least two devices, "
-        f"{da} and {db}! ({op.name})")
+        f"{da} and {db}!")
 
 
 def _type_error(op, v, pos="input"):

@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 from . import catalog, config
 from .return_types import structseq
-from .spec import OpSpec
+from .spec import OpSpec, inplace_functions, inplace_names
 
 __all__ = ["OpEntry", "Registry", "OperatorClashError", "MissingOperatorError", "registry",
            "missing_operator"]
@@ -67,17 +67,6 @@ class MissingOperatorError(AttributeError):
 _COMPARISONS = frozenset(("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"))
 
 
-def inplace_names(spec: OpSpec) -> tuple:
-    """The in-place method of `spec` and, when it is named after the op (``sub_``), the same
-    for each of its other named methods (``subtract_``), as PyTorch's aliases have."""
-    if not spec.inplace:
-        return ()
-    if spec.inplace != spec.name + "_":
-        return (spec.inplace,)
-    return (spec.inplace, *(m + "_" for m in spec.methods
-                            if m != spec.name and not m.startswith("__")))
-
-
 def claims_of(spec: OpSpec) -> list:
     """Every name `spec` installs, as ("function", name) and ("method", name) pairs: its
     functions, methods, reflected dunders, in-place method and the ``__iadd__`` forms."""
@@ -85,6 +74,7 @@ def claims_of(spec: OpSpec) -> list:
     out += [("method", m) for m in spec.methods + spec.rmethods + spec.properties]
     if spec.inplace:
         out += [("method", m) for m in inplace_names(spec)]
+        out += [("function", m) for m in inplace_functions(spec)]
         out += [("method", "__i" + m[2:]) for m in spec.methods
                 if m.startswith("__") and m not in _COMPARISONS]
     return out

@@ -14,7 +14,8 @@ import enum
 import types
 from typing import Any, Callable, Mapping, Optional, Union
 
-__all__ = ["OpSpec", "Kind", "Promote", "View", "SampleInput", "ErrorInput", "node_name_for"]
+__all__ = ["OpSpec", "Kind", "Promote", "View", "SampleInput", "ErrorInput", "node_name_for",
+           "inplace_names", "inplace_functions"]
 
 
 class Kind(str, enum.Enum):
@@ -139,6 +140,10 @@ class OpSpec:
     #: the in-place form overwrites every element with one value (``zero_``, ``fill_``), so it
     #: writes directly, with no temporary
     inplace_fill: bool = False
+    #: the in-place form is a ``loom.*`` function too (``loom.exp_(t)``, ``loom.zero_(t)``), as
+    #: PyTorch gives most unary and fill ops: True for every in-place name, or a tuple of the
+    #: names that are (``("abs_",)``: no ``loom.absolute_``); the `unary` builder sets True
+    inplace_function: Union[bool, tuple] = False
     #: the function forms take ``out=``
     supports_out: bool = False
     #: result dtype rule (`Promote`)
@@ -230,6 +235,11 @@ class OpSpec:
                 if not isinstance(n, str) or not n.isidentifier():
                     raise TypeError(f"{where}: {field} has {n!r}, which is not a name")
             set_(self, field, tuple(value))
+        if not (type(self.inplace_function) is bool or
+                isinstance(self.inplace_function, tuple) and
+                set(self.inplace_function) <= set(inplace_names(self))):
+            raise TypeError(f"{where}: inplace_function must be True, False or a tuple of its "
+                            f"in-place names, got {self.inplace_function!r}")
         if self.inplace is not None and (not isinstance(self.inplace, str) or
                                          not self.inplace.isidentifier()):
             raise TypeError(f"{where}: inplace must be a method name or None, got "
@@ -289,3 +299,20 @@ class OpSpec:
     def replace(self, **changes: Any) -> "OpSpec":
         """A copy with some fields changed (the spec itself is frozen)."""
         return dataclasses.replace(self, **changes)
+
+
+def inplace_names(spec: OpSpec) -> tuple:
+    """The in-place method of `spec` and, when it is named after the op (``sub_``), the same
+    for each of its other named methods (``subtract_``), as PyTorch's aliases have."""
+    if not spec.inplace:
+        return ()
+    if spec.inplace != spec.name + "_":
+        return (spec.inplace,)
+    return (spec.inplace, *(m + "_" for m in spec.methods
+                            if m != spec.name and not m.startswith("__")))
+
+
+def inplace_functions(spec: OpSpec) -> tuple:
+    """The in-place names `spec` installs as ``loom.*`` functions too."""
+    f = spec.inplace_function
+    return inplace_names(spec) if f is True else f or ()

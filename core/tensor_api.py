@@ -31,13 +31,34 @@ _gs = grad_mode.state
 _ONES: dict = {}  # (shape, dtype) -> read-only ones, the implicit gradient of a scalar
 
 
+def _accelerator_type() -> str:
+    """The device type a bare index means: the first available device type besides cpu
+    (PyTorch's current accelerator), "cuda" when there is none."""
+    for t, be in sorted(backends.backends.items()):
+        if t != "cpu" and backends.available(be):
+            return t
+    return "cuda"
+
+
+def _pinning_backend(device=None):
+    """The backend that pins host memory for `device` (None: the current accelerator)."""
+    t = _device(device).type if device is not None else _accelerator_type()
+    be = backends.backends.get(t)
+    if t == "cpu" or be is None or not backends.available(be):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    return be
+
+
 class _TensorAPI:
     """Holder of the methods `attach` copies onto `Tensor` (never instantiated)."""
 
     def __new__(cls, *args, dtype=None, device=None):
         """Legacy constructor: ``Tensor(5, 3)`` (uninitialised, here zeros), ``Tensor([1, 2])``
-        (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``."""
+        (float32 data), ``Tensor()`` (empty), ``Tensor(ndarray)``. On the CPU unless `device`
+        says otherwise: the default device does not move it, as in PyTorch."""
         dt = dtype or _dt.get_default_dtype()
+        if device is None:
+            device = "cpu"
         if not args:
             return _factory("zeros")(0, dtype=dt, device=device)
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
@@ -262,20 +283,35 @@ class _TensorAPI:
         _bump_version(self)
         return self
 
-    def cpu(self) -> "Tensor":
+    def cpu(self, memory_format=None) -> "Tensor":
+        """This tensor on the CPU (itself when it is there already)."""
         return self.to("cpu")
 
-    def cuda(self, device=None, non_blocking=False) -> "Tensor":
-        return self.to(_device("cuda", device) if isinstance(device, int) else
-                       _device(device if device is not None else "cuda"))
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> "Tensor":
+        """This tensor on CUDA device `device` (an index, ``"cuda:1"``; None: the current
+        one). Without CuPy or a GPU it raises, naming the extra to install."""
+        if device is None:
+            dev = _device("cuda")
+        elif isinstance(device, int) and not isinstance(device, bool):
+            dev = _device("cuda", device)
+        else:
+            dev = _device(device)
+            if dev.type != "cuda":
+                raise RuntimeError(f"Invalid device, must be cuda device, got {dev}")
+        return self.to(dev, non_blocking=non_blocking)
 
     def to(self, *args, **kwargs) -> "Tensor":
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; copies only when
-        something changes; differentiable."""
+        """``to(dtype)``, ``to(device, dtype=None, non_blocking=False, copy=False)``,
+        ``to(other)``; copies only when something changes (or `copy`); differentiable.
+        `non_blocking` is accepted: loom's transfers complete before they return."""
         dev = kwargs.pop("device", None)
         dt = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
+        non_blocking = kwargs.pop("non_blocking", False)
         copy = kwargs.pop("copy", False)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        flags = []
         for a in args:
             if isinstance(a, _dt.dtype):
                 dt = a
@@ -283,19 +319,52 @@ class _TensorAPI:
                 dev, dt = a.device, a.dtype
             elif isinstance(a, (str, _device)):
                 dev = a
+            elif isinstance(a, bool):  # to(device, dtype, non_blocking, copy)
+                flags.append(a)
+            elif isinstance(a, int):  # an index means the current accelerator's device
+                dev = _device(_accelerator_type(), a)
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments - got "
                                 f"{type(a).__name__}")
+        if len(flags) > 2:
+            raise TypeError("to() received an invalid combination of arguments - got "
+                            "too many bool arguments")
+        if len(flags) == 2:
+            copy = flags[1]
         r = self
         if dev is not None:
             dev = _device(dev)
-            if dev != self.device and not (dev.index is None and dev.type == self.device.type):
+            here = self.device
+            if dev != here and not (dev.index is None and dev.type == here.type):
                 r = _factory("_to_device")(r, device=str(dev))
         if dt is not None and dt is not r.dtype:
             r = _factory("_to_dtype")(r, dtype=dt)
         if copy and r is self:
             r = r.clone()
         return r
+
+    def get_device(self) -> int:
+        """The index of the device the tensor is on; -1 on the CPU."""
+        d = self.device
+        return -1 if d.type == "cpu" else (d.index or 0)
+
+    def is_pinned(self, device=None) -> bool:
+        """Whether this CPU tensor is in page-locked memory (from `pin_memory()`)."""
+        if self.device.type != "cpu":
+            return False
+        return any(backends.available(be) and be.is_pinned(root_of(self._data))
+                   for t, be in backends.backends.items() if t != "cpu")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """A copy of this CPU tensor in page-locked memory, for fast asynchronous copies to
+        the accelerator (CUDA); RuntimeError when no accelerator is available."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be "
+                               f"pinned")
+        be = _pinning_backend(device)
+        if be.is_pinned(root_of(self._data)):
+            return self
+        return wrap(be.pin_memory(np.ascontiguousarray(self._data)))
 
     def type(self, dtype=None):
         if dtype is None:

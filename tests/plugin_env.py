@@ -11,6 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OP_PACK = REPO / "examples" / "op_pack"
+NPDEV = REPO / "examples" / "device_npdev"
 BUNDLED = ("ops_basic", "ops_linalg", "device_cuda")
 
 # Prelude of every child: import loom recording warnings, then report the plugin table.

@@ -19,3 +19,10 @@ def test_bench_quick_add10_runs_and_prints_table():
     assert p.returncode == 0, p.stdout + p.stderr
     assert "| case | numpy | torch | loom | loom/torch | loom/numpy |" in p.stdout
     assert "add, 10 elem, no grad" in p.stdout
+
+
+def test_cuda_bench_runs_or_says_what_is_missing():
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cuda.py"), "--quick"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.startswith("skipped: ") or "| case | torch.cuda | loom cuda |" in p.stdout

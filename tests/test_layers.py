@@ -35,8 +35,8 @@ LEVELS = {
     "dispatch": 6, "inplace": 6,
     # 7: operator names on Tensor and loom, creation from data, legacy names
     "methods": 7, "creation": 7, "legacy": 7,
-    # 8: helpers for kernels and backward rules; 9: autograd's user API (a package)
-    "kernel_utils": 8, "autograd": 9, "families": 9,
+    # 8: helpers for kernels and backward rules, a device type's module (`loom.cuda`); 9: autograd's user API (a package)
+    "kernel_utils": 8, "device_module": 8, "autograd": 9, "families": 9,
     # 10: the rest of Tensor (it calls autograd.backward), the extension API
     "tensor_api": 10, "plugin": 10, "library": 10,
     # 11: loading plugins

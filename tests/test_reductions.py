@@ -325,3 +325,71 @@ def test_unique_over_a_dim_orders_slices_with_nan_as_torch():
                   for T in (loom, torch))
         for x, y in zip(lo, to):
             np.testing.assert_array_equal(np.asarray(x.tolist()), np.asarray(y.tolist()))
+
+
+NAN = float("nan")
+FOUND = {
+    "prod of one element passes the gradient at inf": lambda lib: _grad_of(
+        lib, lambda t: t.prod(), float("inf")),
+    "prod of one element passes the gradient at NaN": lambda lib: _grad_of(
+        lib, lambda t: t.prod(0), NAN),
+    "softmax of an empty integer tensor": lambda lib: lib.softmax(lib.ones(0, 3, dtype=lib.int32),
+                                                                  1),
+    "log_softmax refuses complex": lambda lib: lib.log_softmax(lib.ones(2, dtype=lib.complex64),
+                                                               0),
+    "softmax refuses dim=None": lambda lib: lib.softmax(lib.ones(3), None),
+    "max(x, None) is no overload": lambda lib: lib.max(lib.ones(2, 3), None),
+    "min(x, dim=None) is no overload": lambda lib: lib.min(lib.ones(2, 3), dim=None),
+    "var checks every dim's type first": lambda lib: lib.ones(5).var([1, "a"]),
+    "quantile of float16 is refused": lambda lib: lib.quantile(lib.ones(3, dtype=lib.float16),
+                                                               0.5),
+    "quantile's q of another dtype is refused": lambda lib: lib.quantile(
+        lib.ones(3, dtype=lib.float64), lib.tensor([0.5])),
+    "nanquantile skips NaNs": lambda lib: lib.nanquantile(
+        lib.tensor([[1.0, NAN, 3.0, 2.0], [NAN, NAN, 0.5, 4.0], [NAN, NAN, NAN, NAN]]), 0.3,
+        dim=1, keepdim=True),
+    "norm nuc of a 0-dim tensor": lambda lib: lib.norm(lib.tensor(1.5), "nuc", (0, 2)),
+    "triu refuses a float diagonal": lambda lib: lib.triu(lib.ones(3, 3), 1.5),
+    "rot90 refuses a float k": lambda lib: lib.rot90(lib.ones(2, 3), 1.5),
+    "diag_embed dims out of range": lambda lib: lib.diag_embed(lib.zeros(0), -1, 0, 2),
+    "diag_embed identical dims": lambda lib: lib.diag_embed(lib.zeros(3), 0, 0, -2),
+    "atleast_2d refuses a non-tensor": lambda lib: lib.atleast_2d(lib.ones(()), "yes"),
+}
+
+
+def _grad_of(lib, fn, value):
+    x = lib.tensor(value, dtype=lib.float64, requires_grad=True)
+    fn(x).backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("case", sorted(FOUND))
+def test_cases_the_fuzz_found_as_pytorch(case):
+    def outcome(lib):
+        try:
+            r = FOUND[case](lib)
+        except Exception as e:  # the exception's builtin type is what is compared
+            return next(c for c in type(e).__mro__ if c.__module__ == "builtins")
+        return np.asarray(r.detach().numpy()), str(r.dtype).removeprefix("torch.")
+    want, got = outcome(torch), outcome(loom)
+    if isinstance(want, type):
+        assert got is want or (isinstance(got, type) and issubclass(got, want)), (got, want)
+    else:
+        assert not isinstance(got, type), got
+        assert got[1] == want[1] and got[0].shape == want[0].shape
+        np.testing.assert_allclose(got[0], want[0], equal_nan=True)
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("q", [0.4, 0.5, [0.1, 0.75]])
+def test_quantile_and_nanquantile_gradients_as_pytorch(interpolation, q):
+    x = [[1.0, NAN, 3.0, 2.0, 7.0], [NAN, 4.0, 0.5, NAN, 1.0], [NAN, NAN, NAN, NAN, 1.0]]
+    for name, dim, data in (("nanquantile", 1, x), ("quantile", 0, [[1, 2, 3], [4, 0, 1],
+                                                                      [2, 2, 5.0]])):
+        grads = []
+        for lib in (loom, torch):
+            t = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+            qq = lib.tensor(q, dtype=lib.float64) if isinstance(q, list) else q
+            getattr(lib, name)(t, qq, dim, interpolation=interpolation).sum().backward()
+            grads.append(t.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], err_msg=name)

@@ -340,3 +340,33 @@ def test_expand_to_a_negative_size_is_refused():
 ])
 def test_roll_repeat_interleave_squeeze_movedim_arguments_follow_torch(call):
     same_outcome(call)
+
+
+def test_in_place_views_change_the_header_and_record_as_pytorch():
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        y = x * 2
+        y.unsqueeze_(0)
+        shapes = [tuple(y.shape)]
+        y.squeeze_()
+        y.t_()
+        shapes.append(tuple(y.shape))
+        y.transpose_(0, 1)
+        y.swapaxes_(0, 1)
+        shapes.append(tuple(y.shape))
+        (y * lib.arange(6.0).reshape(3, 2)).sum().backward()
+        z = lib.ones(2, 3)
+        z.t_()
+        return shapes, x.grad.tolist(), tuple(z.shape), z.is_contiguous()
+    assert run(loom) == run(torch)
+
+
+def test_in_place_view_of_a_leaf_that_requires_grad_is_refused():
+    for lib in (loom, torch):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            lib.ones(3, requires_grad=True).unsqueeze_(0)
+
+
+def test_broadcast_to_is_a_method_too():
+    assert tuple(loom.ones(3, 1).broadcast_to(3, 2).shape) == \
+        tuple(torch.ones(3, 1).broadcast_to(3, 2).shape)

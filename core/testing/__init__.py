@@ -12,6 +12,8 @@ device besides cpu is available, that each device gives cpu's results. `CHECKS` 
   ``python -m loom check my_plugin``
 - ``test_my_pack = conformance_tests("my_plugin")`` in a test file: one pytest item per
   (operator, check, sample), through loom's pytest plugin (`loom.testing.pytest_plugin`)
+- ``check_backend("npdev")``: what a device backend gets wrong of the backend contract
+  (docs/backends.md); ``python -m loom check`` runs it on the devices a plugin provides
 - `gradcheck`, `gradgradcheck`: PyTorch's finite-difference checks for any function
 """
 from __future__ import annotations
@@ -24,15 +26,18 @@ if TYPE_CHECKING:
     from .runner import (CaseResult, OpCheckError, OpReport, PluginReport, check_plugin,
                           opcheck)
     from .pytest_plugin import conformance_tests
+    from .backend import check_backend
 
 __all__ = ["CHECKS", "DEFAULT_CHECKS", "Case", "CaseResult", "CheckFailure", "CheckSkipped",
-           "GradcheckError", "OpCheckError", "OpReport", "PluginReport", "cases", "check_plugin",
+           "GradcheckError", "OpCheckError", "OpReport", "PluginReport", "cases", "check_backend",
+           "check_plugin",
            "conformance_tests", "gradcheck", "gradgradcheck", "opcheck"]
 
 # Names load on first use: pytest imports this package in every run of an environment where
 # loom is installed (for loom.testing.pytest_plugin), so importing it must cost nothing more.
 _HOME = {"GradcheckError": "..autograd.gradcheck", "gradcheck": "..autograd.gradcheck",
          "gradgradcheck": "..autograd.gradcheck", "conformance_tests": ".pytest_plugin",
+         "check_backend": ".backend",
          **{n: ".checks" for n in ("CHECKS", "DEFAULT_CHECKS", "Case", "CheckFailure",
                                    "CheckSkipped", "cases")},
          **{n: ".runner" for n in ("CaseResult", "OpCheckError", "OpReport", "PluginReport",

@@ -40,6 +40,8 @@ def run(args, out=None) -> int:
             status = 2
             continue
         out.write(report.format(args.verbose) + "\n")
+        if not _check_backends(name, out) and status == 0:
+            status = 1
         n_ops += len(report.ops)
         n_failed += len(report.failures)
         if not report.passed and status == 0:
@@ -47,6 +49,28 @@ def run(args, out=None) -> int:
     out.write(f"\n{n_ops} operator{'' if n_ops == 1 else 's'} checked: {n_ops - n_failed} "
               f"passed, {n_failed} failed\n")
     return status
+
+
+def _check_backends(plugin: str, out) -> bool:
+    """The backend contract of each available device the plugin provides; False on a
+    failure."""
+    from ..backends import available, backends, providers
+    from .backend import check_backend
+    ok = True
+    for t, p in sorted(providers.items()):
+        if p != plugin or t == "cpu":
+            continue
+        if not available(backends[t]):
+            out.write(f"  device {t}: not available here, contract not checked "
+                      f"({backends[t].unavailable_reason()})\n")
+            continue
+        problems = check_backend(t)
+        out.write(f"  device {t}: backend contract "
+                  f"{'FAIL' if problems else 'PASS'}\n")
+        for msg in problems:
+            out.write(f"    FAILED backend: {msg}\n")
+        ok = ok and not problems
+    return ok
 
 
 def main(argv=None) -> int:

@@ -132,12 +132,12 @@ def _histogram_parse(bins=100, *, range=None, weight=None, density=False):
 def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
     """PyTorch's histogramdd for one dimension: `bins` a count (equal bins over `range` or the
     data's span) or a 1-D tensor of edges, searched as PyTorch searches them."""
-    edges = bins.detach().numpy() if is_tensor(bins) else None
+    edges = bins._data if is_tensor(bins) else None  # the call's device arrays
     if a.dtype.kind != "f":
         _refuse("histogram_cpu", a)
     if a.dtype.itemsize < 4 and edges is None and range is None and a.size:
         _refuse("histogramdd", a)  # the data's span: PyTorch has no half-precision kernel
-    w = None if weight is None else weight.detach().numpy()
+    w = None if weight is None else weight._data
     if edges is not None and (edges.dtype != a.dtype or edges.ndim != 1 or edges.size < 2):
         raise RuntimeError(
             f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but "

@@ -138,16 +138,24 @@ def _complex(xp, real, imag, who="complex"):
     if real.dtype.kind != "f" or real.dtype == xp.float16:
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{dtype_of(real)} and {dtype_of(imag)}")
-    return real + 1j * imag.astype(real.dtype)
+    # real and imaginary parts set apart: `real + 1j * imag` makes an infinite part NaN
+    out = xp.empty(xp.broadcast_shapes(real.shape, imag.shape),
+                   xp.complex64 if real.dtype == xp.float32 else xp.complex128)
+    out.real, out.imag = real, imag
+    return out
 
 
 def _polar(xp, r, t):
     _complex(xp, r, t, "polar")  # PyTorch's dtype checks come first
-    return _complex(xp, r * xp.cos(t), r * xp.sin(t))
+    with np.errstate(invalid="ignore"):  # inf * sin(0) is NaN, silently as in PyTorch
+        return _complex(xp, r * xp.cos(t), r * xp.sin(t))
 
 
 def _tri(fn):
     def kernel(xp, a, diagonal=0):
+        if isinstance(diagonal, bool) or not isinstance(diagonal, int):
+            raise TypeError(f"{fn}(): argument 'diagonal' must be int, not "
+                            f"{type(diagonal).__name__}")
         if a.ndim < 2:
             raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
         return getattr(xp, fn)(a, diagonal)
@@ -191,12 +199,12 @@ OPS = [
     _like("zeros_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
                                                                           device=device),
           "Zeros shaped like `input` (`zero_` fills in place).", inplace="zero_",
-          inplace_fill=True),
+          inplace_fill=True, inplace_function=True),
     _like("ones_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 1, dtype=dtype,
                                                                          device=device),
           "Ones shaped like `input`."),
     _like("full_like", _full_like, "`fill_value` shaped like `input` (`fill_` fills in place).",
-          2.0, inplace="fill_", inplace_fill=True),
+          2.0, inplace="fill_", inplace_fill=True, inplace_function=True),
     # torch.empty_like's values are undefined: compare with zeros_like (what loom returns)
     _like("empty_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
                                                                           device=device),

@@ -49,8 +49,16 @@ def _no_bool_pow(da, db, res, ra, rb):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
-def _only(kinds, name):  # a `check`: NumPy refuses these or changes their dtype (slow path)
+_PY_NAMES = {"b": "bool", "f": "float", "c": "complex"}  # a number's type, from its dtype
+
+
+def _only(kinds, name, tensor_first=None):
+    """A `check`: NumPy refuses these dtypes or changes them (slow path); with `tensor_first`,
+    a number as the first operand is refused first, as PyTorch's overloads do."""
     def check(da, db, res, ra, rb):
+        if tensor_first and not ra:
+            raise TypeError(f"{tensor_first}(): argument 'input' (position 1) must be Tensor, "
+                            f"not {_PY_NAMES.get(da.np.kind, 'int')}")
         if res.np.kind not in kinds:
             raise refuse(name, res)
     return check
@@ -68,6 +76,11 @@ def _integral_division(name, xp, a, b):
         raise refuse(name, (a if hasattr(a, "dtype") else b).dtype)
     if kind(a, b) in "iu" and bool(xp.any(b == 0)):
         raise RuntimeError("ZeroDivisionError")
+
+
+def _quiet(fn, *args):  # NumPy's floating-point warnings silenced (PyTorch gives none)
+    with np.errstate(all="ignore"):
+        return fn(*args)
 
 
 def _floor_divide(xp, a, b):  # Python's floor division, as PyTorch's
@@ -102,6 +115,14 @@ def _tensor_first(name, ufunc, division=False):  # fmod(2, t) is refused, as in 
         if division:
             _integral_division(f"{name}_cpu", xp, a, b)
         return getattr(xp, ufunc)(a, b)
+    return kernel
+
+
+def _integers_only(name):  # gcd / lcm: integer kernels only
+    def kernel(xp, a, b):
+        if kind(a, b) not in "iu":
+            raise refuse(f"{name}_cpu", (a if kind(a) not in "iu" else b).dtype)
+        return getattr(xp, name)(a, b)
     return kernel
 
 
@@ -149,10 +170,12 @@ def _float_power_prepare(input, exponent):  # PyTorch's composite: both operands
 
 
 def _share(win):
-    """maximum/minimum's derivatives: the operand that wins gets the gradient, a tie halves it."""
-    def w(a, b):  # the first operand's share
-        return xp_of(a).where(a == b, 0.5, xp_of(a).where(win(a, b), 1.0, 0.0))
-    return dict(da=lambda g, a, b: g * w(a, b), db=lambda g, a, b: g * (1.0 - w(a, b)))
+    """maximum/minimum's derivatives, PyTorch's: an operand that loses gets nothing, a tie
+    halves the gradient, and a NaN on either side passes it whole to both."""
+    def mine(g, a, b):  # a's share: `a` loses where `b` wins
+        xp = xp_of(g)
+        return xp.where(win(b, a), 0.0, xp.where(a == b, g * 0.5, g))
+    return dict(da=mine, db=lambda g, a, b: mine(g, b, a))
 
 
 def _keep(cond, g, else_=None):
@@ -178,8 +201,11 @@ def _real_only(name):
 def _logaddexp(xp, a, b):
     if kind(a, b) != "c":
         return xp.logaddexp(a, b)
-    m = xp.maximum(xp.real(a), xp.real(b))  # complex: shift by the larger real part
-    return xp.log(xp.exp(a - m) + xp.exp(b - m)) + m
+    # complex, as PyTorch: the operand of larger real part plus log1p(exp(other - it)), so
+    # the imaginary part follows that operand's rather than wrapping into (-pi, pi]
+    first = xp.real(a) >= xp.real(b)
+    big, small = xp.where(first, a, b), xp.where(first, b, a)
+    return big + xp.log1p(xp.exp(small - big))
 
 
 def _xlogy(xp, a, b):
@@ -225,6 +251,8 @@ def _bound(v, dt, who):
     if not isinstance(v, (int, float)):  # bool is an int
         raise TypeError(f"{who}(): argument 'min' and 'max' must be numbers or tensors, not "
                         f"{type(v).__name__}")
+    if dt.kind == "b":
+        return np.asarray(bool(v))
     if dt.kind in "iu":
         info = np.iinfo(dt)
         if v != v or v in (math.inf, -math.inf) or v > info.max or \
@@ -238,15 +266,18 @@ def _bound(v, dt, who):
     return np.asarray(v, dt)
 
 
-def _clamp_dtype(x, lo, hi, who):
-    """The result dtype (a loom dtype) of clamping `x`, refused as PyTorch refuses it."""
+def _clamp_dtype(x, lo, hi, who, numbers=True):
+    """The result dtype (a loom dtype) of clamping `x`, refused as PyTorch refuses it: bools
+    clamp only between tensor bounds."""
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     dt = result_type(x, lo, hi)
     if dt.is_complex:
         raise NotImplementedError("clamp is not supported for complex types")
-    if dt is loom.bool:
-        raise refuse(f"{who}_cpu", dt)
+    if dt is loom.bool and numbers:
+        kernel = who if who != "clamp" else "clamp" if lo is not None and hi is not None \
+            else "clamp_min" if lo is not None else "clamp_max"
+        raise refuse(f"{kernel}_scalar_cpu", dt)
     return dt
 
 
@@ -289,9 +320,10 @@ def _clamp_prepare(input, min=None, max=None, who="clamp"):
     if min is not None and max is not None and is_tensor(min) != is_tensor(max):
         raise TypeError(f"{who}(): min and max must both be tensors or both be numbers, got "
                         f"({type(min).__name__}, {type(max).__name__})")
-    dt = _clamp_dtype(input, min, max, who)
-    info = None if dt.is_floating_point else np.iinfo(dt.np)
-    lo, hi = (-math.inf, math.inf) if info is None else (info.min, info.max)
+    dt = _clamp_dtype(input, min, max, who, numbers=False)
+    info = None if dt.is_floating_point or dt is loom.bool else np.iinfo(dt.np)
+    lo, hi = (-math.inf, math.inf) if dt.is_floating_point else (False, True) if info is None \
+        else (info.min, info.max)
     return (input, *(v if is_tensor(v) else loom.tensor(e if v is None else _bound(v, dt.np, who),
                                                          dtype=dt, device=input.device)
                      for v, e in ((min, lo), (max, hi))))
@@ -365,7 +397,8 @@ def _clamp_ops(which=None):
            f"`{which}` (a number or a tensor).")
     return [
         op(name, _clamp_numbers(name), inputs=1, backward=_clamp_numbers_bwd, save_inputs=(0,),
-           supports_out=True, inplace=f"{name}_", redirect=_to_tensor_overload(f"{name}_tensor"),
+           supports_out=True, inplace=f"{name}_", inplace_function=True,
+           redirect=_to_tensor_overload(f"{name}_tensor"),
            aliases=("clip",) if which is None else (), node_name=f"{node}Backward1"
            if which is None else f"{node}Backward0", samples=numbers, error_samples=errors,
            signature=f"(input, {sig}, *, out=None)", doc=doc),
@@ -405,6 +438,8 @@ def _addc(divide):
                                "future  release addcdiv will perform a true division of tensor1 "
                                "and tensor2. Use (input + value * tensor1 / tensor2).")
         dt = result_type(a, t1, t2).np
+        if dt == bool:
+            raise refuse(f"addc{'div' if divide else 'mul'}_cpu_out", dt)
         v = value if dt.kind in "fc" else int(value)  # PyTorch casts value to the result type
         a, t1, t2 = (x.astype(dt, copy=False) for x in (a, t1, t2))
         return (a + v * (t1 / t2 if divide else t1 * t2)).astype(dt, copy=False)
@@ -442,7 +477,7 @@ OPS = [
     binary("floor_divide", _floor_divide, dunder="floordiv", differentiable=False,
            doc="Elementwise division rounded down (Python's ``//``); integers stay integers."),
     binary("remainder", _remainder, dunder="mod", da=1,
-           db=lambda g, a, b: -g * xp_of(g).floor(a / b), b_domain=(0.5, 2.0),
+           db=lambda g, a, b: -g * _quiet(xp_of(g).floor_divide, a, b), b_domain=(0.5, 2.0),
            node_name="RemainderBackward1", scalar_node_name="RemainderBackward0",
            doc="Python's modulus: the result has the sign of `other`."),
     binary("fmod", _tensor_first("fmod", "fmod", division=True), da=1,
@@ -471,21 +506,35 @@ OPS = [
            inplace=False, holomorphic=False, doc="Elementwise maximum ignoring NaN."),
     binary("fmin", _real_only("fmin"), **_first(lambda a, b: a <= b), scalars=False,
            inplace=False, holomorphic=False, doc="Elementwise minimum ignoring NaN."),
+    *(binary(n, _integers_only(n), differentiable=False, scalars=False, inplace_function=True,
+             samples=lambda rng, dt: [SampleInput((rng.integers(-20, 20, (3, 4)),
+                                                   rng.integers(-20, 20, s))) for s in
+                                      ((3, 4), (4,), (3, 1))],
+             error_samples=lambda rng: [ErrorInput((np.ones(3), np.ones(3)),
+                                                   error=NotImplementedError)],
+             doc=f"Elementwise {doc} of integers (non-negative).") for n, doc in (
+        ("gcd", "greatest common divisor"), ("lcm", "least common multiple"))),
+    binary("ldexp", lambda xp, a, b: a * xp.exp2(b), int_to_float=True, inplace_function=True,
+           scalars=False,
+           da=lambda g, a, b: g * xp_of(b).exp2(b), db=lambda g, a, b: g * a * xp_of(b).exp2(b) *
+           math.log(2.0), doc="``input * 2 ** other``."),
     binary("hypot", da=lambda g, a, y: g * a / y, db=lambda g, b, y: g * b / y, scalars=False,
            check=_only("f", "hypot_cpu"), doc="``sqrt(input**2 + other**2)`` elementwise."),
-    binary("logaddexp", _logaddexp, da=lambda g, a, y: g * xp_of(g).exp(a - y),
-           db=lambda g, b, y: g * xp_of(g).exp(b - y), check=_only("fc", "logaddexp_cpu"),
+    # PyTorch's forms g / (1 + exp(other - self)): 1 and 0 at infinities, not exp(inf - inf)
+    binary("logaddexp", _logaddexp, da=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp, b - a)),
+           db=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp, a - b)),
+           check=_only("fc", "logaddexp_cpu"),
            scalars=False, inplace=False, doc="``log(exp(input) + exp(other))``, no overflow."),
-    binary("logaddexp2", da=lambda g, a, y: g * 2.0 ** (a - y),
-           db=lambda g, b, y: g * 2.0 ** (b - y), check=_only("f", "logaddexp2_cpu"),
+    binary("logaddexp2", da=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, b - a)),
+           db=lambda g, a, b: g / (1 + _quiet(xp_of(g).exp2, a - b)), check=_only("f", "logaddexp2_cpu"),
            scalars=False, inplace=False, doc="``log2(2**input + 2**other)``, no overflow."),
-    binary("xlogy", _xlogy, da=_xlogy_da, db=lambda g, a, b: g * a / b, int_to_float=True,
+    binary("xlogy", _xlogy, inplace_function=True, da=_xlogy_da, db=lambda g, a, b: g * a / b, int_to_float=True,
            check=_only("biuf", "xlogy_cpu"), b_domain=(0.5, 2.0), node_name="XlogyBackward0",
            scalar_node_name="XlogyBackward2",
            doc="``input * log(other)``, 0 where `input` is 0 (unless `other` is NaN)."),
     binary("copysign", _tensor_first("copysign", "copysign"), da=_copysign_da, db=0,
            int_to_float=True,
-           check=_only("biuf", "copysign_cpu"), node_name="CopysignBackward0",
+           check=_only("biuf", "copysign_cpu", tensor_first="copysign"), node_name="CopysignBackward0",
            scalar_node_name="CopysignBackward1",
            doc="The magnitude of `input` with the sign of `other`."),
     *_clamp_ops(),

@@ -482,6 +482,7 @@ OPS = [
                            ((_V, 0, np.ones(2)), RuntimeError)),
        doc="``t[key] = value``: `value` (a tensor or a number) written where `key` points."),
     op("index_put", _index_put, **_PUT, prepare=_index_put_prepare, inplace="index_put_",
+       inplace_function=True,
        samples=sample_calls(((4, 3), (_i(0, 2),), (2, 3)), ((4, 3), (_i(0, 2), _i(1, 1)), (2,)),
                             ((4, 3), (_i(0, 0, 3), _i(1, 1, 2)), (3,), True),
                             ((4, 3), (_i(1, 1),), (3,), {"accumulate": True}),

@@ -132,6 +132,8 @@ def _itself(name):  # the backward of an op that is its own inverse
 
 
 def _rot90(xp, a, k=1, dims=(0, 1)):
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"rot90(): argument 'k' (position 2) must be int, not {type(k).__name__}")
     len(dims) != 2 and _fail(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     a.ndim < 2 and _fail(f"expected total dims >= 2, but got total dims = {a.ndim}")
     d0, d1 = normalize_dims(dims, a.ndim)

@@ -187,7 +187,7 @@ OPS = [
              differentiable=False, samples=_logic_samples,
              doc=f"Elementwise logical {n} of any dtypes (nonzero is True), a bool tensor.")
       for n in ("and", "or", "xor")),
-    unary("logical_not", int_to_float=False, differentiable=False,
+    unary("logical_not", int_to_float=False, inplace_function=False, differentiable=False,
           samples=sample_calls((_I * 0.5,), (_I,), (_M,), (_J + 1j,), inputs=(), grad=False),
           doc="Elementwise logical not of any dtype (zero is True), a bool tensor."),
     *(_bitwise_op(f"bitwise_{n}", n, c, _bitwise(f"bitwise_{n}"))
@@ -195,6 +195,7 @@ OPS = [
     _bitwise_op("bitwise_left_shift", "lshift", "<<", _shift("lshift", True), shift=True),
     _bitwise_op("bitwise_right_shift", "rshift", ">>", _shift("rshift", False), shift=True),
     unary("bitwise_not", _integral(NotImplementedError), int_to_float=False,
+          inplace_function=False,
           differentiable=False, samples=_INTEGRAL, error_samples=_errors(
               ((np.ones(3),), NotImplementedError, "'Double'")),
           doc="Elementwise bitwise not of an integer or bool tensor (logical not for bool)."),

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from loom.plugin import (backend_of, dtype_of, factory, generator_impl, op,
+from loom.plugin import (backend_for, backend_of, dtype_of, factory, generator_impl, op,
                          parse_size, sample_calls)
 import loom
 
@@ -74,17 +74,24 @@ def _normal(be, mean, std, size=None, *, generator=None, dtype=None, index=None)
         (z * s + m).astype(dt.np)
 
 
+def _placed(a, device):
+    """(backend, index) of a *_like call: `device` when given, else the input's."""
+    if device is None:
+        return backend_of(a), None
+    return backend_for(device), loom.device(device).index
+
+
 def _like(fn):
-    def kernel(xp, a, *, dtype=None, generator=None):
-        be = backend_of(a)
-        return fn(be, a.shape, generator=generator, dtype=dtype or dtype_of(a))
+    def kernel(xp, a, *, dtype=None, generator=None, device=None):
+        be, index = _placed(a, device)
+        return fn(be, a.shape, generator=generator, dtype=dtype or dtype_of(a), index=index)
     return kernel
 
 
-def _randint_like(xp, a, low, high=None, *, dtype=None, generator=None):
-    be = backend_of(a)
+def _randint_like(xp, a, low, high=None, *, dtype=None, generator=None, device=None):
+    be, index = _placed(a, device)
     return _randint(be, low, high, a.shape, generator=generator,
-                    dtype=dtype or dtype_of(a))
+                    dtype=dtype or dtype_of(a), index=index)
 
 
 def _uniform(xp, a, from_=0.0, to=1.0, *, generator=None):

@@ -16,7 +16,9 @@ def _axis(a, dim):  # `dim` as a NumPy axis of `a` (checked; None for all, and f
 
 
 def _pretty(a):  # PyTorch's name of a dtype in messages (LongTensor: Long)
-    return (dtype_of(a).legacy or dtype_of(a).name.capitalize()).removesuffix("Tensor")
+    d = dtype_of(a)
+    return {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(d.name) or \
+        (d.legacy or d.name.capitalize()).removesuffix("Tensor")
 
 
 def _need(a, dim, name, err=RuntimeError):  # PyTorch's errors of an empty reduction
@@ -79,6 +81,8 @@ def _nan_bwd(mean):  # nansum, nanmean: NaNs get no gradient
 def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to differentiate again
     x, y = ctx.saved
     dims, g, y = _unreduced(ctx, g, y)
+    if not x.ndim:  # one element: its own product, gradient 1 (even at inf or NaN)
+        return (g,)
     zero, xp = x == 0, xp_of(x)
     if not zero.any():
         return (g * y / x,)
@@ -180,7 +184,8 @@ def _moments(root, pair):  # var or std (`root`), with the mean when `pair` (var
         (gs, gm), s = (g, out[0]) if pair else ((g, None), out)
         if gs is not None:
             dims, gs, s = _unreduced(ctx, gs, s)
-            r = (gs / s if root else gs * 2.0) * (x - x.mean(axis=dims if x.ndim else None,
+            # std: g / std, 0 where std is 0 (PyTorch's rule; a constant slice gets no gradient)
+            r = (gs / xp_of(s).where(s == 0, math.inf, s) if root else gs * 2.0) * (x - x.mean(axis=dims if x.ndim else None,
                                                               keepdims=True)) / (
                 _count(ctx) - ctx.params["correction"])
         return (r if gm is None else r + _unreduced(ctx, gm)[1] / _count(ctx),)
@@ -199,7 +204,11 @@ def _norm(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_pretty(a)}")
-    a, ax, order = a if dtype is None else a.astype(dtype.np), _axis(a, dim), _order(p)
+    order = _order(p)
+    if order == "nuc" and a.ndim < 2:  # before the dims are checked, as PyTorch
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    a, ax = a if dtype is None else a.astype(dtype.np), _axis(a, dim)
     if order == "nuc":  # the sum of the singular values of the matrices over `dim`
         if len(ax or range(a.ndim)) != 2:
             raise RuntimeError("linalg.matrix_norm: " + ("The input tensor A must have at least 2 "
@@ -271,11 +280,16 @@ def _logsumexp_bwd(ctx, g):
 
 def _softmax(log):
     def kernel(xp, a, dim, dtype=None):
+        if dim is None or isinstance(dim, bool):
+            raise TypeError(f"{'log_' * log}softmax(): argument 'dim' must be int, not "
+                            f"{type(dim).__name__}")
         a, ax = a if dtype is None else a.astype(dtype.np), _axis(a, dim)
-        if a.dtype.kind not in "fc":
+        if a.dtype.kind not in "f" and a.size:  # an empty input is returned, as PyTorch's
             last = "lastdim_" * (ax in (None, (a.ndim - 1,)))
             raise NotImplementedError(f'"{"log_" * log}softmax_{last}kernel_impl" not '
                                       f"implemented for '{_pretty(a)}'")
+        if not a.size:
+            return a.copy()
         z = a - a.max(axis=ax, keepdims=True, initial=-math.inf)
         s = xp.exp(z).sum(axis=ax, keepdims=True)
         return z - xp.log(s) if log else xp.exp(z) / s
@@ -301,8 +315,18 @@ _not_float = _errors(((np.arange(4),), RuntimeError))
 _INTS = np.array([[0, 2, -1, 2], [1, 0, 0, -2], [2, -2, 2, 1]])  # ties and zeros
 
 
-def _elementwise(name):  # max(a, b) is maximum(a, b), as PyTorch's overload
-    return lambda a=None, other=None, *rest, **kw: name if is_tensor(other) else None
+def _elementwise(name):
+    """max(a, b) is maximum(a, b), as PyTorch's overload; a dim given as None matches none of
+    PyTorch's overloads (TypeError), unlike argmax's optional dim."""
+    def redirect(a=None, other=_NOT_GIVEN, *rest, **kw):
+        if other is None or ("dim" in kw and kw["dim"] is None):
+            raise TypeError(f"{name[:3]}() received an invalid combination of arguments - got "
+                            "a dim of None; expected an int dim or an `other` tensor")
+        return name if is_tensor(other) else None
+    return redirect
+
+
+_NOT_GIVEN = object()
 
 
 _VAR_SAMPLES = sample_calls(((3, 4),), ((2, 3, 4), 1), ((2, 3, 4), (0, 2), {"keepdim": True}),

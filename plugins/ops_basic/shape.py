@@ -8,8 +8,8 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, backend_for, backend_of, cast_like,
-                         dtype_of, move_like, normalize_dims, op, parse_size, sample_calls,
-                         sum_to_shape, view, xp_of)
+                         dtype_of, is_tensor, move_like, normalize_dims, op, parse_size,
+                         sample_calls, sum_to_shape, view, xp_of)
 
 from .arguments import int_arg, int_tuple, invalid_combination
 
@@ -326,7 +326,8 @@ def _on_storage(xp, a, shape, strides, offset):  # as_strided, counted in elemen
     strides = [s * size for s in strides]
     if not isinstance(a, np.ndarray):  # CuPy
         return xp.ndarray(shape, a.dtype, memptr=root.data + offset * size, strides=strides)
-    out = np.ndarray(shape, a.dtype, root, offset * size, strides)
+    # the input's own array class: a NumPy-backed device keeps its arrays' type
+    out = np.ndarray.__new__(type(a), shape, a.dtype, root, offset * size, strides)
     out.flags.writeable = out.flags.writeable and a.flags.writeable
     return out
 
@@ -382,6 +383,16 @@ def _least(s, k):  # the shape atleast_{k}d gives: (n,) becomes (1, n), and (1, 
     return ((1,) * k + s)[-k:] if k < 3 or not s else (1, *s, 1) if len(s) == 1 else s + (1,)
 
 
+def _atleast_args(*args):  # a list or tuple of tensors, or tensors (a tuple comes back)
+    listed = len(args) == 1 and type(args[0]) in (list, tuple)
+    tensors = args[0] if listed else args
+    for i, t in enumerate(tensors):
+        if not is_tensor(t):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return (*tensors, True) if listed else tensors
+
+
 def _atleast(k):
     def kernel(xp, *arrays, listed=False):  # a tuple for a list or several inputs
         out = tuple(a.reshape(_least(a.shape, k)) for a in arrays)
@@ -389,8 +400,7 @@ def _atleast(k):
     # maybe: output i views input i, and a view is recorded as one of the first input
     return view(f"atleast_{k}d", kernel, lambda ctx, g: tuple(x if x is None else x.reshape(s) for
                 x, s in zip(g if type(g) is tuple else (g,), ctx.shapes)), variadic=True,
-                prepare=lambda *a: (*a[0], True) if len(a) == 1 and type(a[0]) in (list, tuple)
-                else a, parse=lambda listed=False: {"listed": listed}, node_name="ViewBackward0",
+                prepare=_atleast_args, parse=lambda listed=False: {"listed": listed}, node_name="ViewBackward0",
                 samples=sample_calls(((),), ((3,),), ((2, 3, 4),), ((), (2,)), inputs=2),
                 methods=(), maybe=True, doc=f"The input(s) viewed with at least {k} dimensions.")
 
@@ -468,7 +478,9 @@ def _join_samples(rng, dt):
 
 
 def _to_device(xp, a, device):
-    return backend_for(device).asarray(backend_of(a).to_host(a), loom.device(device).index)
+    src, dst, index = backend_of(a), backend_for(device), loom.device(device).index
+    # between two devices of one backend (cuda:0 to cuda:1) the backend copies directly
+    return src.to_device(a, index) if src is dst else dst.asarray(src.to_host(a), index)
 
 
 def _cast_samples(rng, dt):
@@ -503,9 +515,11 @@ OPS = [
          doc="`reshape` to `other`'s shape."),
     view("ravel", lambda xp, a: a.reshape(-1), _reshape_bwd, maybe=True, node_name="ViewBackward0",
          samples=sample_calls(((2, 3),), ((),)), doc="The elements as a 1-D tensor."),
-    view("transpose", _transpose, _transpose_bwd, aliases=("swapaxes", "swapdims"), doc="Swap "
+    view("transpose", _transpose, _transpose_bwd, aliases=("swapaxes", "swapdims"),
+         inplace="transpose_", doc="Swap "
          "dimensions `dim0` and `dim1`.", samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3), -1, 0))),
     view("t", _t, lambda ctx, g: (g.swapaxes(0, 1) if g.ndim == 2 else g,), node_name="TBackward0",
+         inplace="t_",
          samples=sample_calls(((2, 3),), ((3,),)), doc="Transpose of a tensor of 2 dims or less."),
     view("T", _numpy_T, lambda ctx, g: (xp_of(g).permute_dims(g, tuple(range(g.ndim))[::-1]),),
          methods=(), functions=(), properties=("T",), torch_name=None, reference=lambda a: a.T,
@@ -530,6 +544,7 @@ OPS = [
                               (TypeError, "invalid combination", (2, 3), "yes", 1)),
          doc="Move dimensions `source` to positions `destination` (a view)."),
     view("expand", _expand, _expand_bwd, parse=_shape_parse, functions=("broadcast_to",),
+         methods=("expand", "broadcast_to"),
          samples=sample_calls(((3, 1), 3, 4), ((4,), (2, 3, 4)), ((3, 1), -1, 5)),
          error_samples=_fails((RuntimeError, "must match the existing size", (3, 1), -2, 3)),
          doc="Broadcast size-1 dimensions to a larger size without copying (read-only)."),
@@ -543,14 +558,15 @@ OPS = [
          samples=sample_calls(((3, 1), (4,)), ((2, 1, 3), (4, 1), ()), inputs=3),
          error_samples=lambda rng: [ErrorInput((np.ones((6, 4)), np.ones((3, 4))))],
          doc="The inputs expanded to their common shape (views, read-only)."),
-    view("squeeze", _squeeze, _reshape_bwd, doc="Remove size-1 dimensions (all, or `dim`s).",
-         parse=_squeeze_parse,
+    view("squeeze", _squeeze, _reshape_bwd, inplace="squeeze_", parse=_squeeze_parse,
+         doc="Remove size-1 dimensions (all, or `dim`s).",
          node_name=lambda p: "SqueezeBackward" + ("0" if not p or p["dim"] is None else
                                                   "1" if isinstance(p["dim"], int) else "2"),
          samples=sample_calls(((2, 1, 3, 1),), ((2, 1, 3), 1), ((1, 2, 1, 3, 1), (0, -1, 1))),
          error_samples=_fails((RuntimeError, "dim 0 appears multiple times", (), (0, -1, 1)),
                               (TypeError, "failed to unpack", (2, 1), [1, "a"]))),
-    view("unsqueeze", _unsqueeze, _reshape_bwd, doc="Insert a size-1 dimension at `dim`.",
+    view("unsqueeze", _unsqueeze, _reshape_bwd, inplace="unsqueeze_",
+         doc="Insert a size-1 dimension at `dim`.",
          samples=sample_calls(((2, 3), 1), ((2, 3), -1))),
     view("flatten", _flatten, _reshape_bwd, maybe=True, node_name="ViewBackward0", doc="Flatten "
          "dimensions `start_dim`..`end_dim`.", samples=sample_calls(((2, 3, 4),), ((2, 3, 4), 1))),

@@ -1,19 +1,19 @@
-"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode
-and quantile. Gradients of selected values go back through their indices.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
+quantile and nanquantile. Gradients of selected values go back through their indices.
 
 Where PyTorch's answer for tied values depends on its selection algorithm (topk's libstdc++
 selection, kthvalue's quick select), the rows holding ties run that algorithm itself
 (`selection`), so the indices agree too."""
-import math
-
 import numpy as np
 
-from loom.plugin import apply_op, is_tensor, normalize_dims, op, reduction, sample_calls
+import loom
+from loom.plugin import (apply_op, cast_like, is_tensor, normalize_dims, op, reduction,
+                         sample_calls, xp_of)
 
 from .arguments import int_arg, invalid_combination, one_dim
 from .indexing import _tname
-from .selection import quick_select, topk_row
 from .reductions import _dim_name, _errors, _picked, _picked_bwd, _through
+from .selection import quick_select, topk_row
 
 
 def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elements in order
@@ -138,33 +138,69 @@ def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), it
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _quantile(xp, a, q, dim=None, keepdim=False, *, interpolation="linear"):
-    problem = ("input tensor must be either float or double dtype" if a.dtype.kind != "f" else
-               "input tensor must be non-empty" if a.size == 0 else
-               ("q values must be in the range [0, 1]" if isinstance(q, list) else
-                f"q must be in the range [0, 1] but got {q}") if any(
-                   not 0 <= v <= 1 for v in (q if isinstance(q, list) else [q])) else
-               f"interpolation must be one of {', '.join(_METHODS[:-1])} or nearest, but got "
-               f"{interpolation}" if interpolation not in _METHODS else None)
-    if problem:
-        raise RuntimeError(f"quantile() {problem}")
-    ax = normalize_dims(dim, a.ndim)[0] if dim is not None and a.ndim else None
-    return xp.quantile(a, q, axis=ax, method=interpolation, keepdims=keepdim).astype(a.dtype)
+def _quantile_parse(q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """A tensor `q` becomes numbers (its dtype kept, to check against the input's); a `q` that
+    requires grad is refused rather than silently given no gradient."""
+    q_dtype = None
+    if is_tensor(q):
+        if q.requires_grad and loom.is_grad_enabled():
+            raise NotImplementedError("quantile(): the gradient with respect to a tensor `q` is "
+                                      "not implemented in loom; pass q.detach()")
+        q, q_dtype = q.tolist(), q.dtype
+    return dict(q=q, dim=dim, keepdim=keepdim, interpolation=interpolation, q_dtype=q_dtype)
 
 
-def _quantile_bwd(ctx, g):  # each quantile blends two sorted neighbours
+def _quantile_kernel(nan):
+    def kernel(xp, a, q, dim=None, keepdim=False, *, interpolation="linear", q_dtype=None):
+        if q_dtype is not None and q_dtype.np != a.dtype and a.dtype.kind == "f":
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        problem = ("input tensor must be either float or double dtype" if a.dtype not in
+                   (np.float32, np.float64) else
+                   "input tensor must be non-empty" if a.size == 0 else
+                   ("q values must be in the range [0, 1]" if isinstance(q, list) else
+                    f"q must be in the range [0, 1] but got {q}") if any(
+                       not 0 <= v <= 1 for v in (q if isinstance(q, list) else [q])) else
+                   f"interpolation must be one of {', '.join(_METHODS[:-1])} or nearest, but "
+                   f"got {interpolation}" if interpolation not in _METHODS else None)
+        if problem:
+            raise RuntimeError(f"quantile() {problem}")
+        ax = normalize_dims(dim, a.ndim)[0] if dim is not None and a.ndim else None
+        with np.errstate(invalid="ignore"):  # an all-NaN slice is NaN, silently
+            return (xp.nanquantile if nan else xp.quantile)(
+                a, q, axis=ax, method=interpolation, keepdims=keepdim).astype(a.dtype)
+    return kernel
+
+
+def _index(v):  # positions computed in floats, as indices (an array or a constant tensor)
+    return v.long() if is_tensor(v) else v.astype(np.int64)
+
+
+def _quantile_bwd(ctx, g):
+    """Each quantile blends two order statistics: the gradient goes back to the elements at
+    those sorted positions. nanquantile counts the non-NaN elements of each slice (NaNs sort
+    last), so its positions differ per slice."""
     (x,), p, shape = ctx.saved, ctx.params, ctx.shapes[0]
     d, xs = (normalize_dims(p["dim"], len(shape))[0], x) if p["dim"] is not None and shape else \
         (0, x.reshape(-1))
     qs, g = (p["q"], g) if isinstance(p["q"], list) else ([p["q"]], g[None])
-    order, n, total = apply_op("argsort", xs, d), xs.shape[d], 0
+    xp, order = xp_of(xs), apply_op("argsort", xs, d)
+    const = xs.detach() if is_tensor(xs) else xs
+    n = (const == const).sum(d, keepdim=True) if is_tensor(const) else \
+        (const == const).sum(axis=d, keepdims=True)
+    if ctx.op.name == "quantile":
+        n = n * 0 + xs.shape[d]
+    n = cast_like(n, const)  # positions and weights in the input's dtype, arrays or tensors
+    total, kind = 0, p["interpolation"]
     for k, q in enumerate(qs):
-        lo, hi = math.floor(q * (n - 1)), math.ceil(q * (n - 1))
-        w = dict(linear=q * (n - 1) - lo, lower=0.0, higher=1.0, midpoint=0.5, nearest=float(
-            round(q * (n - 1)) == hi))[p["interpolation"]] if hi > lo else 0.0
-        for j, wj in ((lo, 1.0 - w), (hi, w)) if w else ((lo, 1.0),):
-            total = total + _through(g[k].reshape(xs.shape[:d] + (1,) + xs.shape[d + 1:]) * wj,
-                                     order[(slice(None),) * d + (slice(j, j + 1),)], xs.shape, d)
+        pos = (n - 1) * q
+        lo, hi = xp.floor(pos), xp.ceil(pos)
+        w = pos - lo if kind == "linear" else lo * 0.0 if kind == "lower" else \
+            (hi > lo) * 1.0 if kind == "higher" else (hi > lo) * 0.5 if kind == "midpoint" \
+            else (xp.round(pos) == hi) * (hi > lo) * 1.0
+        gk = g[k].reshape(xs.shape[:d] + (1,) + xs.shape[d + 1:])
+        for j, wj in ((lo, 1.0 - w), (hi, w)):
+            at = apply_op("take_along_dim", order, _index(j), d)
+            total = total + _through(gk * cast_like(wj, gk), at, xs.shape, d)
     return (total.reshape(shape),)
 
 
@@ -217,16 +253,25 @@ OPS = [
        samples=lambda rng, dt: sample_calls(
             ((3, 5),), ((2, 3, 4), 1, True))(rng, dt) + _TIED(rng, dt),
        doc="The most frequent value along `dim` (the smallest of ties), with its last index."),
-    op("quantile", _quantile, backward=_quantile_bwd, save_inputs=(0,),
+    op("quantile", _quantile_kernel(False), backward=_quantile_bwd, save_inputs=(0,),
        no_complex=(RuntimeError, "quantile() input tensor must be either float or double dtype"),
-       parse=lambda q, dim=None,
-       keepdim=False, *, interpolation="linear", out=None: dict(
-           q=q.tolist() if is_tensor(q) else q, dim=dim, keepdim=keepdim,
-           interpolation=interpolation), samples=lambda rng, dt: sample_calls(
+       parse=_quantile_parse, samples=lambda rng, dt: sample_calls(
            ((3, 5), 0.3), ((2, 3, 4), 0.5, 1, True), ((5,), 1.0), ((), 0.4),
            *(((3, 4), 0.4, 0, {"interpolation": m}) for m in _METHODS))(rng, dt) + sample_calls(
            ((3, 4), np.array([0.1, 0.9]), 1), ((3, 4), np.array([0.2, 0.5])),
            ((3, 4), np.array(0.7)), inputs=2, grad=False)(rng, dt),
        error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
        doc="The `q`-th quantiles (a number or a tensor of them) over `dim` (all if None)."),
+    op("nanquantile", _quantile_kernel(True), backward=_quantile_bwd, save_inputs=(0,),
+       no_complex=(RuntimeError, "quantile() input tensor must be either float or double dtype"),
+       parse=_quantile_parse, samples=lambda rng, dt: sample_calls(
+           ((3, 5), 0.3), ((2, 3, 4), 0.5, 1, True), ((5,), 1.0), ((), 0.4),
+           *(((3, 4), 0.4, 0, {"interpolation": m}) for m in _METHODS))(rng, dt) + sample_calls(
+           ((3, 4), np.array([0.1, 0.9]), 1), ((3, 4), np.array([0.2, 0.5])),
+           ((3, 4), np.array(0.7)), inputs=2, grad=False)(rng, dt) + sample_calls(
+           (np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, 4.0, 0.5, np.nan]]), 0.4, 1),
+           (np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, 4.0, 0.5, 6.0]]), 0.5, 1, True,
+            {"interpolation": "midpoint"}))(rng, dt),
+       error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
+       doc="quantile ignoring NaNs (a slice of NaNs only gives NaN)."),
 ]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 import loom
-from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, keep_where, op, unary,
-                         unary_samples, view, xp_of)
+from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor, keep_where, op,
+                         unary, unary_samples, view, xp_of)
 
 from . import special
 from .elementwise import refuse
@@ -67,6 +67,29 @@ def _round(xp, x, decimals=None):  # half to even, as PyTorch; integers take no 
 
 def _to_float(x):
     return x.astype(loom.get_default_dtype().np) if x.dtype.kind in "biu" else x
+
+
+def _no_complex(name, kernel):  # deg2rad / rad2deg refuse complex input, as PyTorch
+    def k(xp, x):
+        if x.dtype.kind == "c":
+            raise RuntimeError(f"{name} is not supported for complex tensors.")
+        return kernel(xp, x)
+    return k
+
+
+def _sinc(xp, x):  # half precision computed in float32, as PyTorch
+    return xp.sinc(x.astype(xp.float32) if x.dtype == xp.float16 else x).astype(x.dtype,
+                                                                              copy=False)
+
+
+def _sinc_dx(x):  # (cos(pi x) - sinc(x)) / x, 0 at 0
+    if x.dtype in (np.float16, loom.float16):
+        x = x.float() if is_tensor(x) else x.astype(np.float32)
+    xp, px = xp_of(x), x * math.pi
+    nz = x != 0
+    safe = xp.where(nz, x, 1.0)
+    return xp.where(nz, (xp.cos(safe * math.pi) - xp.sin(safe * math.pi) / (safe * math.pi)) /
+                    safe, px * 0.0)
 
 
 def _logit(xp, x, eps=None):
@@ -169,12 +192,13 @@ OPS = [
          methods=("positive", "__pos__"), samples=unary_samples(),
          error_samples=_errors(bool, RuntimeError), doc="The input itself (``+x``)."),
     unary("abs", _only("iufc", "abs_cpu", lambda xp, x: xp.absolute(x)), aliases=("absolute",),
+          inplace_function=("abs_",),
           dx=lambda x: apply_op("sgn", x), int_to_float=False, dunder="abs", holomorphic=False,
           error_samples=_errors(bool, NotImplementedError), doc="Elementwise absolute value."),
-    unary("sign", _sign, dx=0, int_to_float=False, holomorphic=False,
+    unary("sign", _sign, dx=0, inplace_function=False, int_to_float=False, holomorphic=False,
           error_samples=_errors(np.complex64, NotImplementedError),
           doc="Sign of each element (-1, 0, 1; 0 for NaN); its gradient is zero."),
-    unary("sgn", _sgn, dx=0, int_to_float=False, holomorphic=False, samples=_complex,
+    unary("sgn", _sgn, dx=0, inplace_function=False, int_to_float=False, holomorphic=False, samples=_complex,
           doc="``x / abs(x)`` (0 at 0): the sign, extended to complex numbers."),
     unary("reciprocal", lambda xp, x: 1 / x, dx=lambda y: -y * y, domain=(0.5, 2), doc="1 / x."),
     unary("sqrt", dx=lambda g, y: g / (y * 2.0), domain=(0.2, 3.0), doc="Elementwise square root."),
@@ -184,6 +208,11 @@ OPS = [
           dx=lambda x: 2.0 * x, int_to_float=False, node_name="PowBackward0", doc="``x * x``."),
     unary("exp", dx=lambda y: y, doc="Elementwise exponential."),
     unary("exp2", dx=lambda y: y * _LN2, doc="Elementwise ``2 ** x``."),
+    *(unary(n, _no_complex(n, lambda xp, x, f=f: x * f), dx=f, doc=doc) for n, f, doc in (
+        ("deg2rad", math.pi / 180, "Degrees to radians."),
+        ("rad2deg", 180 / math.pi, "Radians to degrees."))),
+    unary("sinc", _sinc, dx=_sinc_dx, inplace_function=True,
+          doc="Normalized sinc ``sin(pi x) / (pi x)``, 1 at 0."),
     unary("expm1", dx=lambda y: y + 1, doc="``exp(x) - 1``, accurate near 0."),
     unary("log", dx=lambda g, x: g / x, domain=(0.2, 3.0), doc="Natural logarithm."),
     unary("log2", dx=lambda g, x: g / (x * _LN2), domain=(0.2, 3.0), doc="Base-2 logarithm."),
@@ -204,6 +233,7 @@ OPS = [
     unary("sigmoid", lambda xp, x: 1.0 / (1.0 + xp.exp(-x)), dx=lambda y: y * (1.0 - y),
           doc="Logistic sigmoid ``1 / (1 + exp(-x))``."),
     op("logit", _logit, backward=_logit_bwd, save_inputs=(0,), inplace="logit_",
+       inplace_function=True,
        supports_out=True, samples=_with({"eps": 0.2}, {"eps": 0.0}, domain=(0.05, 0.95)),
        error_samples=_errors(np.complex64, NotImplementedError),
        doc="``log(x / (1 - x))``, `x` clamped to [eps, 1 - eps] when eps is given."),
@@ -218,11 +248,11 @@ OPS = [
     unary("erfc", _float64(lambda xp, x: special.erf_pair(xp, x)[1], "erfc_vml_cpu"),
           dx=lambda x: -2 / _SQRT_PI * xp_of(x).exp(-x * x), domain=(-2.0, 5.0),
           doc="Complementary error function ``1 - erf(x)``, accurate where it is small."),
-    unary("erfinv", _float64(special.erfinv, "erfinv_vml_cpu"), domain=(-0.95, 0.95),
+    unary("erfinv", _float64(special.erfinv, "erfinv_vml_cpu"), inplace_function=False, domain=(-0.95, 0.95),
           dx=lambda y: _SQRT_PI / 2 * xp_of(y).exp(y * y), doc="Inverse error function."),
-    unary("lgamma", _float64(special.lgamma, "lgamma_vml_cpu"), domain=(0.2, 4.0),
+    unary("lgamma", _float64(special.lgamma, "lgamma_vml_cpu"), inplace_function=False, domain=(0.2, 4.0),
           dx=lambda x: apply_op("digamma", x), doc="``log(abs(gamma(x)))``."),
-    unary("digamma", _float64(special.digamma, "digamma"), domain=(0.2, 4.0),
+    unary("digamma", _float64(special.digamma, "digamma"), inplace_function=False, domain=(0.2, 4.0),
           dx=lambda x: apply_op("polygamma", x, 1), doc="The derivative of lgamma."),
     op("polygamma", _polygamma, save_inputs=(0,), inplace="polygamma_", supports_out=True,
        prepare=lambda a, b: (b, a) if isinstance(b, loom.Tensor) else (a, b),  # n first or not
@@ -237,7 +267,7 @@ OPS = [
     unary("ceil", _whole("ceil"), dx=0, int_to_float=False, doc="The smallest integer >= x."),
     unary("trunc", _whole("trunc"), dx=0, int_to_float=False, aliases=("fix",),
           doc="The integer part, rounded toward zero."),
-    op("round", _round, backward=lambda ctx, g: (g * 0,), inplace="round_", supports_out=True,
+    op("round", _round, backward=lambda ctx, g: (g * 0,), inplace="round_", inplace_function=True, supports_out=True,
        node_name=lambda p: f"RoundBackward{0 if p is None or p['decimals'] is None else 1}",
        signature="(input, *, decimals=0, out=None)",
        samples=_with({"decimals": 2}, {"decimals": -1}, domain=(-40.0, 40.0)),
@@ -246,7 +276,7 @@ OPS = [
     unary("frac", _only("f", "frac_cpu", lambda xp, x: x - xp.trunc(x)), dx=1, int_to_float=False,
           error_samples=_errors(np.int64, NotImplementedError),
           doc="The fractional part ``x - trunc(x)``, with the sign of x."),
-    op("nan_to_num", _nan_to_num, save_inputs=(0,), inplace="nan_to_num_", supports_out=True,
+    op("nan_to_num", _nan_to_num, save_inputs=(0,), inplace="nan_to_num_", inplace_function=True, supports_out=True,
        backward=lambda ctx, g: (xp_of(g).where(xp_of(g).isfinite(ctx.saved[0]), g, 0.0),),
        samples=lambda rng, dt: _with({"nan": 1.0, "posinf": 5.0, "neginf": -5.0})(rng, dt) + [
            SampleInput(s.args, {"nan": 2.0, "neginf": -1.0}, grad=False)
