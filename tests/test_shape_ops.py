@@ -330,6 +330,8 @@ def test_expand_to_a_negative_size_is_refused():
     lambda T: T.repeat_interleave(T.ones(2, 3), [1, "a"], -1),
     lambda T: T.repeat_interleave(T.ones(2, 3), 1.5),
     lambda T: T.repeat_interleave(T.ones(2, 3), None, 0),
+    lambda T: T.repeat_interleave(T.ones(2, 3), None),
+    lambda T: T.repeat_interleave(T.ones(2, 3), repeats=2, dim=1, output_size=6),
     lambda T: T.squeeze(T.ones(()), (0, -1, 1)), lambda T: T.squeeze(T.ones(2, 0), (0, -1, 1)),
     lambda T: T.squeeze(T.ones(1, 1), [0, 1]), lambda T: T.squeeze(T.ones(3, 4), [1, "a"]),
     lambda T: T.squeeze(T.ones(2, 1), None), lambda T: T.squeeze(T.ones(2, 1), dim=-1),

@@ -212,6 +212,14 @@ def _repeat_interleave(xp, a, repeats=None, dim=None, *, output_size=None):
     return xp.repeat(b, r.tolist(), axis=d)  # CuPy takes the counts as a list
 
 
+def _repeat_interleave_parse(*args, **kw):  # repeats given as None is no overload of PyTorch's
+    p = dict(zip(("repeats", "dim"), args), **kw)
+    if len(args) > 2 or set(p) - {"repeats", "dim", "output_size"} or "repeats" in p and \
+            p["repeats"] is None:
+        raise invalid_combination("repeat_interleave", *args, *kw.values())
+    return dict(repeats=p.get("repeats"), dim=p.get("dim"), output_size=p.get("output_size"))
+
+
 def _repeats_tensor(r, output_size, counts=False):
     """A repeats tensor (or, with `counts`, the raw counts) as a NumPy array of counts, with
     PyTorch's checks of the inner repeat_interleave(repeats)."""
@@ -300,6 +308,7 @@ OPS = [
        error_samples=_fails((RuntimeError, "negative dimension", (2, 3), (-1,))),
        doc="`repeat`, `dims` padded with leading ones to the tensor's dimensions."),
     op("repeat_interleave", _repeat_interleave, backward=_repeat_interleave_bwd,
+       parse=_repeat_interleave_parse,
        node_name=lambda p: "ViewBackward0" if p and isinstance(p["repeats"], int) else
        "IndexSelectBackward0", samples=lambda rng, dt: sample_calls(
            ((2, 3), 2), ((2, 3), 3, 0), ((2, 3), np.array([1, 0, 2]), -1))(rng, dt) +
