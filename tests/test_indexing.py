@@ -471,6 +471,8 @@ def test_node_names_as_pytorch(name):
     lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([[7, 0, -5, -8, 100]]), 1),
     lambda T: T.take_along_dim(T.ones(2, 0), T.tensor([[0]]), 1),
     lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([-1, 12])),
+    lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([5, 7], dtype=T.int32)),
+    lambda T: T.take_along_dim(T.ones(3, 4), T.tensor([[0]], dtype=T.int32), 1),
 ])
 def test_indexing_errors_and_edge_cases_follow_torch(call):
     same_outcome(call)

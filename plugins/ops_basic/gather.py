@@ -310,14 +310,14 @@ def _index_bwd(kind):  # index_add (add), index_copy (copy), index_fill (fill)
 
 
 def _take_along_dim(xp, a, index, dim=None):
-    if index.dtype != np.int64 or dim is not None and a.ndim != index.ndim:
+    if dim is None:  # the flattened input, gathered (an int32 index is taken, as gather takes it)
+        return _gather(xp, a.reshape(-1), index.reshape(-1), 0)
+    if index.dtype != np.int64 or a.ndim != index.ndim:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_tname(index)}" if index.dtype != np.int64 else f"torch.take_along_"
                            f"dim(): input and indices should have the same number of dimensions, "
                            f"but got {a.ndim} dimensions for input, and {index.ndim} dimensions "
                            f"for indices")
-    if dim is None:
-        return _gather(xp, a.reshape(-1), index.reshape(-1), 0)
     d = one_dim(dim, a.ndim, "take_along_dim", 3)
     _broadcast(xp, *(x[(slice(None),) * d + (slice(0, 1),)] for x in (a, index)))  # its error
     sa, si = _along_shapes(a.shape, index.shape, d)
