@@ -393,3 +393,14 @@ def test_quantile_and_nanquantile_gradients_as_pytorch(interpolation, q):
             getattr(lib, name)(t, qq, dim, interpolation=interpolation).sum().backward()
             grads.append(t.grad.numpy())
         np.testing.assert_allclose(grads[0], grads[1], err_msg=name)
+
+
+def test_mode_with_nan_and_long_tied_rows_follows_torch():
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        a = rng.integers(-2, 3, (2, int(rng.integers(1, 40)))).astype(np.float64)
+        if trial % 2:
+            a.reshape(-1)[rng.integers(0, a.size, 2)] = np.nan
+        lo, to = (T.mode(T.from_numpy(a.copy()), 1) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), a
+        np.testing.assert_array_equal(np.asarray(lo.values.tolist()), to.values.numpy())

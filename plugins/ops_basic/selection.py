@@ -200,3 +200,18 @@ def quick_select(v, k):
         if j >= k:
             hi = j - 1
     return idx[k]
+
+
+def mode_row(values):
+    """ATen's CPU mode of one row: (value, index) pairs sorted by value with libstdc++'s sort
+    and `<` (NaN unordered), then the last element of the first longest run; its index."""
+    q = [(v, j) for j, v in enumerate(values)]
+    sort(q, 0, len(q), lambda x, y: x[0] < y[0])
+    best, best_n, run = 0, 0, 0
+    for k in range(len(q)):
+        run += 1
+        if k == len(q) - 1 or q[k][0] != q[k + 1][0]:
+            if run > best_n:
+                best, best_n = q[k][1], run
+            run = 0
+    return best

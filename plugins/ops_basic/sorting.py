@@ -13,7 +13,7 @@ from loom.plugin import (apply_op, cast_like, is_tensor, normalize_dims, op, red
 from .arguments import int_arg, invalid_combination, one_dim
 from .indexing import _tname
 from .reductions import _dim_name, _errors, _picked, _picked_bwd, _through
-from .selection import quick_select, topk_row
+from .selection import mode_row, quick_select, topk_row
 
 
 def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elements in order
@@ -132,7 +132,14 @@ def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), it
     new = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
     v = xp.take_along_axis(s, (pos - xp.maximum.accumulate(xp.where(new, pos, 0), -1)).argmax(
         -1, keepdims=True), -1)
-    return xp.moveaxis(r.shape[-1] - 1 - xp.flip(r == v, -1).argmax(-1, keepdims=True), -1, d)
+    i = r.shape[-1] - 1 - xp.flip(r == v, -1).argmax(-1, keepdims=True)
+    # a NaN, or ties in a row long enough for introsort to reorder them: PyTorch's own loop
+    flat, out = r.reshape(-1, r.shape[-1]), i.reshape(-1)
+    odd = (flat != flat).any(-1) | ((s[..., 1:] == s[..., :-1]).any(-1).reshape(-1) &
+                                    (r.shape[-1] > 16))
+    for k in xp.flatnonzero(odd).tolist():
+        out[k] = mode_row(flat[k].tolist())
+    return xp.moveaxis(out.reshape(i.shape), -1, d)
 
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
