@@ -345,6 +345,14 @@ CASES = [
 ]
 
 
+def _linalg_cases():
+    from linalg_cases import linalg_cases  # benchmarks/, beside this script
+    return linalg_cases(Case, IMPLS, lambda name: _lib(name), _np)
+
+
+CASES[-1:-1] = _linalg_cases()  # before the import-time case, which stays last
+
+
 # ---------------------------------------------------------------------------
 # machinery
 # ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .tensor import Size, Tensor  # noqa: E402,F401
 from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
 from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
-from . import autograd, return_types  # noqa: E402,F401
+from . import autograd, linalg, return_types  # noqa: E402,F401
 from .legacy import make_legacy_types as _legacy  # noqa: E402
 from .device_module import cuda, get_device_module  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
@@ -149,6 +149,8 @@ def __getattr__(name):
         raise AttributeError(name)
     if name == "default_generator":
         return _default_generator()
+    if "." in name:  # getattr(loom, "linalg.solve"): not an attribute (loom.linalg.solve is)
+        raise AttributeError(f"module 'loom' has no attribute '{name}'")
     import importlib.util
     if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
@@ -167,8 +169,10 @@ def _reserve_own_names() -> None:
     here = os.path.dirname(__file__)
     modules = {n.removesuffix(".py") for n in os.listdir(here)
                if n.endswith(".py") or os.path.isdir(os.path.join(here, n))}
-    _registry.reserve(functions=set(globals()) | modules | {"nn", "optim", "linalg", "utils",
-                                                            "ops", "fft", "special"},
+    # the names loom.linalg defines itself (LinAlgError) are loom's too
+    own_linalg = {f"linalg.{n}" for n in vars(linalg) if not n.startswith("_")}
+    _registry.reserve(functions=set(globals()) | modules | own_linalg |
+                      {"nn", "optim", "linalg", "utils", "ops", "fft", "special"},
                       methods={n for n in dir(Tensor)
                                if n not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
                                             "__ge__")})

@@ -15,7 +15,8 @@ import numpy as np
 from . import dtypes as _dt
 from . import grad_mode
 from .backends import _by_array_type, available as _available, backends, bind, resolve_device
-from .graph import AccumulateGrad, OpNode
+from .anomaly import note as _note_forward, state as _anomaly
+from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks, track_view
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
@@ -117,10 +118,14 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
                 t.grad_fn = node
                 t._edge = (node, i)
                 t._rg = True
+        if _anomaly.enabled:
+            _note_forward(node)
         return node
     r.grad_fn = node
     r._edge = (node, 0)
     r._rg = True
+    if _anomaly.enabled:
+        _note_forward(node)
     return node
 
 
@@ -130,9 +135,9 @@ _SECOND = (False, True)
 
 
 def _output_box(r):
-    box = r._version
+    box = r._vc
     if box is None:
-        box = r._version = [0]
+        box = r._vc = [0]
     return (r._data, box, box[0])
 
 
@@ -140,14 +145,18 @@ def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
     if save == _BOTH and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor:
         a, b = inputs
-        va = a._version
-        vb = b._version
+        va = a._vc
+        vb = b._vc
         node._saved = [a, b]
         node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
+        if saved_hooks:
+            pack_saved(node)
         return
     saved = []
     versions = []
     for i in save:
+        if i >= len(inputs):  # a variadic op's positions past this call's inputs
+            continue
         if i == -1:
             saved.append(_output_box(r) if outputs is None else
                          [_output_box(t) for t in outputs])
@@ -156,12 +165,14 @@ def _save(node, r, inputs, save, outputs=None):
             t = inputs[i]
             saved.append(t)
             if type(t) is Tensor:
-                v = t._version
+                v = t._vc
                 versions.append(0 if v is None else v[0])
             else:
                 versions.append(None)
     node._saved = saved
     node._versions = versions
+    if saved_hooks:
+        pack_saved(node)
 
 
 # ----------------------------------------------------------------------------- binary
@@ -227,7 +238,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
         r._data = out
         r._rg = False
         r.grad_fn = None
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if node_inputs and t._rg and (not _go.off or _gs.enabled):
@@ -255,6 +266,8 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             r.grad_fn = node
             r._edge = (node, 0)
             r._rg = True
+            if _anomaly.enabled:
+                _note_forward(node)
         return r
 
     def call(a, b):
@@ -289,7 +302,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             return slow(a, b)  # NumPy changed the dtype (bool ** bool): PyTorch's rule decides
         r = _new(Tensor)
         r._data = out
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if not (node_inputs and (a._rg or b._rg) and (not _go.off or _gs.enabled)):
@@ -327,6 +340,8 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             r.grad_fn = node
             r._edge = (node, 0)
             r._rg = True
+            if _anomaly.enabled:
+                _note_forward(node)
         return r
 
     call.__doc__ = op.doc
@@ -407,7 +422,7 @@ def _build_unary(op: OpEntry):
         r._data = out
         r._rg = False
         r.grad_fn = None
-        r._version = None
+        r._vc = None
         r._grad = None
         r._base = None
         if diff and a._rg and (not _go.off or _gs.enabled):
@@ -672,11 +687,15 @@ def _as_view(r, base):
     root = base._base
     if root is None:
         root = base
-    box = root._version
+    box = root._vc
     if box is None:
-        box = root._version = [0]
-    r._version = box
+        box = root._vc = [0]
+    r._vc = box
     r._base = root
+    if root.grad_fn is not None or not root._rg:
+        # a later in-place write may give the root new history; a leaf that requires grad
+        # cannot be written in place while recording, so its views need no tracking
+        track_view(root, r)
 
 
 # ----------------------------------------------------------------------------- factory

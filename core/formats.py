@@ -4,7 +4,7 @@ strided and dense; the formats are accepted where PyTorch takes them."""
 from __future__ import annotations
 
 __all__ = ["layout", "memory_format", "strided", "contiguous_format", "preserve_format",
-           "channels_last", "channels_last_3d"]
+           "channels_last", "channels_last_3d", "dims_outermost_first"]
 
 
 class _Named:
@@ -37,3 +37,15 @@ contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
+
+
+def dims_outermost_first(fmt, ndim: int) -> tuple:
+    """The dimensions of an `ndim`-dim tensor in `fmt` from the largest stride to the smallest
+    (``channels_last``: N, H, W, C), with PyTorch's error for a rank the format does not fit."""
+    name = getattr(fmt, "name", None)
+    if name == "channels_last" or name == "channels_last_3d":
+        rank = 4 if name == "channels_last" else 5
+        if ndim != rank:
+            raise RuntimeError(f"required rank {rank} tensor to use {name} format")
+        return (0, *range(2, rank), 1)
+    return tuple(range(ndim))

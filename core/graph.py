@@ -7,11 +7,73 @@ path at a leaf; `FunctionNode` runs a user's `autograd.Function`.
 """
 from __future__ import annotations
 
+import threading
+import weakref
+
 from .dtypes import from_numpy_dtype
 from .tensor import Tensor, wrap, wrap_output
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "SAVED_FREED_MESSAGE", "FREED",
-           "check_version"]
+__all__ = ["Node", "OpNode", "AccumulateGrad", "NodeHooks", "SAVED_FREED_MESSAGE", "FREED",
+           "check_version", "hooks_of", "hooked", "saved_hooks", "Packed", "pack_saved",
+           "track_view", "live_views"]
+
+
+_ref = weakref.ref
+
+
+def track_view(root, view) -> None:
+    """Remember (weakly) a view of a tensor that has history: an in-place write to the root or
+    to another of its views must regenerate the view's history, as PyTorch does."""
+    try:
+        views = root._views
+    except AttributeError:
+        root._views = [_ref(view)]
+        return
+    if len(views) & 63 == 63:  # now and then, drop the views that are gone
+        views[:] = [w for w in views if w() is not None]
+    views.append(_ref(view))
+
+
+def live_views(root) -> list:
+    """The views `track_view` recorded for `root` that still exist."""
+    views = getattr(root, "_views", None)
+    if not views:
+        return []
+    return [v for v in (w() for w in views) if v is not None]
+
+# The (pack, unpack) pairs of `autograd.graph.saved_tensors_hooks` blocks, innermost last.
+saved_hooks: list = []
+
+
+class Packed:
+    """A saved tensor given to a pack hook: what it returned, and the unpack to call."""
+
+    __slots__ = ("obj", "unpack")
+
+    def __init__(self, obj, unpack):
+        self.obj, self.unpack = obj, unpack
+
+
+def pack_saved(node) -> None:
+    """Pass `node`'s saved tensors through the innermost pack hook (dispatch calls this only
+    inside a saved_tensors_hooks block)."""
+    pack, unpack = saved_hooks[-1]
+    out = []
+    # operations inside the pack hook save without it (else `t * 1` there would recurse)
+    hooks = saved_hooks[:]
+    saved_hooks.clear()
+    try:
+        for s in node._saved:
+            t = type(s)
+            if t is Tensor:
+                out.append(Packed(pack(s), unpack))
+            elif t is tuple:  # the output, packed as a tensor without history (no cycle)
+                out.append(Packed(pack(wrap(s[0])), unpack))
+            else:
+                out.append(s)
+    finally:
+        saved_hooks[:] = hooks
+    node._saved = out
 
 SAVED_FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -25,8 +87,46 @@ SAVED_FREED_MESSAGE = (
 FREED = ("freed",)
 
 
+class NodeHooks:
+    """Everything registered on one node, in the order the engine runs it: hooks of the
+    tensors the node produced (`tensor`: output_nr -> [hook(grad)]), then retain_grad
+    (`retain`: output_nr -> weak reference to the tensor), then the node's pre-hooks
+    (`pre`: hook(grad_outputs)) and, after the rule, its post-hooks (`post`:
+    hook(grad_inputs, grad_outputs)). Held by the node only, so hooks go with the graph; the
+    retained tensor is held weakly so that it never keeps its own node alive."""
+
+    __slots__ = ("tensor", "retain", "pre", "post", "post_acc")
+
+    def __init__(self):
+        self.tensor = {}
+        self.retain = {}
+        self.pre = []
+        self.post = []
+        self.post_acc = []  # AccumulateGrad only: hook(tensor) after .grad is updated
+        with _hooked_lock:
+            hooked[0] += 1
+
+    def __del__(self):
+        with _hooked_lock:
+            hooked[0] -= 1
+
+
+# How many nodes carry hooks: the engine looks for hooks on each node only when this is not 0,
+# so a backward without hooks pays one test per pass rather than one per node.
+hooked = [0]
+_hooked_lock = threading.RLock()  # re-entrant: __del__ may run inside __init__ (gc)
+
+
+def hooks_of(node) -> NodeHooks:
+    """The node's hooks, created on first use."""
+    h = getattr(node, "_hooks", None)
+    if h is None:
+        h = node._hooks = NodeHooks()
+    return h
+
+
 class Node:
-    """Base of all graph nodes."""
+    """Base of all graph nodes (`torch.autograd.graph.Node`)."""
 
     __slots__ = ("next", "_hooks", "__weakref__")
     inline = False
@@ -39,27 +139,56 @@ class Node:
     def next_functions(self):
         return tuple((None, 0) if e is None else e for e in self.next)
 
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's own data about this node (kept with the node)."""
+        md = _metadata.get(self)
+        if md is None:
+            md = _metadata[self] = {}
+        return md
+
     def register_hook(self, fn):
-        """`fn(grad_inputs, grad_outputs)` runs after this node computes its input grads."""
-        hooks = getattr(self, "_hooks", None)
-        if hooks is None:
-            hooks = self._hooks = []
-        hooks.append(fn)
-        return _Handle(hooks, fn)
+        """`fn(grad_inputs, grad_outputs)` runs after this node computes its input grads; it
+        may return a tuple that replaces `grad_inputs`. Returns a handle with `remove()`."""
+        lst = hooks_of(self).post
+        lst.append(fn)
+        return _Handle(lst, fn)
+
+    def register_prehook(self, fn):
+        """`fn(grad_outputs)` runs before this node's backward; it may return a tuple that
+        replaces `grad_outputs`. Returns a handle with `remove()`."""
+        lst = hooks_of(self).pre
+        lst.append(fn)
+        return _Handle(lst, fn)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
+# node -> metadata dict; weak, so that the dict lives only as long as its node
+_metadata: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class _Handle:
+    """What `register_hook` returns: `remove()` takes the hook out again."""
+
     __slots__ = ("_list", "_fn")
 
     def __init__(self, lst, fn):
         self._list, self._fn = lst, fn
 
     def remove(self):
-        if self._fn in self._list:
-            self._list.remove(self._fn)
+        lst = self._list
+        for i, f in enumerate(lst):
+            if f is self._fn:
+                del lst[i]
+                break
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class OpNode(Node):
@@ -103,7 +232,7 @@ class OpNode(Node):
         for s in saved:
             t = type(s)
             if t is Tensor:
-                v = s._version  # None: never modified in place, so still version 0
+                v = s._vc  # None: never modified in place, so still version 0
                 if v is not None and v[0] != versions[i]:
                     self._version_error(s, v[0], versions[i], s._data)
                 out.append(s if as_tensors else s._data)
@@ -126,6 +255,12 @@ class OpNode(Node):
                         outs.append(wrap_output(self, arr, k) if arr.dtype.kind in "fcV"
                                     else wrap(arr))
                 out.append(tuple(outs))
+            elif t is Packed:
+                u = s.unpack(s.obj)
+                if not isinstance(u, Tensor):
+                    raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor "
+                                    f"but got result of type {type(u).__name__}")
+                out.append(u if as_tensors else u._data)
             else:
                 out.append(s)  # a Python scalar operand
             i += 1
@@ -136,16 +271,30 @@ class OpNode(Node):
 
 
 class AccumulateGrad(Node):
-    """Sink of a leaf tensor that requires grad: adds incoming gradients to `variable.grad`."""
+    """Sink of a leaf tensor that requires grad: adds incoming gradients to `variable.grad`.
 
-    __slots__ = ("variable",)
+    The leaf holds its AccumulateGrad (`Tensor._accum`) and the node holds the leaf weakly, so
+    the pair is no reference cycle: a dropped leaf is freed by reference counting. `lock`
+    serialises accumulation when several threads run backward into one leaf, as PyTorch's
+    per-AccumulateGrad mutex does."""
+
+    __slots__ = ("_var", "lock")
 
     def __init__(self, variable):
-        self.variable = variable
+        self._var = weakref.ref(variable)
+        self.lock = threading.Lock()
         self.next = ()
+        self._hooks = None
+
+    @property
+    def variable(self):
+        return self._var()
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
 def check_version(node, tensor, current, expected, arr):

@@ -13,9 +13,11 @@ from . import grad_mode
 from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind
-from .tensor import Tensor
+from .graph import Node, live_views
+from .storage import storage_offset, strides_in_elements
+from .tensor import Tensor, wrap
 
-__all__ = ["build_inplace", "write_into", "bump_version"]
+__all__ = ["build_inplace", "write_into", "bump_version", "rebase_view"]
 
 _new = object.__new__
 _gs = grad_mode.state
@@ -34,16 +36,12 @@ def _check_inplace_target(op, a, rec):
         if base is not None and base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
-    if rec and a._base is not None and a._base._rg:
-        raise NotImplementedError(
-            f"{op.inplace}: in-place operations on a view of a tensor that requires grad are "
-            "not supported yet; use the out-of-place form")
 
 
 def bump_version(a) -> None:
-    box = a._version
+    box = a._vc
     if box is None:
-        a._version = [1]
+        a._vc = [1]
     else:
         box[0] += 1
 
@@ -162,7 +160,7 @@ def build_inplace(op: OpEntry):
         prev._data = a._data.copy()
         prev._rg = a._rg
         prev.grad_fn = a.grad_fn
-        prev._version = None
+        prev._vc = None
         prev._grad = None
         prev._base = None
         if a.grad_fn is not None:
@@ -174,20 +172,142 @@ def build_inplace(op: OpEntry):
         if node is not None:
             # saved references to the result must see `a`'s storage and version
             if node._saved:
-                node._saved = [(a._data, _box(a), a._version[0]) if type(s) is tuple else s
+                node._saved = [(a._data, _box(a), a._vc[0]) if type(s) is tuple else s
                                for s in node._saved]
             a.grad_fn = node
             a._edge = (node, 0)
             a._rg = True
+            if a._base is not None:
+                rebase_view(a, node)
+            elif a._vc is not None:  # views taken before the write now view the new value
+                _regenerate_views(a, None)
         return a
 
     return inplace
 
 
 def _box(a):
-    if a._version is None:
-        a._version = [0]
-    return a._version
+    if a._vc is None:
+        a._vc = [0]
+    return a._vc
+
+
+# ----------------------------------------------------------------------------- views
+
+def _offsets(arr) -> np.ndarray:
+    """The storage offset (in elements) of every element of `arr`, as a host int array."""
+    off = np.full(arr.shape, storage_offset(arr), np.int64)
+    nd = arr.ndim
+    for k, (n, st) in enumerate(zip(arr.shape, strides_in_elements(arr))):
+        off = off + (np.arange(n, dtype=np.int64) * st).reshape(
+            [n if j == k else 1 for j in range(nd)])
+    return off
+
+
+def _positions(view, base) -> np.ndarray:
+    """For each element of `view`, the flat (C-order) index of the same memory in `base`."""
+    bo = _offsets(base).ravel()
+    order = np.argsort(bo, kind="stable")
+    return order[np.searchsorted(bo[order], _offsets(view).ravel())].reshape(view.shape)
+
+
+class CopySlices(Node):
+    """The base's node after an in-place operation on one of its views: the gradient of the
+    base's region the view covers goes to the operation's node (whose first input is the
+    view's old value, so it flows on to the base's old history through the view's node); the
+    rest goes straight to the base's old history."""
+
+    __slots__ = ("pos", "keep", "shape")
+
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
+    def __repr__(self) -> str:
+        return f"<CopySlices object at {hex(id(self))}>"
+
+    def apply(self, grads, create_graph, retain_graph):
+        g = grads[0]
+        if g is None:
+            return None
+        pos, keep = self.pos, self.keep
+        if create_graph:
+            region = g.reshape(-1)[wrap(pos)]
+            outside = g * wrap(keep)
+        else:
+            region = g.reshape(-1)[pos]
+            outside = g * keep
+        return [outside, region]
+
+
+class AsStridedBackward0(Node):
+    """The view's node after the in-place operation: the view is now a region of the base's
+    new value, so its gradient is scattered into a zero gradient of the base's shape."""
+
+    __slots__ = ("pos", "shape", "dtype")
+
+    def apply(self, grads, create_graph, retain_graph):
+        g = grads[0]
+        if g is None:
+            return None
+        if create_graph:
+            flat = wrap(_xp(g._data).zeros(int(np.prod(self.shape, dtype=np.int64)),
+                                           g._data.dtype))
+            flat = flat.index_add(0, wrap(self.pos.reshape(-1)), g.reshape(-1))
+            return [flat.reshape(self.shape)]
+        out = _xp(g).zeros(self.shape, g.dtype)
+        out.reshape(-1)[self.pos.reshape(-1)] = g.reshape(-1)
+        return [out]
+
+
+def _xp(arr):
+    from .backends import backend_of
+    return backend_of(arr).xp
+
+
+def rebase_view(view, node) -> None:
+    """`view` was just written in place by `node` (whose input 0 is the view's old value):
+    give its base the history PyTorch gives it (CopySlices) and regenerate the view's own node
+    from the base's new one."""
+    base = view._base
+    xp = _xp(base._data)
+    pos = _positions(view._data, base._data)
+    keep = np.ones(base._data.shape, base._data.dtype if base._data.dtype.kind in "fc"
+                   else np.float64)
+    keep.reshape(-1)[pos.reshape(-1)] = 0
+    if xp is not np:
+        pos, keep = xp.asarray(pos), xp.asarray(keep)
+    # a leaf base that requires grad was refused before the write, so the base's old history
+    # is its node or nothing
+    old = base._edge if base.grad_fn is not None else None
+    cs = object.__new__(CopySlices)
+    cs.next = (old, (node, 0))
+    cs.pos, cs.keep, cs.shape = pos, keep, base._data.shape
+    base.grad_fn = cs
+    base._edge = (cs, 0)
+    base._rg = True
+    vn = object.__new__(AsStridedBackward0)
+    vn.next = ((cs, 0),)
+    vn.pos, vn.shape = pos, base._data.shape
+    view.grad_fn = vn
+    view._edge = (vn, 0)
+    _regenerate_views(base, view)
+
+
+def _regenerate_views(base, skip) -> None:
+    """Give every other live view of `base` a node reading from the base's new history (PyTorch
+    regenerates a view's grad_fn when its base's version changed)."""
+    for v in live_views(base):
+        if v is skip:
+            continue
+        vn = object.__new__(AsStridedBackward0)
+        vn.next = (base._edge,)
+        vn.pos = _positions(v._data, base._data)
+        if _xp(base._data) is not np:
+            vn.pos = _xp(base._data).asarray(vn.pos)
+        vn.shape = base._data.shape
+        v.grad_fn = vn
+        v._edge = (vn, 0)
+        v._rg = True
 
 
 def build_inplace_view(op: OpEntry):

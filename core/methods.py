@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 
-from . import dispatch, grad_mode, inplace
+from . import dispatch, grad_mode, inplace, linalg
 from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind, View, inplace_functions, inplace_names
 from .tensor import Tensor
 
-__all__ = ["install_names", "uninstall_names", "publish_into", "functions"]
+__all__ = ["install_names", "uninstall_names", "publish_into", "functions", "namespaces"]
 
 
 class _Functions:
@@ -28,6 +28,11 @@ class _Functions:
 
 functions = _Functions()
 _targets: list = [functions.__dict__]  # namespaces that receive every op's functions
+
+
+# the namespace modules of `loom` (spec.NAMESPACES): a function "linalg.solve" goes into
+# loom.linalg's globals, and only there
+namespaces = {"linalg": linalg.__dict__}
 
 
 def publish_into(namespace: dict) -> None:
@@ -137,6 +142,11 @@ def install_names(op: OpEntry) -> None:
         installed.append((Tensor, name, fn))
 
     def function(name, fn):
+        ns, dot, short = name.rpartition(".")
+        if dot:
+            namespaces[ns][short] = fn
+            installed.append((namespaces[ns], short, fn))
+            return
         for target in _targets:
             target[name] = fn
             installed.append((target, name, fn))

@@ -22,6 +22,7 @@ from __future__ import annotations
 from .device import DeviceBackend
 from .families import (binary, binary_samples, comparison, factory, op, reduction,
                        reduction_samples, sample_calls, unary, unary_samples, view)
+from .formats import dims_outermost_first
 from .generator import generator_impl
 from .hookspecs import hookimpl, hookspec
 from .kernel_utils import (apply_op, backend_for, backend_of, cast_like, dense, dtype_of,
@@ -47,7 +48,7 @@ __all__ = [
     "Tensor", "is_tensor", "xp_of", "keep_where",
     "dtype_of", "result_type", "sum_to_shape", "expand_to",
     "unreduce", "parse_size", "normalize_dims", "cast_like", "move_like", "dense", "apply_op",
-    "generator_impl", "promote_arrays",
+    "generator_impl", "promote_arrays", "dims_outermost_first",
 ]
 
 

@@ -15,7 +15,19 @@ import types
 from typing import Any, Callable, Mapping, Optional, Union
 
 __all__ = ["OpSpec", "Kind", "Promote", "View", "SampleInput", "ErrorInput", "node_name_for",
-           "inplace_names", "inplace_functions"]
+           "inplace_names", "inplace_functions", "NAMESPACES"]
+
+#: namespaces of `loom` that operators' functions may be installed into: a function named
+#: ``"linalg.solve"`` becomes ``loom.linalg.solve`` (each is a core module that receives them)
+NAMESPACES = ("linalg",)
+
+
+def _is_function_name(n) -> bool:
+    """A plain name, or ``namespace.name`` in one of `NAMESPACES`."""
+    if not isinstance(n, str):
+        return False
+    ns, dot, short = n.rpartition(".")
+    return short.isidentifier() and (not dot or ns in NAMESPACES)
 
 
 class Kind(str, enum.Enum):
@@ -120,13 +132,15 @@ class OpSpec:
     inputs: int = 1
     #: the tensor inputs come as one sequence (``cat([a, b])``)
     variadic: bool = False
-    #: input positions the backward rule needs
+    #: input positions the backward rule needs (a variadic op's positions past a call's
+    #: inputs are skipped: ``tuple(range(k))`` saves up to k of them)
     save_inputs: tuple = ()
     #: whether the backward rule needs the output (saved after the inputs)
     save_output: bool = False
     #: Tensor method names (dunders such as ``__add__`` included)
     methods: tuple = ()
-    #: `loom.*` function names
+    #: `loom.*` function names; ``"linalg.solve"`` installs ``loom.linalg.solve`` (the
+    #: namespaces are `NAMESPACES`)
     functions: tuple = ()
     #: read-only Tensor properties that apply the op to the tensor alone (``mT``)
     properties: tuple = ()
@@ -232,8 +246,13 @@ class OpSpec:
                 raise TypeError(f"{where}: {field} must be a tuple of names, got "
                                 f"{type(value).__name__} {value!r}")
             for n in value:
-                if not isinstance(n, str) or not n.isidentifier():
-                    raise TypeError(f"{where}: {field} has {n!r}, which is not a name")
+                ok = _is_function_name(n) if field == "functions" else \
+                    isinstance(n, str) and n.isidentifier()
+                if not ok:
+                    raise TypeError(f"{where}: {field} has {n!r}, which is not a name" +
+                                    (f" (a namespaced function is one of "
+                                     f"{', '.join(NAMESPACES)} and a name)"
+                                     if field == "functions" and "." in str(n) else ""))
             set_(self, field, tuple(value))
         if not (type(self.inplace_function) is bool or
                 isinstance(self.inplace_function, tuple) and

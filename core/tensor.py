@@ -1,11 +1,13 @@
 """`Tensor`: a header (the backend array view) over a `Storage`, plus autograd state.
 
 Slots set on every tensor: `_data` (the backend array), `_rg` (requires grad), `grad_fn`,
-`_version` (a shared one-element list, or None until a view or an in-place op needs one),
+`_vc` (the version counter: a one-element list shared by a base and its views, or None
+until a view or an in-place op needs one; `_version` reads it as an int),
 `_grad` and `_base` (the tensor a view views). Slots used rarely (`_edge`, `_accum` (a leaf's
-(AccumulateGrad, 0) edge), `_hooks`, `_retain`) stay unset until needed: dispatch builds
-tensors with `object.__new__` and six stores, which is most of why a 10-element add costs less
-in loom than in PyTorch.
+(AccumulateGrad, 0) edge; the node also holds the leaf's hooks), `_retain`, `_views` (weak
+references to the views of a tensor with history)) stay unset until
+needed: dispatch builds tensors with `object.__new__` and six stores, which is most of why a
+10-element add costs less in loom than in PyTorch.
 
 This module holds the class and what needs nothing above storage; `tensor_api` completes it
 (device, conversion, printing, autograd entry points) and `methods` installs the operators.
@@ -17,6 +19,7 @@ import warnings
 from . import dtypes as _dt
 from . import grad_mode
 from .formats import strided as _strided
+from .formats import dims_outermost_first
 from .storage import layout_strides, storage_offset, strides_in_elements
 
 __all__ = ["Tensor", "Size", "wrap", "wrap_output", "require_grad_at_creation"]
@@ -44,7 +47,7 @@ def wrap(arr) -> "Tensor":
     t._data = arr
     t._rg = False
     t.grad_fn = None
-    t._version = None
+    t._vc = None
     t._grad = None
     t._base = None
     return t
@@ -62,8 +65,8 @@ def wrap_output(node, arr, index=0):
 class Tensor:
     """A multi-dimensional array with autograd, in PyTorch's programming model."""
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_version", "_grad", "_base", "_edge", "_accum",
-                 "_hooks", "_retain", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_vc", "_grad", "_base", "_edge", "_accum",
+                 "_retain", "_views", "__weakref__")
     # NumPy defers to our reflected operators (`ndarray + tensor` is Tensor.__radd__); its
     # functions take tensors through __array__ and give tensors back through __array_wrap__
     __array_priority__ = 1000
@@ -131,14 +134,19 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None) -> bool:
         a = self._data
-        if a.flags.c_contiguous:
-            return True
+        if memory_format is None or memory_format.name in ("contiguous_format",
+                                                            "preserve_format"):
+            if a.flags.c_contiguous:
+                return True
+            order = range(a.ndim)
+        else:
+            order = dims_outermost_first(memory_format, a.ndim)
         # PyTorch ignores strides of size-1 dimensions
-        expected = 1
-        for size, st in zip(reversed(a.shape), reversed(strides_in_elements(a))):
-            if size != 1 and st != expected:
+        expected, strides = 1, strides_in_elements(a)
+        for d in reversed(order):
+            if a.shape[d] != 1 and strides[d] != expected:
                 return False
-            expected *= size
+            expected *= a.shape[d]
         return True
 
 
@@ -181,9 +189,8 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = flag
         if flag and getattr(self, "_accum", None) is None:
-            # slots the backward path reads on leaves that require grad
+            # the slot the recording path reads on leaves that require grad
             self._accum = None
-            self._hooks = None
         return self
 
     @property
@@ -224,10 +231,10 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A tensor sharing storage (and version counter) with no history."""
         t = wrap(self._data)
-        box = self._version
+        box = self._vc
         if box is None:
-            box = self._version = [0]
-        t._version = box
+            box = self._vc = [0]
+        t._vc = box
         return t
 
     def detach_(self) -> "Tensor":
@@ -240,8 +247,11 @@ class Tensor:
 
 
     @property
-    def _version_count(self) -> int:
-        return 0 if self._version is None else self._version[0]
+    def _version(self) -> int:
+        """How many times this tensor's memory was written in place (shared with its views)."""
+        box = self._vc
+        return 0 if box is None else box[0]
+
 
 
 

@@ -8,6 +8,7 @@ so that dispatch and the engine can build tensors directly.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
@@ -15,7 +16,8 @@ from . import backends, engine
 from . import dtypes as _dt
 from .backends import device_unavailable, host_array as _host
 from .device import device as _device
-from .graph import _Handle
+from .dispatch import edge_of as _edge_of
+from .graph import _Handle, hooks_of
 from .registry import missing_operator, registry
 from .inplace import bump_version as _bump_version, write_into as _write_into
 from .tensor_str import format_tensor
@@ -101,10 +103,11 @@ class _TensorAPI:
         return self.device.type == "cpu"
 
     def contiguous(self, memory_format=None) -> "Tensor":
-        """Self when already contiguous, else a contiguous copy (differentiable)."""
-        if self.is_contiguous():
+        """Self when already contiguous in `memory_format` (C order by default;
+        ``loom.channels_last``: NHWC), else a copy in it (differentiable)."""
+        if self.is_contiguous(memory_format):
             return self
-        return _factory("contiguous")(self)
+        return _factory("contiguous")(self, memory_format=memory_format)
 
     def untyped_storage(self) -> UntypedStorage:
         return UntypedStorage(root_of(self._data), self.device)
@@ -121,36 +124,33 @@ class _TensorAPI:
         if getattr(self, "_retain", False):
             return
         self._retain = True
-        me = self
-
-        def keep(g):
-            if _gs.enabled and g.grad_fn is not None:
-                me._grad = g if me._grad is None else me._grad + g
-            else:
-                me._grad = wrap(g._data.copy()) if me._grad is None else \
-                    wrap(me._grad._data + g._data)
-        self._hook_on_edge(keep)
+        node, nr = self._edge
+        # weakly: the node must not keep alive the tensor that holds the node
+        hooks_of(node).retain[nr] = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
         return getattr(self, "_retain", False)
 
     def register_hook(self, hook):
-        """`hook(grad) -> Tensor or None` runs when this tensor's gradient is computed."""
+        """`hook(grad) -> Tensor or None` runs when this tensor's gradient is computed; a
+        returned tensor replaces the gradient. Returns a handle whose `remove()` undoes it."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            hooks = self._hooks
-            if hooks is None:
-                hooks = self._hooks = []
-            hooks.append(hook)
-            return _Handle(hooks, hook)
-        return self._hook_on_edge(hook)
+        node, nr = _edge_of(self)
+        lst = hooks_of(node).tensor.setdefault(nr, [])
+        lst.append(hook)
+        return _Handle(lst, hook)
 
-    def _hook_on_edge(self, hook):
-        node, nr = self._edge
-        per_node = engine.pre_hooks.setdefault(node, {})
-        lst = per_node.setdefault(nr, [])
+    def register_post_accumulate_grad_hook(self, hook):
+        """`hook(tensor)` runs after this leaf's `.grad` has been updated by backward."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        node = _edge_of(self)[0]
+        lst = hooks_of(node).post_acc
         lst.append(hook)
         return _Handle(lst, hook)
 
@@ -308,7 +308,11 @@ class _TensorAPI:
         dt = kwargs.pop("dtype", None)
         non_blocking = kwargs.pop("non_blocking", False)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("memory_format", None)
+        fmt = kwargs.pop("memory_format", None)
+        if fmt is not None and fmt.name not in ("preserve_format", "contiguous_format"):
+            r = self.to(*args, **kwargs, device=dev, dtype=dt, non_blocking=non_blocking,
+                        copy=copy)
+            return r.contiguous(memory_format=fmt)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         flags = []
@@ -418,7 +422,9 @@ class _TensorAPI:
         if dev.type != "cpu":
             suffixes.append(f"device='{dev}'")
         if self.grad_fn is not None:
-            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
+            # C++ nodes print without their namespace (CopySlices, Error)
+            name = self.grad_fn.name().replace("torch::autograd::", "")
+            suffixes.append(f"grad_fn=<{name}>")
         elif self._rg:
             suffixes.append("requires_grad=True")
         dt = self.dtype

@@ -14,7 +14,10 @@ from loom.registry import registry
 def _public_callables():
     for entry in registry.ops.values():
         for name in entry.functions:
-            yield f"loom.{name}", getattr(loom, name), entry
+            fn = loom
+            for part in name.split("."):  # linalg.solve: loom.linalg.solve
+                fn = getattr(fn, part)
+            yield f"loom.{name}", fn, entry
         for name in entry.methods:
             if not name.startswith("__"):
                 yield f"Tensor.{name}", getattr(loom.Tensor, name), entry

@@ -26,9 +26,10 @@ LEVELS = {
     # 2: the Tensor class and the one way results are built
     "tensor": 2,
     # 3: graph nodes, the operator registry
-    "graph": 3, "registry": 3,
-    # 4: device backends and kernel binding
-    "backends": 4,
+    "graph": 3, "registry": 3, "anomaly": 3,
+    # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
+    # operator through the registry)
+    "backends": 4, "linalg": 4,
     # 5: the per-call path's helpers and the executor
     "promotion": 5, "engine": 5, "generator": 5,
     # 6: dispatch and writes

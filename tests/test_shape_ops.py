@@ -372,3 +372,27 @@ def test_in_place_view_of_a_leaf_that_requires_grad_is_refused():
 def test_broadcast_to_is_a_method_too():
     assert tuple(loom.ones(3, 1).broadcast_to(3, 2).shape) == \
         tuple(torch.ones(3, 1).broadcast_to(3, 2).shape)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(2, 3, 4, 5).clone(memory_format=lib.channels_last),
+    lambda lib: lib.ones(3, 4).t().clone(),
+    lambda lib: lib.ones(4, 6).t()[:, ::2].clone(),
+    lambda lib: lib.ones(3, 4).t().clone(memory_format=lib.contiguous_format),
+    lambda lib: lib.ones(2, 3, 4, 5).contiguous(memory_format=lib.channels_last),
+    lambda lib: lib.ones(2, 3, 4, 5).to(lib.float64, memory_format=lib.channels_last),
+    lambda lib: lib.ones(1, 2, 3, 4, 5).clone(memory_format=lib.channels_last_3d),
+])
+def test_memory_formats_give_pytorchs_strides(call):
+    got, want = call(loom), call(torch)
+    assert got.stride() == want.stride()
+    assert [got.is_contiguous(memory_format=f) for f in (loom.contiguous_format,
+                                                         loom.channels_last)[:1 + (got.ndim == 4)]] \
+        == [want.is_contiguous(memory_format=f) for f in (torch.contiguous_format,
+                                                          torch.channels_last)[:1 + (want.ndim == 4)]]
+
+
+def test_a_memory_format_of_the_wrong_rank_is_refused():
+    for lib in (loom, torch):
+        with pytest.raises(RuntimeError, match="required rank 5 tensor"):
+            lib.ones(2, 3, 4, 5).clone(memory_format=lib.channels_last_3d)

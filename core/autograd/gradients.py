@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dispatch import edge_of
-from ..engine import run_backward
+from ..engine import accumulate, run_backward
 from ..graph import AccumulateGrad
 from ..tensor import Tensor, wrap
 
@@ -76,7 +76,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         got = grad(outs, ins, [wrap(g) if not isinstance(g, Tensor) else g for g in grads],
                    retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
         for t, g in zip(ins, got):
-            if g is not None:
+            if g is None:
+                continue
+            if t.grad_fn is None:  # a leaf: its hooks, its lock, its buffer, as backward()
+                accumulate(t._accum[0], g if create_graph else g._data, create_graph)
+            else:
                 t._grad = g if t._grad is None else t._grad + g
         return
     run_backward(roots, grads, retain_graph, create_graph)
@@ -84,11 +88,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Gradients of `outputs` w.r.t. `inputs`, returned (not accumulated into `.grad`)."""
+    """Gradients of `outputs` w.r.t. `inputs`, returned (not accumulated into `.grad`).
+
+    With ``is_grads_batched=True`` the first dimension of every tensor of `grad_outputs` is a
+    batch: the result holds, along a new first dimension, the gradients for each of them (one
+    backward per batch entry; loom has no vmap)."""
     outs = _seq(outputs)
     ins = _seq(inputs)
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     roots, grads = _root_grads(outs, grad_outputs, create_graph, "grad")
     capture = {}
     keys = []
@@ -121,4 +132,36 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is not None and not isinstance(g, Tensor):
             g = wrap(np.asarray(g) if isinstance(g, np.generic) else g)
         result.append(g)
+    return tuple(result)
+
+
+def _batched_grad(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    from .. import stack
+    gos = _seq(grad_outputs)
+    if gos is None or any(g is None for g in gos):
+        raise RuntimeError("grad_outputs must be given (with a batch dimension) when "
+                           "is_grads_batched=True")
+    n = gos[0].shape[0] if gos[0].dim() else 0
+    for i, (g, o) in enumerate(zip(gos, outs)):
+        if g.dim() == 0 or g.shape[0] != n or tuple(g.shape[1:]) != tuple(o.shape):
+            raise RuntimeError(
+                f"If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                f"as the batch dimension. The sizes of the remaining dimensions are expected to "
+                f"match the shape of corresponding output, but a mismatch was detected: "
+                f"grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape of "
+                f"{o.shape}. If you only want some tensors in `grad_output` to be considered "
+                f"batched, consider using vmap.")
+    rows = []
+    for k in range(n):
+        rows.append(grad(outs, ins, [g[k] for g in gos], retain_graph=True if k < n - 1
+                         else retain_graph, create_graph=create_graph,
+                         allow_unused=allow_unused, materialize_grads=materialize_grads))
+    result = []
+    for i, t in enumerate(ins):
+        col = [r[i] for r in rows]
+        if any(c is None for c in col):
+            result.append(None)
+        else:
+            result.append(stack(col, 0) if col else t.new_zeros((0,) + tuple(t.shape)))
     return tuple(result)

@@ -95,7 +95,10 @@ def out_call_of(op: KitOp) -> Optional[Callable]:
     if not rec.supports_out or not name:
         return None
     import loom
-    return getattr(loom, name, None)
+    fn = loom
+    for part in name.split("."):  # linalg.solve: loom.linalg.solve
+        fn = getattr(fn, part, None)
+    return fn
 
 
 def samples_of(op: KitOp, rng, np_dtype) -> list:

@@ -50,9 +50,16 @@ def torch_module():
     return _TORCH[0]
 
 
+def _torch_attr(torch, name):
+    """``torch.<name>``, following dots (``linalg.solve``); None if it does not exist."""
+    for part in name.split("."):
+        torch = getattr(torch, part, None)
+    return torch
+
+
 def _torch_fn(torch, name):
     """``torch.<name>`` if it exists, else the Tensor method ``first.<name>(*rest)``."""
-    fn = getattr(torch, name, None)
+    fn = _torch_attr(torch, name)
     if callable(fn):
         return fn
 
@@ -62,7 +69,7 @@ def _torch_fn(torch, name):
 
 
 def _torch_resolves(torch, name) -> bool:
-    return callable(getattr(torch, name, None)) or hasattr(torch.Tensor, name)
+    return callable(_torch_attr(torch, name)) or hasattr(torch.Tensor, name)
 
 
 # ----------------------------------------------------------------------------- arguments

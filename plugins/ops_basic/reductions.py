@@ -214,6 +214,9 @@ def _norm(xp, a, p="fro", dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError("linalg.matrix_norm: " + ("The input tensor A must have at least 2 "
                                "dimensions." if a.ndim < 2 else "dim must be a 2-tuple. Got "
                                + " ".join(map(str, ax or range(a.ndim)))))
+        if not bool(xp.isfinite(a).all()):
+            raise loom.linalg.LinAlgError("linalg.svd: The algorithm failed to converge because "
+                                          "the input matrix contained non-finite values.")
         r = xp.linalg.svd(xp.moveaxis(a, ax or (0, 1), (-2, -1)), compute_uv=False).sum(-1)
         return xp.expand_dims(r, ax or (0, 1)) if keepdim else r
     if abs(order) == math.inf and a.size == 0:
@@ -239,9 +242,11 @@ def _norm_grad(a, out, g, order, dims):  # `out` and `g` already unreduced to `a
 
 def _norm_bwd(ctx, g):
     (a, out), order = ctx.saved, _order(ctx.params["p"])
-    if order == "nuc":
-        raise NotImplementedError("the derivative of norm(p='nuc') is not implemented in loom")
     dims, g, out = _unreduced(ctx, g, out)
+    if order == "nuc":  # d sum(S) = U Vh of the matrices over `dims` (the linalg plugin's svd)
+        dims = dims or (0, 1)
+        u, _, vh = apply_op("linalg_svd", apply_op("movedim", a, dims, (-2, -1)), False)
+        return (g * apply_op("movedim", u @ vh, (-2, -1), dims),)
     return (_norm_grad(a, out, g, order, dims),)
 
 
@@ -393,8 +398,8 @@ OPS = [
               samples=lambda rng, dt: reduction_samples(0.5, 2.0)(rng, dt) + sample_calls(
                   ((3, 4), float("inf"), 1), ((3, 4), -math.inf), ((2, 3), "fro", (0, 1)),
                   ((2, 3, 4), 3, 2, True), ((3, 4), 1), ((3, 4), 0.5, -1))(rng, dt) + [
-                  SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), "nuc", (0, 2)),
-                              grad=False)], node_name=_dim_name("Norm"),
+                  SampleInput((rng.standard_normal((2, 3, 4)).astype(dt), "nuc", (0, 2))),
+                  SampleInput((rng.standard_normal((3, 4)).astype(dt), "nuc"))], node_name=_dim_name("Norm"),
               doc="Vector p-norm (2 by default) of all elements or over `dim`; 'nuc' the "
                   "nuclear norm of matrices."),
     op("dist", _dist, backward=_dist_bwd, inputs=2, save_inputs=(0, 1), save_output=True,

@@ -8,8 +8,8 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, backend_for, backend_of, cast_like,
-                         dtype_of, is_tensor, move_like, normalize_dims, op, parse_size,
-                         sample_calls, sum_to_shape, view, xp_of)
+                         dims_outermost_first, dtype_of, is_tensor, move_like, normalize_dims, op,
+                         parse_size, sample_calls, sum_to_shape, view, xp_of)
 
 from .arguments import int_arg, int_tuple, invalid_combination
 
@@ -405,7 +405,21 @@ def _atleast(k):
                 methods=(), maybe=True, doc=f"The input(s) viewed with at least {k} dimensions.")
 
 
+def _in_format(xp, a, memory_format):
+    """A copy of `a` laid out in `memory_format`: C order, NHWC for ``channels_last``, or for
+    ``preserve_format`` (clone's default) in the order of `a`'s strides, as PyTorch's."""
+    name = getattr(memory_format, "name", "preserve_format")
+    if name == "preserve_format":
+        return a.copy(order="K")
+    order = dims_outermost_first(memory_format, a.ndim)
+    back = tuple(order.index(d) for d in range(a.ndim))
+    return xp.ascontiguousarray(a.transpose(order)).transpose(back)
+
+
 def _contiguous(xp, a, memory_format=None):
+    if memory_format is not None and memory_format.name == "channels_last" or \
+            memory_format is not None and memory_format.name == "channels_last_3d":
+        return _in_format(xp, a, memory_format)
     return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
 
 
@@ -608,7 +622,8 @@ OPS = [
     view("contiguous", _contiguous, lambda ctx, g: (g,), maybe=True, methods=(), functions=(),
          samples=lambda rng, dt: [SampleInput((rng.standard_normal((3, 4)).astype(dt).T,))],
          node_name="CloneBackward0", doc="Self if already contiguous, else a C-ordered copy."),
-    op("clone", lambda xp, a, *, memory_format=None: a.copy(), backward=lambda ctx, g: (g,),
+    op("clone", lambda xp, a, *, memory_format=None: _in_format(xp, a, memory_format),
+       backward=lambda ctx, g: (g,),
        samples=sample_calls(((3, 4),)), doc="A copy with its own storage (differentiable)."),
     op("cat", _cat, backward=_cat_bwd, variadic=True, prepare=_seq("cat"), parse=_dim_parse,
        methods=(), functions=("cat", "concat", "concatenate"), samples=_join_samples,

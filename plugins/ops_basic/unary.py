@@ -288,8 +288,10 @@ OPS = [
     view("imag", _imag, None, methods=(), differentiable=False,
          samples=lambda rng, dt: _complex(rng, dt)[:1], error_samples=_errors(float, RuntimeError),
          doc="The imaginary part of a complex tensor (a view)."),
-    view("conj", lambda xp, x: xp.conj(x) if x.dtype.kind == "c" else x, lambda ctx, g: (g,),
-         maybe=True, holomorphic=False, samples=_complex,
+    # d conj(z): PyTorch's gradient is the conjugate of the incoming one
+    view("conj", lambda xp, x: xp.conj(x) if x.dtype.kind == "c" else x,
+         lambda ctx, g: (apply_op("conj", g),), maybe=True, takes_complex_grad=True,
+         samples=_complex,
          doc="The complex conjugate (the input itself when it is real)."),
     unary("angle", _angle, dx=_angle_dx, inplace=False, holomorphic=False, samples=_complex,
           doc="The argument of each element (pi for negative reals, else 0)."),
