@@ -40,3 +40,25 @@ def close(a, b, rtol=1e-9):
         return isinstance(b, (list, tuple)) and len(a) == len(b) and \
             all(close(x, y, rtol) for x, y in zip(a, b))
     return abs(a - b) <= rtol * max(1.0, abs(b))
+
+
+def outcome(lib, call):
+    """What `call(lib)` gives: ("raised", the builtin exception class it is a kind of) or
+    ("ok", [(dtype, shape, values)] of each tensor returned)."""
+    try:
+        out = call(lib)
+    except Exception as e:  # noqa: BLE001 - the outcome is what is compared
+        return "raised", next(c for c in type(e).__mro__ if c.__module__ == "builtins").__name__
+    outs = out if isinstance(out, tuple) else (out,)
+    return "ok", [(str(t.dtype), tuple(t.shape), t.detach().tolist()) for t in outs]
+
+
+def same_outcome(call):
+    """Assert that `call(loom)` and `call(torch)` raise the same kind of exception, or return
+    tensors of the same dtypes, shapes and values (NaN equal to NaN)."""
+    import numpy as np
+    lo, to = outcome(loom, call), outcome(torch, call)
+    assert lo[0] == to[0] and (lo[1] == to[1] or lo[0] == "ok" and len(lo[1]) == len(to[1]) and all(
+        a[:2] == b[:2] and np.allclose(np.asarray(a[2], dtype=complex),
+                                       np.asarray(b[2], dtype=complex), equal_nan=True)
+        for a, b in zip(lo[1], to[1]))), f"loom: {lo}\ntorch: {to}"

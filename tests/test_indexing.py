@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import loom
+from oracle import same_outcome
 
 torch = pytest.importorskip("torch", reason="torch is the oracle of these differential tests")
 
@@ -432,3 +433,55 @@ def test_node_names_as_pytorch(name):
                      "index_put": lambda: x.index_put((i[0],), t.tensor(1.0)),
                      }[name]().grad_fn).__name__
     assert node(loom) == node(torch)
+
+
+@pytest.mark.parametrize("call", [
+    # the dim's type before its range; then the dim before the dtypes (IndexError first)
+    lambda T: T.gather(T.ones(()), [1, "a"], T.tensor([0])),
+    lambda T: T.index_copy(T.ones(()), [1, "a"], T.tensor([0]), T.ones(())),
+    lambda T: T.scatter_add(T.ones(0), 1, T.ones(3, 2, dtype=T.int64), T.ones(4, 3)),
+    lambda T: T.scatter(T.ones(()), 1, T.ones(3, 2, dtype=T.int64), T.ones(3, 2)),
+    lambda T: T.scatter_reduce(T.ones(0), 1, T.ones(3, 2, dtype=T.int64), T.ones(3, 2), "amax"),
+    # out of range: IndexError or RuntimeError, as each of PyTorch's CPU paths words it
+    lambda T: T.index_select(T.ones(()), 0, T.tensor(1)),
+    lambda T: T.index_select(T.ones(()), -1, T.tensor([1])),
+    lambda T: T.index_select(T.ones(4, 3, dtype=T.int32), -1, T.tensor([-1], dtype=T.int32)),
+    lambda T: T.index_select(T.ones(2, 3, 4), 2, T.tensor([9])),
+    lambda T: T.index_select(T.ones(2, 0), 0, T.tensor([3])),
+    lambda T: T.index_select(T.ones(2, 0, 3), 1, T.tensor([9])),
+    lambda T: T.index_add(T.ones(4, 3, dtype=T.int32), 1, T.tensor([0, 5], dtype=T.int32),
+                          T.ones(4, 2, dtype=T.int32)),
+    lambda T: T.index_add(T.ones(4, 3), 1, T.tensor([0, 5]), T.ones(4, 2)),
+    lambda T: T.index_add(T.ones(4, 3), 1, T.tensor([0, 5]), T.ones(4, 2), alpha=-2.0),
+    lambda T: T.index_add(T.ones(()), 0, T.tensor(3), T.ones(())),
+    lambda T: T.index_add(T.ones(2, 0), 1, T.tensor([0, 9]), T.ones(2, 2)),
+    # index_copy: the dtypes before the positions; an empty self needing memory
+    lambda T: T.index_copy(T.ones(()), 0, T.tensor([0, 1]), T.ones(2, 3, dtype=T.float64)),
+    lambda T: T.index_copy(T.ones(()), 0, T.tensor([0]), T.ones(1, dtype=T.float64)),
+    lambda T: T.index_copy(T.ones(0), 0, T.tensor([0]), T.ones(1)),
+    lambda T: T.index_copy(T.ones(4, 3), 0, T.tensor([0, 1]), T.ones(())),
+    lambda T: T.index_copy(T.ones(4, 3), 0, T.tensor([0, 1]), T.ones(3, 3)),
+    lambda T: T.index_fill(T.ones(2, 0), 1, T.tensor([0, 1, 2]), -1.5),
+    lambda T: T.index_fill(T.ones(0, 2), 1, T.tensor([7]), 1.0),
+    lambda T: T.index_fill(T.ones(0), 0, T.tensor(0), 2.0),
+    lambda T: T.index_fill(T.ones(3), 0, T.tensor([0]), 1 + 2j),
+    lambda T: T.put(T.ones(()), T.tensor([0, 1, 2]), T.ones(3, dtype=T.float64)),
+    lambda T: T.put(T.ones(0), T.tensor([0]), T.ones(1)),
+    # take_along_dim takes positions modulo the size along dim (not when flattened)
+    lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([[7, 0, -5, -8, 100]]), 1),
+    lambda T: T.take_along_dim(T.ones(2, 0), T.tensor([[0]]), 1),
+    lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([-1, 12])),
+    lambda T: T.take_along_dim(T.arange(12.0).reshape(3, 4), T.tensor([5, 7], dtype=T.int32)),
+    lambda T: T.take_along_dim(T.ones(3, 4), T.tensor([[0]], dtype=T.int32), 1),
+])
+def test_indexing_errors_and_edge_cases_follow_torch(call):
+    same_outcome(call)
+
+
+def test_take_along_dim_gradient_goes_to_the_wrapped_positions():
+    res = []
+    for T in (loom, torch):
+        x = T.arange(12.0).reshape(3, 4).requires_grad_()
+        T.take_along_dim(x, T.tensor([[7, -1, 4]]), 1).sum().backward()
+        res.append(x.grad.tolist())
+    assert res[0] == res[1]

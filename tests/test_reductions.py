@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import loom
+from oracle import same_outcome
 
 T = np.array([[1.0, 3, 3, 0, 3], [2, 2, 1, 1, 5]])  # ties
 Z = np.array([[0.0, 2, 0, 3], [1, 0, 2, 2], [0.5, 1, 2, 3]])  # zeros: none, one, two per row
@@ -152,6 +153,180 @@ def test_sort_descending_stable_keeps_ties_in_order_and_topk_routes_gradients():
         t, L.tensor([0.25, 0.9], dtype=L.float64), 1), x))
 
 
+_C = [1 + 1j, 2 - 1j, -1 + 3j]
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.cumsum(T.ones(()), [1, "a"]),  # a list dim: TypeError before the range
+    lambda T: T.cumsum(T.ones(3), (0,)), lambda T: T.cumprod(T.ones(3), None),
+    lambda T: T.cummax(T.ones(0), 1), lambda T: T.cummin(T.ones(0, 3), 5),  # empty: any dim
+    lambda T: T.cummin(T.ones(0, dtype=T.complex64), 0),
+    lambda T: T.cummax(T.tensor(1 + 2j), 0), lambda T: T.cummax(T.tensor(_C), 0),
+    lambda T: T.cummin(T.tensor(_C), 4), lambda T: T.cummax(T.ones(2), [0]),
+    lambda T: T.logcumsumexp(T.tensor(_C), 0),
+    lambda T: T.logcumsumexp(T.tensor([[1 + 1j, float("inf")], [float("nan"), 2j]]), 1),
+    lambda T: T.logcumsumexp(T.tensor([complex("-inf"), complex("-inf"), 1j]), 0),
+    lambda T: T.logcumsumexp(T.ones(3, dtype=T.int64), 0),
+])
+def test_scans_take_torch_arguments_empty_and_complex_inputs(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("fn, x", [
+    (lambda T, t: T.cumprod(t, 0), np.array(0.0)),  # one element: the identity
+    (lambda T, t: T.cumprod(t, 1), np.array([[0.0, 2, np.inf, 1], [1.5, -2, 0.5, 3]])),
+    (lambda T, t: T.cumprod(t, 1), np.array([[2.0, 0, 3, 0, 4], [0, 1, 2, 3, 4]])),
+    (lambda T, t: T.logcumsumexp(t, 0), np.array(np.inf)),
+    (lambda T, t: T.logcumsumexp(t, 1), np.array([[1.5, -2, 0.5], [0.2, np.inf, np.inf]])),
+    (lambda T, t: T.logcumsumexp(t, 1), np.array([[-np.inf, -np.inf, 0.5], [0.2, 2, -1]])),
+])
+def test_scan_gradients_at_zeros_and_infinities_follow_torch(fn, x):
+    lo, to = _grads(fn, x)
+    np.testing.assert_allclose(lo, to, rtol=1e-6, equal_nan=True)
+
+
+def test_complex_logcumsumexp_gradient_and_second_derivative_follow_torch():
+    z = [[1 + 1j, 2 - 1j, -1 + 3j], [0.5j, -2, 1 - 1j]]
+    res = []
+    for T in (loom, torch):
+        t = T.tensor(z, requires_grad=True)
+        g, = T.autograd.grad(T.logcumsumexp(t, 1).abs().sum(), t)
+        x = T.tensor([[0.5, -1.0, 2.0], [1.0, 0.3, -0.2]], dtype=T.float64, requires_grad=True)
+        w = T.tensor([[1.0, -2.0, 0.5], [0.3, 0.7, -1.0]], dtype=T.float64)
+        d, = T.autograd.grad((T.logcumsumexp(x, 1) * w).sum(), x, create_graph=True)
+        dd, = T.autograd.grad((d * d).sum(), x)
+        res.append((np.asarray(g.detach().tolist()), np.asarray(dd.tolist())))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+_K = [[1, 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]]  # ties: PyTorch's quick select decides
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.kthvalue(T.tensor(_K), 2), lambda T: T.kthvalue(T.tensor(_K), 3),
+    lambda T: T.kthvalue(T.tensor(_K, dtype=T.int8), 2, 0),
+    lambda T: T.kthvalue(T.tensor([[1, float("nan"), 3, float("nan"), 3]]), 4),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.float16), 2),
+    lambda T: T.kthvalue(T.ones(3), 1.5), lambda T: T.kthvalue(T.ones(3), True),
+    lambda T: T.kthvalue(T.ones(3, 5, dtype=T.bool), 2),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.complex64), 1),
+    lambda T: T.kthvalue(T.ones((), dtype=T.complex64), 1),
+    lambda T: T.kthvalue(T.ones(3, dtype=T.complex64), 5),
+    lambda T: T.kthvalue(T.ones(0, 3), 5, 1), lambda T: T.kthvalue(T.ones(0, 3), 1, 1),
+    lambda T: T.argsort(T.ones(3, 4), (0, 0)), lambda T: T.sort(T.ones(3, 4), dim=None),
+    lambda T: T.unique(T.ones(3, 5), dim=(0, 0)),
+    lambda T: T.unique_consecutive(T.ones(3, 5), dim=(0, 0)),
+    lambda T: T.unique_consecutive(T.ones(3, dtype=T.complex64)),
+    lambda T: T.unique_consecutive(T.ones(3, 2, dtype=T.complex64), dim=1),
+    lambda T: T.median(T.ones(3, 4), None, True), lambda T: T.nanmedian(T.ones(3, 4), dim=None),
+    lambda T: T.median(T.ones(0, dtype=T.bool)), lambda T: T.median(T.ones(0, dtype=T.bool), 0),
+    lambda T: T.nanmedian(T.ones(0, dtype=T.complex64)),
+    lambda T: T.median(T.ones(2, dtype=T.complex64), 0),
+])
+def test_order_statistics_follow_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.bincount(T.tensor([1, 2]), weights=np.array([0.5, 1.0])),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=[0.5, 1.0]),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5, 1.0], dtype=T.float16)),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5, 1.0], dtype=T.complex64)),
+    lambda T: T.bincount(T.tensor([1, 2]), weights=T.tensor([0.5])),
+    lambda T: T.bincount(T.tensor([1, 2]), minlength=-1),
+    lambda T: T.bincount(T.tensor([1, 2]), T.tensor([0.5, 1.0]), 4),
+    lambda T: T.histc(T.tensor(float("nan")), 5),
+    lambda T: T.histc(T.tensor([1.0, 2]), 5, 0, float("inf")),
+    lambda T: T.histogram(T.tensor([1.0, float("inf")]), 5),
+    lambda T: T.histogram(T.tensor([1.0, 2]), 5, range=(2.0, 1.0)),
+    lambda T: T.histogram(T.tensor([1.0, 2], dtype=T.float16), 5),
+    lambda T: T.histogram(T.tensor([1.0, 2], dtype=T.float16), 5, range=(0.0, 3.0)),
+    lambda T: T.histogram(T.tensor([1, 2]), 5, range=(0.0, 3.0)),
+    lambda T: T.histogram(T.tensor([1.0, 2]), "yes"),
+    lambda T: T.histogram(T.tensor([1.0, 2]), [0.0, 1, 3]),
+    lambda T: T.histogram(T.tensor([1.0, 2]), 0),
+    lambda T: T.histogram(T.tensor([1.0, 2, 3, 3]), T.tensor([1.0, 2, 3], requires_grad=True)),
+    lambda T: T.histogram(T.tensor([1.0, 2]), T.tensor([3.0, 1, 0])),
+    lambda T: T.histogram(T.tensor([1.0, 2]), T.tensor([0.0, 1, 3], dtype=T.float64)),
+    lambda T: T.histogram(T.tensor([1.0, 2, 3, 3]), T.tensor([1.0, 2, 3]), density=True,
+                          weight=T.tensor([1.0, 2, 3, 4])),
+    lambda T: T.histogram(T.tensor([[1.0, 2], [3, 3]]), 3, range=(1.0, 1.0)),
+    lambda T: T.histogram(T.tensor([0.1, 0.2, 0.3, 0.7, 1.0, float("nan")]), 3),
+])
+def test_counting_and_histograms_follow_torch(call):
+    same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.searchsorted(T.tensor([True, False]), T.tensor([True])),
+    lambda T: T.bucketize(T.tensor([True]), T.tensor([True, False])),
+    lambda T: T.bucketize(T.tensor([2.5, 1]), T.tensor([1.0 + 1j, 3])),
+    lambda T: T.searchsorted(T.tensor(1.0), T.tensor([1.0])),
+    lambda T: T.searchsorted(T.ones(2, 0), T.ones(2, 4), right=True),
+    lambda T: T.searchsorted(T.ones(2, 3), T.ones(2, 0)),
+    lambda T: T.searchsorted(T.tensor([1.0, 2]), T.tensor([2.0]), side="left", right=True),
+    lambda T: T.searchsorted(T.tensor([1.0, 2]), T.tensor([2.0]), side="middle"),
+    lambda T: T.searchsorted(T.tensor([1, 2, 3]), 2.5),  # compared as float64, as PyTorch
+    lambda T: T.searchsorted(T.tensor([3.0, float("nan"), 2, 7, 1]),
+                             T.tensor([2.0, 1, 5, 0, float("nan")]), right=True),  # unsorted
+    lambda T: T.searchsorted(T.tensor([[3.0, 1, 2, 7, 1], [0, 5, 2, 2, 8]]),
+                             T.tensor([[2.0, 1, 5], [0, 2, 9]]), out_int32=True),
+    lambda T: T.searchsorted(T.tensor([3.0, 1, 2]), T.tensor([2.0, 1, 5, 0]),
+                             sorter=T.tensor([1, 2, 0]), side="right"),
+    lambda T: T.bucketize(T.tensor([5, -3, 0], dtype=T.int16), T.tensor([4, -1, 2],
+                                                                         dtype=T.int16)),
+    lambda T: T.bucketize(T.tensor([0.1, 2.0], dtype=T.float16), T.tensor([0.1, 1.0, 2.0]),
+                          right=True),
+    lambda T: T.bucketize(1.5, T.tensor([1.0, 2.0])),
+])
+def test_searchsorted_and_bucketize_search_as_torch(call):
+    same_outcome(call)
+
+
+def test_half_precision_scans_accumulate_in_float_as_torch():
+    x = np.array([[-1.477, 5.395, -3.68, -1.085], [-2.148, -4.156, -1.55, 2.55]], np.float16)
+    res = []
+    for T in (loom, torch):
+        t = T.tensor(x, requires_grad=True)
+        y = T.cumprod(t, -1)
+        y.sum().backward()
+        res.append((y.detach().tolist(), t.grad.tolist(), T.cumsum(t, 1).tolist()))
+    assert res[0] == res[1]
+
+
+def test_topk_and_kthvalue_pick_tied_values_in_torch_order():
+    rng = np.random.default_rng(3)
+    for trial in range(120):
+        shape = [int(s) for s in rng.integers(1, 6, int(rng.integers(1, 4)))]
+        a = rng.integers(-3, 4, shape).astype([np.float32, np.int64, np.int8][trial % 3])
+        if a.dtype.kind == "f" and trial % 2:
+            a.reshape(-1)[0] = np.nan  # NaN counts as the largest
+        d = int(rng.integers(-len(shape), len(shape)))
+        k, largest, ordered = int(rng.integers(0, shape[d] + 1)), bool(trial % 2), trial % 5 > 0
+        lo, to = (T.topk(T.from_numpy(a.copy()), k, d, largest, ordered) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), (a, d, k, largest, ordered)
+        kk = int(rng.integers(1, shape[d] + 1))
+        lo, to = (T.kthvalue(T.from_numpy(a.copy()), kk, d) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), (a, d, kk)
+
+
+def test_topk_over_long_rows_takes_torch_partial_sort_path():
+    a = np.random.default_rng(0).integers(0, 5, (2, 300)).astype(np.float32)  # k * 64 <= n
+    lo, to = (T.topk(T.from_numpy(a.copy()), 3) for T in (loom, torch))
+    assert lo.indices.tolist() == to.indices.tolist()
+
+
+def test_unique_over_a_dim_orders_slices_with_nan_as_torch():
+    a = np.array([[np.nan, 1.2, 0.2, -1.7, 1.8], [0.9, 5.8, -2.8, 1.2, -1.4],
+                  [4.9, 4.0, 2.4, 3.9, 6.4]])
+    for d in (0, 1):
+        lo, to = (T.unique(T.tensor(a), dim=d, return_inverse=True, return_counts=True)
+                  for T in (loom, torch))
+        for x, y in zip(lo, to):
+            np.testing.assert_array_equal(np.asarray(x.tolist()), np.asarray(y.tolist()))
+
+
 NAN = float("nan")
 FOUND = {
     "prod of one element passes the gradient at inf": lambda lib: _grad_of(
@@ -218,3 +393,14 @@ def test_quantile_and_nanquantile_gradients_as_pytorch(interpolation, q):
             getattr(lib, name)(t, qq, dim, interpolation=interpolation).sum().backward()
             grads.append(t.grad.numpy())
         np.testing.assert_allclose(grads[0], grads[1], err_msg=name)
+
+
+def test_mode_with_nan_and_long_tied_rows_follows_torch():
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        a = rng.integers(-2, 3, (2, int(rng.integers(1, 40)))).astype(np.float64)
+        if trial % 2:
+            a.reshape(-1)[rng.integers(0, a.size, 2)] = np.nan
+        lo, to = (T.mode(T.from_numpy(a.copy()), 1) for T in (loom, torch))
+        assert lo.indices.tolist() == to.indices.tolist(), a
+        np.testing.assert_array_equal(np.asarray(lo.values.tolist()), to.values.numpy())

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import loom
-from oracle import LIBS, both, node_name, torch
+from oracle import LIBS, both, node_name, same_outcome, torch
 
 
 def _x(lib, shape=(6, 4)):
@@ -308,6 +308,40 @@ def test_expand_to_a_negative_size_is_refused():
         return str(e.value)
     loom_msg, _ = both(scenario)
     assert "expanded size of the tensor (-2)" in loom_msg
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.roll(T.ones(()), 5, -1), lambda T: T.roll(T.ones(()), 5),
+    lambda T: T.roll(T.ones(0), (1, -2), (0, 1)), lambda T: T.roll(T.ones(2, 0), 1, 7),
+    lambda T: T.roll(T.ones(3), (1, -2), (0, 1)), lambda T: T.roll(T.ones(3, 4), True),
+    lambda T: T.roll(T.arange(12.0).reshape(3, 4), (1, True), (0, 1)),
+    lambda T: T.roll(T.ones(3, 4), [1, "a"], -1), lambda T: T.roll(T.ones(3, 4), 1.5, -1),
+    lambda T: T.roll(T.ones(3, 4), 1, [0, "a"]), lambda T: T.roll(T.ones(3, 4), None),
+    lambda T: T.repeat_interleave(T.ones(()), 3, 0),
+    lambda T: T.repeat_interleave(T.ones(()), T.tensor([2]), -1),
+    lambda T: T.repeat_interleave(T.tensor([1, 2], dtype=T.int32)),
+    lambda T: T.repeat_interleave(T.tensor([1, 2], dtype=T.int16)),
+    lambda T: T.repeat_interleave(T.ones(0)), lambda T: T.repeat_interleave(T.tensor(2)),
+    lambda T: T.repeat_interleave(T.tensor([1, 2]), output_size=4),
+    lambda T: T.repeat_interleave(T.ones(2, 3), T.tensor([1.0, 2, 3]), -1),
+    lambda T: T.repeat_interleave(T.ones(2, 3), T.tensor([1, 2, 3], dtype=T.int32), -1),
+    lambda T: T.repeat_interleave(T.ones(2, 3), 2, -1, output_size=5),
+    lambda T: T.repeat_interleave(T.ones(2, 3), "yes", 0),
+    lambda T: T.repeat_interleave(T.ones(2, 3), [1, "a"], -1),
+    lambda T: T.repeat_interleave(T.ones(2, 3), 1.5),
+    lambda T: T.repeat_interleave(T.ones(2, 3), None, 0),
+    lambda T: T.repeat_interleave(T.ones(2, 3), None),
+    lambda T: T.repeat_interleave(T.ones(2, 3), repeats=2, dim=1, output_size=6),
+    lambda T: T.squeeze(T.ones(()), (0, -1, 1)), lambda T: T.squeeze(T.ones(2, 0), (0, -1, 1)),
+    lambda T: T.squeeze(T.ones(1, 1), [0, 1]), lambda T: T.squeeze(T.ones(3, 4), [1, "a"]),
+    lambda T: T.squeeze(T.ones(2, 1), None), lambda T: T.squeeze(T.ones(2, 1), dim=-1),
+    lambda T: T.movedim(T.ones(2, 3, 4), "yes", 2),
+    lambda T: T.movedim(T.ones(2, 3, 4), [1, "a"], (2, 0)),
+    lambda T: T.movedim(T.ones(2, 3, 4), 0, 1.5),
+    lambda T: T.select(T.ones(()), [1, "a"], 0), lambda T: T.select(T.ones(3, 4), 1, 2.5),
+])
+def test_roll_repeat_interleave_squeeze_movedim_arguments_follow_torch(call):
+    same_outcome(call)
 
 
 def test_in_place_views_change_the_header_and_record_as_pytorch():

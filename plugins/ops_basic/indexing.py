@@ -421,14 +421,18 @@ def _take(xp, a, index):
     return a.reshape(-1)[index]
 
 
-def _put(xp, a, index, source, accumulate=False):
-    _flat(a, index, "put_")
-    if source.size != index.size or source.dtype != a.dtype:
+def _put(xp, a, index, source, accumulate=False):  # PyTorch's checks, in its order
+    if index.dtype != np.int64 or source.dtype != a.dtype:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {_tname(index)}"
+                           if index.dtype != np.int64 else f"put_(): self and source expected to "
+                           f"have the same dtype, but got self.dtype = {_tname(a)} and "
+                           f"source.dtype = {_tname(source)}")
+    if source.size != index.size or a.size == 0 and index.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of elements,"
                          f" but got source.numel() = {source.size}, index.numel() = {index.size}"
-                         ) if source.size != index.size else RuntimeError(
-            f"put_(): self and source expected to have the same dtype, but got self.dtype = "
-            f"{_tname(a)} and source.dtype = {_tname(source)}")
+                         if source.size != index.size else
+                         "put_(): Tried to put elements into an empty tensor")
+    _flat(a, index, "put_")
     out = a.copy()
     (xp.add.at if accumulate else xp.put)(out.reshape(-1), index.reshape(-1), source.reshape(-1))
     return out
@@ -542,7 +546,9 @@ OPS = [
                             ((3, 4), _i(1, 2).reshape(1, 2), (2,), {"accumulate": False}),
                             inputs=(0, 2)),
        error_samples=_errs(((_V, _i(3), _V[:1]), IndexError), ((_V, _i(1, 2), _V[:1]), IndexError),
-                           ((_V, _i(1), np.ones(1, np.float32)), RuntimeError)),
+                           ((_V, _i(1), np.ones(1, np.float32)), RuntimeError),
+                           ((np.ones(()), _i(0, 1, 2), np.ones(3, np.float32)), RuntimeError),
+                           ((np.ones(0), _i(0), np.ones(1)), IndexError)),
        doc="A copy of `input` with `source` written (or, with `accumulate`, added) at the flat "
            "positions `index`."),
 ]

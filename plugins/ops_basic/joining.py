@@ -4,9 +4,11 @@ import itertools
 
 import numpy as np
 
-from loom.plugin import (SampleInput, apply_op, expand_to, is_tensor, normalize_dims, op,
-                         sample_calls, view, xp_of)
+from loom.plugin import (ErrorInput, SampleInput, apply_op, expand_to, is_tensor, normalize_dims,
+                         op, sample_calls, view, xp_of)
 
+from .arguments import int_tuple, invalid_combination
+from .indexing import _tname
 from .shape import _at, _cat, _dim, _fail, _fails, _least, _seq, _sizes
 
 
@@ -140,15 +142,23 @@ def _rot90(xp, a, k=1, dims=(0, 1)):
     return xp.rot90(a, k, (d0, d1)).copy()
 
 
-def _roll(xp, a, shifts, dims=None):
-    s, d = (() if x is None else tuple(x) if isinstance(x, (tuple, list)) else (x,)
-            for x in (shifts, dims))
+def _roll(xp, a, shifts, dims=None):  # PyTorch's roll: one dim at a time, as it recurses
+    s = int_tuple(shifts, "roll", "shifts", 2)
+    d = () if dims is None else int_tuple(dims, "roll", "dims", 3)
+    if len(s) == 1 and len(d) == 1:
+        if a.size == 0:  # returned before the dim is looked at
+            return a.copy()
+        if a.ndim == 0:
+            raise IndexError(f"Dimension specified as {d[0]} but tensor has no dimensions")
+        return xp.roll(a, s[0], _dim(d[0], a.ndim))
     not s and _fail("`shifts` required")
-    len(s) != len(d) and (d or len(s) > 1) and _fail(f"shifts and dimensions must align. "
-                                                     f"shifts: {len(s)}, dims:{len(d)}")
-    if d and not a.ndim:
-        raise IndexError(f"Dimension specified as {d[0]} but tensor has no dimensions")
-    return xp.roll(a, s, normalize_dims(d, a.ndim)) if d else xp.roll(a, s[0])
+    if not d and len(s) == 1:  # the flattened tensor
+        return xp.roll(a, s[0])
+    len(s) != len(d) and _fail(f"shifts and dimensions must align. shifts: {len(s)}, "
+                               f"dims:{len(d)}")
+    for k, j in zip(s, d):
+        a = _roll(xp, a, k, j)
+    return a
 
 
 def _repeat(xp, a, repeats):
@@ -172,17 +182,58 @@ def _counts(r):  # repeats (an int, or a tensor or array on any device) as a Num
 
 
 def _repeat_interleave(xp, a, repeats=None, dim=None, *, output_size=None):
-    if repeats is None:  # repeat_interleave(counts): each index repeated counts[i] times
-        a, repeats, dim = xp.arange(a.shape[0]), a, 0
-    r = _counts(repeats)
-    a, d = (a.reshape(-1), 0) if dim is None else (a, _dim(dim, a.ndim))
-    r.ndim > 1 and _fail("repeats must be 0-dim or 1-dim tensor")
-    (r < 0).any() and _fail("repeats can not be negative" if r.ndim else
-                            "Repeats must be non-negative")
-    r.ndim and r.size not in (1, a.shape[d]) and _fail(
-        f"repeats must have the same size as input along dim, but got repeats.size(0) = {r.size} "
-        f"and input.size({d}) = {a.shape[d]}")
-    return xp.repeat(a, r.tolist(), axis=d)  # CuPy takes the counts as a list
+    """PyTorch's overloads and checks in its order: int repeats, a repeats tensor (int32 or
+    int64, 0-dim or 1-dim), or the counts alone (``repeat_interleave(counts)``)."""
+    if repeats is None and dim is None:  # each index repeated counts[i] times, in their dtype
+        r = _repeats_tensor(a, output_size, counts=True)
+        return xp.repeat(xp.arange(a.shape[0], dtype=a.dtype), r.tolist())
+    if dim is not None and (isinstance(dim, bool) or not hasattr(dim, "__index__")) or not (
+            is_tensor(repeats) or isinstance(repeats, int) and not isinstance(repeats, bool)):
+        raise invalid_combination("repeat_interleave", repeats,
+                                  *(() if dim is None else (dim,)))
+    if not is_tensor(repeats):
+        repeats >= 0 or _fail("Repeats must be non-negative")
+        if a.ndim == 0 and dim is not None:  # PyTorch unsqueezes at dim + 1 first
+            normalize_dims(1, 0)
+    elif a.ndim == 0 and dim is not None:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    b, d = (a.reshape(-1), 0) if dim is None else (a, _dim(dim, a.ndim))
+    if is_tensor(repeats):
+        repeats.ndim > 1 and _fail("repeats must be 0-dim or 1-dim tensor")
+        repeats.ndim and repeats.numel() not in (1, b.shape[d]) and _fail(
+            f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+            f"{repeats.numel()} and input.size({0 if dim is None else dim}) = {b.shape[d]}")
+        r = _repeats_tensor(repeats, output_size)
+    else:
+        r = np.asarray(repeats)
+        output_size is None or output_size == repeats * b.shape[d] or _fail(
+            f"repeat_interleave: Invalid output_size, expected {repeats * b.shape[d]} but got "
+            f"{output_size}")
+    return xp.repeat(b, r.tolist(), axis=d)  # CuPy takes the counts as a list
+
+
+def _repeat_interleave_parse(*args, **kw):  # repeats given as None is no overload of PyTorch's
+    p = dict(zip(("repeats", "dim"), args), **kw)
+    if len(args) > 2 or set(p) - {"repeats", "dim", "output_size"} or "repeats" in p and \
+            p["repeats"] is None:
+        raise invalid_combination("repeat_interleave", *args, *kw.values())
+    return dict(repeats=p.get("repeats"), dim=p.get("dim"), output_size=p.get("output_size"))
+
+
+def _repeats_tensor(r, output_size, counts=False):
+    """A repeats tensor (or, with `counts`, the raw counts) as a NumPy array of counts, with
+    PyTorch's checks of the inner repeat_interleave(repeats)."""
+    arr = r.detach().to("cpu").numpy() if is_tensor(r) else r.get() if hasattr(r, "get") else r
+    if arr.dtype not in (np.int32, np.int64):
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
+                                  f"'{_tname(arr)}'")
+    c = arr.astype(np.int64)
+    (c.ndim != 1 if counts else False) and _fail("repeat_interleave only accept 1D vector as "
+                                                 "repeat")
+    (c < 0).any() and _fail("repeats can not be negative")
+    output_size is None or output_size == (c.sum() if c.ndim else 0) or not counts or _fail(
+        "allocated size does not match required size")
+    return c
 
 
 def _repeat_interleave_bwd(ctx, g):  # each input element gets the sum of its copies
@@ -242,7 +293,10 @@ OPS = [
     op("roll", _roll, backward=lambda ctx, g: (apply_op(
         "roll", g, np.negative(ctx.params["shifts"]).tolist(), ctx.params["dims"]),),
        samples=sample_calls(((3, 4), 1), ((3, 4), (1, -2), (0, 1)), ((3, 4), 5, -1)),
-       error_samples=_fails((RuntimeError, "shifts: 2, dims:1", (3, 4), (1, 2), 0)),
+       error_samples=_fails((RuntimeError, "shifts: 2, dims:1", (3, 4), (1, 2), 0),
+                            (IndexError, "no dimensions", (), 5, 0),
+                            (TypeError, "must be tuple of ints", (3, 4), 1.5),
+                            (TypeError, "failed to unpack", (3, 4), [1, "a"], -1)),
        doc="Elements shifted by `shifts` along `dims` (of the flattened tensor without dims)."),
     op("repeat", _repeat, backward=_repeat_bwd, parse=_sizes("repeat", "repeats"), functions=(),
        samples=sample_calls(((2, 3), 2, 1), ((2, 3), (2, 1, 3)), ((3,), 0, 2)),
@@ -254,10 +308,17 @@ OPS = [
        error_samples=_fails((RuntimeError, "negative dimension", (2, 3), (-1,))),
        doc="`repeat`, `dims` padded with leading ones to the tensor's dimensions."),
     op("repeat_interleave", _repeat_interleave, backward=_repeat_interleave_bwd,
+       parse=_repeat_interleave_parse,
        node_name=lambda p: "ViewBackward0" if p and isinstance(p["repeats"], int) else
        "IndexSelectBackward0", samples=lambda rng, dt: sample_calls(
            ((2, 3), 2), ((2, 3), 3, 0), ((2, 3), np.array([1, 0, 2]), -1))(rng, dt) +
        [SampleInput((np.array([1, 0, 3]),), grad=False)],
-       error_samples=_fails((RuntimeError, "Repeats must be non-negative", (2, 3), -1)),
+       error_samples=lambda rng: _fails(
+           (RuntimeError, "Repeats must be non-negative", (2, 3), -1),
+           (TypeError, "invalid combination", (2, 3), "yes", 0),
+           (TypeError, "invalid combination", (2, 3), 1.5),
+           (IndexError, r"range of \[-1, 0\]", (), 3, 0))(rng) + [
+           ErrorInput((np.ones((2, 3)), np.ones(3), -1), error=NotImplementedError),
+           ErrorInput((np.array([1, 2], np.int16),), error=NotImplementedError)],
        doc="Each element repeated `repeats` (or `repeats[i]`) times along `dim` (or flattened)."),
 ]

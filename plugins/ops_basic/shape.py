@@ -11,6 +11,8 @@ from loom.plugin import (ErrorInput, SampleInput, apply_op, backend_for, backend
                          dims_outermost_first, dtype_of, is_tensor, move_like, normalize_dims, op,
                          parse_size, sample_calls, sum_to_shape, view, xp_of)
 
+from .arguments import int_arg, int_tuple, invalid_combination
+
 
 def _sizes(who, key, *also):  # view(2, 3), view((2, 3)), view(shape=...), view(size=...)
     def parse(*args, **kw):
@@ -221,9 +223,17 @@ def _as_prepare(who):  # expand_as, view_as, reshape_as: `other`'s shape
     return prepare
 
 
-def _squeeze(xp, a, dim=None):
-    dims = range(a.ndim) if dim is None else normalize_dims(dim, a.ndim) or ()
+def _squeeze(xp, a, dim=None):  # a dim given twice is PyTorch's RuntimeError
+    dims = range(a.ndim) if dim is None else normalize_dims(
+        int_tuple(dim, "squeeze", "dim") if isinstance(dim, (list, tuple)) else dim, a.ndim,
+        unique=True) or ()
     return a.reshape(tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1)))
+
+
+def _squeeze_parse(*args, **kw):  # squeeze(x) or squeeze(x, dim): a dim given is not None
+    if len(args) + len(kw) > 1 or set(kw) - {"dim"} or (args or [*kw.values(), 0])[0] is None:
+        raise invalid_combination("squeeze", *args, *kw.values())
+    return dict(dim=(args or [kw.get("dim")])[0])
 
 
 def _unsqueeze(xp, a, dim):
@@ -264,7 +274,8 @@ def _narrow_at(shape, dim, start, length):
     return _at(d, slice(start, start + length))
 
 
-def _select_at(shape, dim, index):
+def _select_at(shape, dim, index):  # the argument types first, as PyTorch checks them
+    dim, index = int_arg(dim, "select", "dim", 2), int_arg(index, "select", "index", 3)
     not shape and _fail("select() cannot be applied to a 0-dim tensor.", IndexError)
     d = _dim(dim, len(shape))
     n, i = shape[d], int(index)
@@ -279,6 +290,9 @@ def _put_back(at):  # the backward of a view a[at(shape, ...)]: g there, zeros e
 
 
 def _movedim(xp, a, source, destination):
+    if not all(isinstance(x, int) and not isinstance(x, bool) or isinstance(x, (list, tuple)) and
+               all(hasattr(v, "__index__") for v in x) for x in (source, destination)):
+        raise invalid_combination("movedim", source, destination)
     src, dst = ([x] if isinstance(x, int) else list(x) for x in (source, destination))
     len(src) != len(dst) and _fail(f"movedim: Invalid source or destination dims: source ({src} "
                                    f"dims) should contain the same number of dims as destination "
@@ -540,7 +554,8 @@ OPS = [
                                                        ctx.params["source"]),),
          aliases=("moveaxis",), node_name="PermuteBackward0",
          samples=sample_calls(((2, 3, 4), 0, 2), ((2, 3, 4), (0, -1), (2, 0))),
-         error_samples=_fails((RuntimeError, r"repeated dim in `source`", (2, 3), (0, 0), (1, 0))),
+         error_samples=_fails((RuntimeError, r"repeated dim in `source`", (2, 3), (0, 0), (1, 0)),
+                              (TypeError, "invalid combination", (2, 3), "yes", 1)),
          doc="Move dimensions `source` to positions `destination` (a view)."),
     view("expand", _expand, _expand_bwd, parse=_shape_parse, functions=("broadcast_to",),
          methods=("expand", "broadcast_to"),
@@ -557,11 +572,13 @@ OPS = [
          samples=sample_calls(((3, 1), (4,)), ((2, 1, 3), (4, 1), ()), inputs=3),
          error_samples=lambda rng: [ErrorInput((np.ones((6, 4)), np.ones((3, 4))))],
          doc="The inputs expanded to their common shape (views, read-only)."),
-    view("squeeze", _squeeze, _reshape_bwd, inplace="squeeze_",
+    view("squeeze", _squeeze, _reshape_bwd, inplace="squeeze_", parse=_squeeze_parse,
          doc="Remove size-1 dimensions (all, or `dim`s).",
          node_name=lambda p: "SqueezeBackward" + ("0" if not p or p["dim"] is None else
                                                   "1" if isinstance(p["dim"], int) else "2"),
-         samples=sample_calls(((2, 1, 3, 1),), ((2, 1, 3), 1), ((1, 2, 1, 3, 1), (0, -1, 1)))),
+         samples=sample_calls(((2, 1, 3, 1),), ((2, 1, 3), 1), ((1, 2, 1, 3, 1), (0, -1, 1))),
+         error_samples=_fails((RuntimeError, "dim 0 appears multiple times", (), (0, -1, 1)),
+                              (TypeError, "failed to unpack", (2, 1), [1, "a"]))),
     view("unsqueeze", _unsqueeze, _reshape_bwd, inplace="unsqueeze_",
          doc="Insert a size-1 dimension at `dim`.",
          samples=sample_calls(((2, 3), 1), ((2, 3), -1))),

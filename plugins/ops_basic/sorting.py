@@ -1,15 +1,19 @@
-"""Sorting and order statistics (sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
-quantile) and counting (unique, unique_consecutive, bincount, histc). Gradients of selected
-values go back through their indices."""
-import math
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
+quantile and nanquantile. Gradients of selected values go back through their indices.
 
+Where PyTorch's answer for tied values depends on its selection algorithm (topk's libstdc++
+selection, kthvalue's quick select), the rows holding ties run that algorithm itself
+(`selection`), so the indices agree too."""
 import numpy as np
 
 import loom
 from loom.plugin import (apply_op, cast_like, is_tensor, normalize_dims, op, reduction,
                          sample_calls, xp_of)
 
-from .reductions import _dim_name, _errors, _picked, _picked_bwd, _pretty, _through
+from .arguments import int_arg, invalid_combination, one_dim
+from .indexing import _tname
+from .reductions import _dim_name, _errors, _picked, _picked_bwd, _through
+from .selection import mode_row, quick_select, topk_row
 
 
 def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elements in order
@@ -18,7 +22,9 @@ def _argsort(xp, b, d, descending=False):  # stable; descending keeps equal elem
     return b.shape[d] - 1 - xp.flip(xp.argsort(xp.flip(b, d), axis=d, kind="stable"), d)
 
 
-def _sort(xp, a, dim=-1, descending=False, *, stable=False):
+def _sort(xp, a, dim=-1, descending=False, *, stable=False, who="sort"):
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):  # sort(x, (0, 0)), sort(x, None)
+        raise invalid_combination(who, dim)
     d, b = normalize_dims(dim, a.ndim)[0], a.reshape(1) if a.ndim == 0 else a
     i = _argsort(xp, b, d, descending)
     return xp.take_along_axis(b, i, d).reshape(a.shape), i.reshape(a.shape)
@@ -29,19 +35,55 @@ def _topk(xp, a, k, dim=-1, largest=True, sorted=True):
         raise TypeError(f"topk(): argument 'k' (position 2) must be int, not {type(k).__name__}")
     if a.dtype == bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = normalize_dims(dim, a.ndim)[0]
+    d = one_dim(dim, a.ndim, "topk", 3)
     if not 0 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    return tuple(r[(slice(None),) * d + (slice(0, k),) if a.ndim else ()].copy()
-                 for r in _sort(xp, a, dim, largest))
+    v, i = (r[(slice(None),) * d + (slice(0, k),) if a.ndim else ()].copy()
+            for r in _sort(xp, a, dim, largest))
+    if a.ndim and k and (_ties(xp, a, d) or not sorted):
+        # PyTorch's order of equal values (and of an unsorted result) is its algorithm's
+        rows, out = xp.moveaxis(a, d, -1), xp.moveaxis(i, d, -1).copy()
+        flat, idx = rows.reshape(-1, rows.shape[-1]), out.reshape(-1, k)
+        for r in range(flat.shape[0]) if not sorted else _ties(xp, a, d):
+            idx[r] = topk_row(flat[r].tolist(), k, largest, sorted)
+        i = xp.moveaxis(out, -1, d)
+        v = xp.take_along_axis(a, i, d)
+    return v, i
 
 
-def _kthvalue(xp, a, k, dim=-1, keepdim=False):
-    d = normalize_dims(dim, a.ndim)[0]
-    if a.size and not 1 <= k <= (a.shape[d] if a.ndim else 1):
+def _ties(xp, a, d):  # the rows (along d, flattened) holding equal values or several NaN
+    s = xp.sort(xp.moveaxis(a, d, -1).reshape(-1, a.shape[d]), axis=-1)
+    nan = s != s
+    return xp.flatnonzero(((s[:, 1:] == s[:, :-1]) | nan[:, 1:] & nan[:, :-1]).any(-1)).tolist()
+
+
+def _kthvalue(xp, a, k, dim=-1, keepdim=False):  # PyTorch's checks, in its order
+    k = int_arg(k, "kthvalue", "k", 2)
+    d = one_dim(dim, a.ndim, "kthvalue", 3)
+    if a.ndim and not a.shape[d]:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return _picked(xp, a, dim, keepdim, "kthvalue",
-                   lambda xp, b, d: xp.take(_argsort(xp, b, d), [k - 1], axis=d))
+    if a.ndim == 0:
+        return a.copy(), xp.zeros((), xp.int64)
+    if a.dtype.kind in "bc":
+        raise NotImplementedError(f"\"kthvalue_cpu\" not implemented for '{_tname(a)}'")
+    if a.size == 0:
+        return _picked(xp, a, dim, keepdim, "kthvalue", lambda xp, b, d: xp.zeros(
+            b.shape[:d] + (1,) + b.shape[d + 1:], xp.int64))
+    return _picked(xp, a, dim, keepdim, "kthvalue", lambda xp, b, d: _selected(xp, b, d, k - 1))
+
+
+def _selected(xp, b, d, k):
+    """The index of the k-th smallest along d (keepdims), as PyTorch's quick select finds it:
+    rows without ties have one answer (a stable argsort gives it); rows with ties run the
+    quick select itself, since which of the equal values it lands on is its own."""
+    rows = xp.moveaxis(b, d, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    i = xp.take(xp.argsort(flat, axis=-1, kind="stable"), [k], axis=-1)
+    for r in _ties(xp, b, d):
+        i[r, 0] = quick_select(flat[r].tolist(), k)
+    return xp.moveaxis(i.reshape(rows.shape[:-1] + (1,)), -1, d)
 
 
 def _median(skip_nan):
@@ -52,15 +94,36 @@ def _median(skip_nan):
         return i if skip_nan else xp.where(nan.any(d, keepdims=True), nan.argmax(d, keepdims=True),
                                            i)
 
-    def kernel(xp, a, dim=None, keepdim=False):
-        if a.dtype == bool:
-            raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-        if dim is None and a.size == 0:
-            return xp.full((), xp.nan, a.dtype)
+    name = "nanmedian" if skip_nan else "median"
+
+    def kernel(xp, a, dim=None, keepdim=False):  # PyTorch's order: empty, dim, then dtype
+        if dim is None and a.size == 0:  # NaN, as the dtype holds it (bool: True)
+            return xp.asarray(xp.nan).astype(a.dtype)
+        if dim is not None:
+            d = one_dim(dim, a.ndim, name)
+            if a.ndim and not a.shape[d]:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        if a.dtype.kind in "bc":
+            raise NotImplementedError(f"\"{'median_cpu' if dim is None else 'median_out'}\" not "
+                                      f"implemented for '{_tname(a)}'")
         r = _picked(xp, a.reshape(-1) if dim is None else a, 0 if dim is None else dim, keepdim,
                     "nanmedian" if skip_nan else "median", index)
         return r[0] if dim is None else r
     return kernel
+
+
+def _median_parse(name):  # no dim: over all elements; a dim given must be an int (not None)
+    def parse(*args, **kw):
+        if len(args) > 2 or set(kw) - {"dim", "keepdim"}:
+            raise TypeError(f"{name}() received an invalid combination of arguments")
+        p = dict(zip(("dim", "keepdim"), args), **kw)
+        if "dim" in p:
+            int_arg(p["dim"], name, "dim", 2 if args else None)
+        if type(p.get("keepdim", False)) is not bool:
+            raise TypeError(f"{name}(): argument 'keepdim' must be bool, not "
+                            f"{type(p['keepdim']).__name__}")
+        return dict(dim=p.get("dim"), keepdim=p.get("keepdim", False))
+    return parse
 
 
 def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), its last index
@@ -69,7 +132,14 @@ def _mode_index(xp, b, d):  # the most frequent value (the smallest of ties), it
     new = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
     v = xp.take_along_axis(s, (pos - xp.maximum.accumulate(xp.where(new, pos, 0), -1)).argmax(
         -1, keepdims=True), -1)
-    return xp.moveaxis(r.shape[-1] - 1 - xp.flip(r == v, -1).argmax(-1, keepdims=True), -1, d)
+    i = r.shape[-1] - 1 - xp.flip(r == v, -1).argmax(-1, keepdims=True)
+    # a NaN, or ties in a row long enough for introsort to reorder them: PyTorch's own loop
+    flat, out = r.reshape(-1, r.shape[-1]), i.reshape(-1)
+    odd = (flat != flat).any(-1) | ((s[..., 1:] == s[..., :-1]).any(-1).reshape(-1) &
+                                    (r.shape[-1] > 16))
+    for k in xp.flatnonzero(odd).tolist():
+        out[k] = mode_row(flat[k].tolist())
+    return xp.moveaxis(out.reshape(i.shape), -1, d)
 
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -141,123 +211,46 @@ def _quantile_bwd(ctx, g):
     return (total.reshape(shape),)
 
 
-def _pack(v, inv, counts, return_inverse, return_counts):  # what unique returns
-    out = (v,) + ((inv,) if return_inverse else ()) + ((counts,) if return_counts else ())
-    return out[0] if len(out) == 1 else out
-
-
-def _unique(xp, a, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    d = None if dim is None else normalize_dims(dim, a.ndim)[0]
-    v, inv, cnt = xp.unique(a.reshape(-1) if d is None else a, return_inverse=True,
-                            return_counts=True, axis=d, equal_nan=False)
-    return _pack(v, inv.reshape(a.shape if d is None else -1), cnt, return_inverse,
-                 return_counts)
-
-
-def _unique_consecutive(xp, a, return_inverse=False, return_counts=False, dim=None):
-    d, b = (0, a.reshape(-1)) if dim is None else (normalize_dims(dim, a.ndim)[0], a)
-    r = xp.moveaxis(b, d, 0).reshape(b.shape[d], math.prod(b.shape) // max(b.shape[d], 1))
-    new = xp.concatenate([xp.ones(min(len(r), 1), bool), (r[1:] != r[:-1]).any(1)])
-    return _pack(xp.compress(new, b, axis=d), (xp.cumsum(new) - 1).reshape(
-        a.shape if dim is None else -1), xp.diff(xp.append(xp.flatnonzero(new), len(r))),
-        return_inverse, return_counts)
-
-
-def _bincount(xp, a, weights=None, minlength=0):
-    if a.dtype.kind not in "iu":
-        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_pretty(a)}'")
-    if a.ndim != 1 or (a.size and a.min() < 0):
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    r = xp.bincount(a, weights, minlength)
-    return r if weights is None or weights.dtype.kind != "f" else r.astype(weights.dtype)
-
-
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
-
-
-def _histogram(xp, a, bins, *, range=None, weight=None, density=False):
-    if isinstance(bins, bool) or not (isinstance(bins, int) or hasattr(bins, "dtype")):
-        raise TypeError(f"histogram(): argument 'bins' must be Tensor or int, not "
-                        f"{type(bins).__name__}")
-    if a.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_pretty(a)}'")
-    if not isinstance(bins, int) and bins.dtype != a.dtype:
-        c = {k: _C_NAMES.get(v.dtype.name, v.dtype.name) for k, v in (("a", a), ("b", bins))}
-        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
-                           f"same dtype, but got input with dtype {c['a']} and bins for "
-                           f"dimension 0 with dtype {c['b']}")
-    if not isinstance(bins, int) and bins.size > 1 and bool((bins[1:] < bins[:-1]).any()):
-        # PyTorch bins by binary search over the edges as given; its counts for edges that
-        # do not increase follow no rule worth copying
-        raise RuntimeError("histogram(): bin edges must be non-decreasing")
-    if not isinstance(bins, int) and bool(xp.isnan(bins).any()):
-        # a NaN edge: no element falls in any bin (PyTorch's binary search), where NumPy's
-        # counts come out negative
-        return xp.zeros(max(bins.size - 1, 0), a.dtype), bins.copy()
-    return tuple(r.astype(a.dtype) for r in xp.histogram(a, bins, range, density, weight))
-
-
-def _searchsorted(xp, s, v, *, out_int32=False, right=False, side=None):  # along the last dim
-    side = side or ("right" if right else "left")
-    if s.ndim > 1 and s.shape[:-1] != v.shape[:-1]:
-        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
-                           f"first N-1 dimensions of boundaries tensor and input value tensor must "
-                           f"match, but we got boundaries tensor {list(s.shape)} and input value "
-                           f"tensor {list(v.shape)}")
-    r = xp.searchsorted(s, v, side) if s.ndim == 1 else xp.asarray([xp.searchsorted(
-        x, y, side) for x, y in zip(s.reshape(-1, s.shape[-1]), v.reshape(-1, v.shape[-1]))])
-    return r.reshape(v.shape).astype(xp.int32 if out_int32 else xp.int64)
-
-
-def _bucketize(xp, a, boundaries, *, out_int32=False, right=False):
-    if boundaries.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
-    return _searchsorted(xp, boundaries, a, out_int32=out_int32, right=right)
-
-
-def _histc(xp, a, bins=100, min=0, max=0):
-    if a.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_pretty(a)}'")
-    if min > max or bins <= 0:
-        raise RuntimeError("torch.histc: max must be larger than min" if min > max else
-                           f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
-    lo, hi = (a.min(), a.max()) if min == max and a.size else (min, max)
-    return xp.histogram(a, bins, (lo - 1, hi + 1) if lo == hi else (lo, hi))[0].astype(a.dtype)
-
-
 _TIES = np.array([[1., 3, 3, 0, 3], [2, 2, 1, 1, 5], [0, 4, 4, 0, 1]])
 _NANS = np.array([[1, np.nan, 3, 0], [np.nan, np.nan, 2, 5]])
 _TIED = sample_calls((_TIES,), (_TIES, 0, True), grad=False)  # ties: no finite differences
+_TIED_K = sample_calls(*((_TIES, k) for k in (1, 2, 3, 5)), (_TIES, 2, 0), (_NANS, 3), grad=False)
+_SORT_COMPLEX = (RuntimeError, " Sort does not support complex dtypes on CPU")
 _SEL = dict(backward=_picked_bwd, save_output=True, outputs=("values", "indices"),
             holomorphic=False)
 _SORTS = sample_calls(((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),), ((0, 3), 1),
                       ((3, 4), {"dim": 0, "descending": True, "stable": True}))
-_UNIQUE = sample_calls((_TIES,), (_TIES.ravel(), {"return_counts": True, "return_inverse": True}),
-                       (_TIES, {"dim": 1, "return_inverse": True}), (_NANS,), grad=False)
 
 OPS = [
-    op("sort", _sort, **_SEL, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"), 
-        node_name="SortBackward0",
+    op("sort", _sort, **_SEL, samples=_SORTS, no_complex=_SORT_COMPLEX, node_name="SortBackward0",
        doc="(values, indices) sorted along `dim` (ascending, or `descending`; stable)."),
     op("argsort", lambda xp, a, dim=-1, descending=False, *, stable=False: _sort(
-        xp, a, dim, descending)[1], differentiable=False, samples=_SORTS, no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU"),
+        xp, a, dim, descending, who="argsort")[1], differentiable=False, samples=_SORTS,
+       no_complex=_SORT_COMPLEX, error_samples=_errors(((np.ones((3, 4)), (0, 0)), TypeError)),
        doc="The indices that sort `input` along `dim` (stable)."),
     op("msort", lambda xp, a: _sort(xp, a, 0)[0], backward=lambda ctx, g: (_through(
         g, apply_op("argsort", ctx.saved[0], 0), ctx.shapes[0], 0),), save_inputs=(0,),
        samples=sample_calls(((4, 3),), ((5,),), ((),)), doc="Sorted along the first dim.",
-       no_complex=(RuntimeError, " Sort does not support complex dtypes on CPU")),
+       no_complex=_SORT_COMPLEX),
     op("topk", _topk, **_SEL, no_complex=(RuntimeError, " topk does not support complex dtypes "
                                                           "on CPU"), samples=sample_calls(
         ((3, 5), 2), ((2, 3, 4), 3, 1), ((3, 4), 2, {"largest": False}), ((), 1), ((4,), 0)),
        error_samples=_errors(((np.ones(3), 4), RuntimeError)),
        doc="The `k` largest (or smallest) values along `dim`, with their indices."),
-    op("kthvalue", _kthvalue, **_SEL, no_complex="kthvalue_cpu", samples=sample_calls(
-        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1)),
-       error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError)),
+    op("kthvalue", _kthvalue, **_SEL, samples=lambda rng, dt: sample_calls(
+        ((3, 5), 2), ((2, 3, 4), 3, 1, True), ((3, 4), 1, 0), ((), 1))(rng, dt) + _TIED_K(
+            rng, dt),
+       error_samples=_errors(((np.ones(3), 4), RuntimeError), ((np.ones(0), 1), IndexError),
+                             ((np.ones(3), 1.5), TypeError),
+                             ((np.ones((0, 3)), 5, 1), RuntimeError),
+                             ((np.ones(3, bool), 1), NotImplementedError),
+                             ((np.ones(3, np.complex64), 1), NotImplementedError)),
        doc="The `k`-th smallest value along `dim`, with its index."),
-    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), no_complex=lambda a, k:
-                "median_out" if a or k.get("dim") is not None else "median_cpu",
-                node_name=_dim_name(n.capitalize()), samples=lambda rng, dt: sample_calls(
+    *(reduction(n, _median(n == "nanmedian"), **_SEL, save_inputs=(0,), parse=_median_parse(n),
+                node_name=_dim_name(n.capitalize()), error_samples=_errors(
+                    ((np.ones((3, 4)), None, True), TypeError),
+                    ((np.ones(3, np.complex64),), NotImplementedError),
+                    ((np.ones(0, bool), 0), IndexError)), samples=lambda rng, dt: sample_calls(
                     ((3, 5),), ((2, 3, 4), 1), ((3, 4), -1, True), ((),))(rng, dt) + sample_calls(
                     (_NANS, 1), (_NANS,), (np.ones(0),), grad=False)(rng, dt),
                 doc=f"The lower median{', ignoring NaN' * (n == 'nanmedian')}; with `dim`, "
@@ -288,44 +281,4 @@ OPS = [
             {"interpolation": "midpoint"}))(rng, dt),
        error_samples=_errors(((np.arange(4), 0.5), RuntimeError)),
        doc="quantile ignoring NaNs (a slice of NaNs only gives NaN)."),
-    op("unique", _unique, differentiable=False, samples=_UNIQUE, no_complex="unique",
-       doc="The distinct values (sorted), optionally with inverse indices and counts."),
-    op("unique_consecutive", _unique_consecutive, differentiable=False, samples=_UNIQUE,
-       doc="Values with consecutive repeats collapsed, optionally with inverse and counts."),
-    op("bincount", _bincount, differentiable=False, no_complex="bincount_cpu", samples=sample_calls(
-        (np.array([0, 2, 2, 5]),), (np.array([1, 1, 0]), {"weights": np.array([0.5, 1, 2]),
-                                                          "minlength": 5}), grad=False),
-       parse=lambda weights=None, minlength=0: dict(
-           minlength=minlength, weights=None if weights is None else weights._data),
-       error_samples=_errors(((np.array([-1]),), RuntimeError), ((np.ones(2),),
-                                                                  NotImplementedError)),
-       doc="Counts (or summed `weights`) of each value of a 1-D non-negative int tensor."),
-    op("histc", _histc, differentiable=False, no_complex="aminmax_cpu", samples=sample_calls(
-        ((20,), 5), ((3, 4), 4, -1, 1), ((6,), {"bins": 3, "min": 0.5, "max": 0.5}), grad=False),
-       error_samples=_errors(((np.arange(4),), NotImplementedError)),
-       doc="Histogram of `bins` equal bins over [min, max] (the data's range if equal)."),
-    op("histogram", _histogram, differentiable=False, outputs=("hist", "bin_edges"),
-       parse=lambda bins, *, range=None, weight=None, density=False: dict(
-           bins=bins._data if is_tensor(bins) else bins, range=range, density=density,
-           weight=None if weight is None else weight._data), samples=sample_calls(
-               ((20,), 5), ((3, 4), 4, {"range": (-1.0, 1.0), "density": True}),
-               ((6,), np.array([-1.0, 0.0, 2.0])), grad=False),
-       error_samples=_errors(((np.arange(4), 3), NotImplementedError)),
-       doc="(hist, bin_edges): a histogram of `bins` bins (a count or the edges)."),
-    op("searchsorted", _searchsorted, inputs=2, differentiable=False, methods=(),
-       no_complex="searchsorted_out_cpu",
-       prepare=lambda s, v=None, *rest: (s, v if v is None or is_tensor(v) else loom.tensor(
-           v, dtype=s.dtype, device=s.device), *rest), samples=sample_calls(
-               (np.array([1.0, 2, 3, 5]), (3, 4)), (np.array([[1.0, 2, 3], [0, 5, 6]]), (2, 4),
-                                                   {"right": True}),
-               (np.array([1.0, 2, 2]), np.array([2.0, 1]), {"side": "right", "out_int32": True}),
-               inputs=2, grad=False),
-       error_samples=_errors(((np.ones((2, 3)), np.ones((1, 1))), RuntimeError)),
-       doc="Indices where `values` would be inserted to keep `sorted_sequence` sorted."),
-    op("bucketize", _bucketize, inputs=2, differentiable=False, no_complex="searchsorted_out_cpu",
-       samples=sample_calls(
-        ((3, 4), np.array([-1.0, 0, 1])), ((5,), np.array([0.0, 0.5]), {"right": True}),
-        inputs=2, grad=False), error_samples=_errors(((np.ones(2), np.ones((1, 2))),
-                                                      RuntimeError)),
-       doc="The bucket of each element of `input` between sorted 1-D `boundaries`."),
 ]
