@@ -437,6 +437,14 @@ FOUND = {
     "clamp of bools between tensor bounds": lambda lib: lib.clamp(
         lib.tensor([True, False]), lib.tensor([False, True])),
     "clamp of bools with number bounds is refused": lambda lib: lib.tensor([True]).clamp(max=0),
+    "pow's gradients at a zero base": lambda lib: _grads_of(
+        lib, lambda lib, a, b: lib.pow(a, b), [0.0, 0.0, 0.0, 2.0, -2.0, 0.0],
+        [-1.2, 0.0, 2.0, 0.5, 0.5, 1.0]),
+    "pow's exponent gradient with a zero number base": lambda lib: _grads_of(
+        lib, lambda lib, b: lib.pow(0.0, b), [-1.0, 0.0, 2.0]),
+    "copysign refuses complex with a number": lambda lib: lib.copysign(
+        lib.ones(2, dtype=lib.complex64), -3),
+    "clamp_min(x, None) is no overload": lambda lib: lib.clamp_min(lib.ones(2), None),
     "deg2rad of integers": lambda lib: lib.deg2rad(lib.tensor([180, 90])),
     "rad2deg refuses complex": lambda lib: lib.rad2deg(lib.tensor([1 + 1j])),
     "sinc and its gradient at 0": lambda lib: _grads_of(lib, lambda lib, x: lib.sinc(x),

@@ -348,6 +348,17 @@ FOUND = {
     "nanquantile skips NaNs": lambda lib: lib.nanquantile(
         lib.tensor([[1.0, NAN, 3.0, 2.0], [NAN, NAN, 0.5, 4.0], [NAN, NAN, NAN, NAN]]), 0.3,
         dim=1, keepdim=True),
+    "quantile beside an infinity is the value it lands on": lambda lib: lib.quantile(
+        lib.tensor([[1.0, 2.0, float("inf")], [1.0, float("inf"), 0.5]]), 0.5, dim=1),
+    "quantile midpoint and nearest with infinities": lambda lib: lib.stack([lib.quantile(
+        lib.tensor([-float("inf"), 1.0]), 0.2, interpolation=m) for m in ("midpoint",
+                                                                         "nearest")]),
+    "nanquantile of a 0-dim tensor checks dim": lambda lib: lib.nanquantile(lib.tensor(1.0), 0.4,
+                                                                           1),
+    "amax of a 0-dim NaN: gradient NaN": lambda lib: _grad_of(lib, lambda t: t.amax(), NAN),
+    "max of a 0-dim NaN: gradient 1": lambda lib: _grad_of(lib, lambda t: t.max(), NAN),
+    "amax of a 0-dim tensor over dim -1": lambda lib: _grad_of(lib, lambda t: t.amax(-1), 2.0),
+    "logsumexp needs a dim": lambda lib: lib.logsumexp(lib.ones(3), None),
     "norm nuc of a 0-dim tensor": lambda lib: lib.norm(lib.tensor(1.5), "nuc", (0, 2)),
     "triu refuses a float diagonal": lambda lib: lib.triu(lib.ones(3, 3), 1.5),
     "rot90 refuses a float k": lambda lib: lib.rot90(lib.ones(2, 3), 1.5),

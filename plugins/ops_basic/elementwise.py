@@ -112,6 +112,8 @@ def _tensor_first(name, ufunc, division=False):  # fmod(2, t) is refused, as in 
         if not hasattr(a, "dtype"):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(a).__name__}")
+        if kind(a, b) == "c":
+            raise refuse(f"{name}_cpu", a.dtype if a.dtype.kind == "c" else b.dtype)
         if division:
             _integral_division(f"{name}_cpu", xp, a, b)
         return getattr(xp, ufunc)(a, b)
@@ -147,16 +149,26 @@ def _pow(xp, a, b):
 
 def _pow_da(g, a, b):  # PyTorch's special cases for a Python exponent: x**2 -> 2x, x**0 -> 0
     scalar = type(b) in (int, float)
-    return g * (a * 2.0) if scalar and b == 2 else g * 0.0 if scalar and b == 0 else \
-        g * (b * a ** (b - 1))
+    if scalar:
+        return g * (a * 2.0) if b == 2 else g * 0.0 if b == 0 else g * (b * a ** (b - 1))
+    # 0 where the exponent is 0 (not 0 * 0 ** -1), as PyTorch's rule
+    return xp_of(g).where(b == 0, 0.0, g * (b * _quiet(lambda: a ** (b - 1))))
 
 
-def _pow_db(g, a, y):  # y log(a): 0 where a == 0, NaN where a < 0
-    if type(a) in (int, float):
-        return g * y * (math.log(a) if a > 0 else float("nan") if a < 0 else 0.0)
-    xp = xp_of(a)
-    return g * y * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1.0)),
-                            xp.where(a == 0, 0.0, float("nan")))
+def _pow_db(g, a, b, y):
+    """PyTorch's rule: y log(a), 0 where a == 0 and the exponent is >= 0 (-inf * y for a
+    negative one), NaN where a < 0."""
+    xp = xp_of(y)
+    nonneg = (xp.real(b) >= 0) & (xp.imag(b) == 0) if _is_complex(b) else b >= 0
+    if type(a) in (int, float, bool):
+        if a > 0:
+            return g * y * math.log(a)
+        return g * (xp.where(nonneg, 0.0, y * -math.inf) if a == 0 else y * math.nan)
+    return g * xp.where((a == 0) & nonneg, 0.0, y * _quiet(xp.log, a))
+
+
+def _is_complex(x):
+    return hasattr(x, "dtype") and (x.dtype.is_complex if is_tensor(x) else x.dtype.kind == "c")
 
 
 def _float_power_prepare(input, exponent):  # PyTorch's composite: both operands to double
@@ -295,9 +307,14 @@ def _clamp_numbers(who):
         return y
     if who == "clamp":
         return lambda xp, x, min=None, max=None: clamp(xp, x, min, max)
+    def one(v, which):  # clamp_min / clamp_max: the bound is required (None matches nothing)
+        if v is None:
+            raise TypeError(f"{who}() received an invalid combination of arguments - got "
+                            f"(Tensor, NoneType): `{which}` must be a number or a tensor")
+        return v
     if who == "clamp_min":
-        return lambda xp, x, min: clamp(xp, x, min, None)
-    return lambda xp, x, max: clamp(xp, x, None, max)
+        return lambda xp, x, min: clamp(xp, x, one(min, "min"), None)
+    return lambda xp, x, max: clamp(xp, x, None, one(max, "max"))
 
 
 _PLAIN = (float, int, type(None))
@@ -488,7 +505,7 @@ OPS = [
            scalar_node_name="PowBackward0", check=_no_bool_pow, domain=(0.5, 2.0),
            doc="Elementwise power; an integer to a negative integer power as in PyTorch."),
     _pointwise("float_power", lambda xp, a, b: broadcast(a, b) or xp.power(a, b), _pow_da,
-               lambda g, a, b: _pow_db(g, a, a ** b), inplace=False,
+               lambda g, a, b: _pow_db(g, a, b, a ** b), inplace=False,
                prepare=_float_power_prepare, node_name="PowBackward1",
                samples=sample_calls(((3, 4), (3, 4)), ((2, 3), (3,)), ((3, 4), 2.0),
                                     ((4,), -1.5), inputs=(0, 1), domain=(0.5, 2.0)),

@@ -94,6 +94,9 @@ def _prod_bwd(ctx, g):  # at a zero: the product of the others, written to diffe
 
 
 def _share(ctx, x, y, g, nan=False):  # ties share the gradient evenly (amax, max(), median())
+    if not x.ndim:  # one element: it is the extreme (amax of NaN: 0 / 0 in PyTorch's rule)
+        g = g.reshape(())
+        return g if nan else xp_of(x).where(x == y, g, math.nan)
     dims, g, y = _unreduced(ctx, g, y)
     # the tie count cast to g's dtype: NumPy would make float32 / int64 a float64
     if not nan:  # amax: a plain mask, as PyTorch's
@@ -270,6 +273,9 @@ def _dist_bwd(ctx, g):
 
 
 def _logsumexp(xp, a, dim, keepdim=False):
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
+                        "NoneType")
     a, ax = a if a.dtype.kind in "fc" else a.astype(loom.get_default_dtype().np), _axis(a, dim)
     m = a.max(axis=ax, keepdims=True, initial=-math.inf)
     m = xp.where(xp.isfinite(m), m, 0)

@@ -171,11 +171,45 @@ def _quantile_kernel(nan):
                    f"got {interpolation}" if interpolation not in _METHODS else None)
         if problem:
             raise RuntimeError(f"quantile() {problem}")
-        ax = normalize_dims(dim, a.ndim)[0] if dim is not None and a.ndim else None
-        with np.errstate(invalid="ignore"):  # an all-NaN slice is NaN, silently
-            return (xp.nanquantile if nan else xp.quantile)(
-                a, q, axis=ax, method=interpolation, keepdims=keepdim).astype(a.dtype)
+        ax = normalize_dims(dim, a.ndim)[0] if dim is not None else None
+        ax = ax if a.ndim else None
+        with np.errstate(invalid="ignore"):  # inf - inf is NaN, silently as in PyTorch
+            return _quantiles(xp, a, q, ax, keepdim, interpolation, nan)
     return kernel
+
+
+def _quantiles(xp, a, q, ax, keepdim, method, nan):
+    """PyTorch's algorithm, not NumPy's: the sorted neighbours at floor and ceil of
+    ``q * (n - 1)`` blended by PyTorch's lerp (so a quantile landing on a value is that value
+    even beside an infinity); NaN for a slice holding NaN (quantile) or only NaN
+    (nanquantile)."""
+    v = a.reshape(-1) if ax is None else xp.moveaxis(a, ax, -1)
+    s, isnan = xp.sort(v, axis=-1), xp.isnan(v)
+    n = (~isnan).sum(-1, keepdims=True) if nan else \
+        xp.full(v.shape[:-1] + (1,), v.shape[-1], dtype=xp.int64)
+    bad = (n == 0) if nan else isnan.any(-1, keepdims=True)
+    outs = []
+    for qq in (q if isinstance(q, list) else [q]):
+        pos = (n - 1) * qq
+        lo = xp.maximum(xp.floor(pos), 0).astype(xp.int64)
+        hi = xp.maximum(xp.ceil(pos), 0).astype(xp.int64)
+
+        def at(i):
+            return xp.take_along_axis(s, i, -1)
+        if method in ("lower", "higher", "nearest"):
+            r = at(lo if method == "lower" else hi if method == "higher" else
+                   xp.maximum(xp.round(pos), 0).astype(xp.int64))
+        else:
+            x0, x1 = at(lo), at(hi)
+            w = (pos - lo).astype(a.dtype) if method == "linear" else a.dtype.type(0.5)
+            r = xp.where(w < 0.5, x0 + w * (x1 - x0), x1 - (x1 - x0) * (1 - w))
+        outs.append(xp.where(bad, xp.nan, r)[..., 0])
+    out = xp.stack(outs) if isinstance(q, list) else outs[0]
+    if keepdim:
+        lead = out.shape[:1] if isinstance(q, list) else ()
+        out = out.reshape(lead + (tuple(1 for _ in a.shape) if ax is None else
+                                  tuple(1 if d == ax else n_ for d, n_ in enumerate(a.shape))))
+    return out.astype(a.dtype, copy=False)
 
 
 def _index(v):  # positions computed in floats, as indices (an array or a constant tensor)
