@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) examples/linear_regression.py
+	$(PY) examples/mlp_train.py
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -2,6 +2,7 @@
 (`loom.utils.progress`)."""
 from __future__ import annotations
 
+from . import data
 from .progress import progress
 
-__all__ = ["progress"]
+__all__ = ["data", "progress"]
