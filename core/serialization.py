@@ -137,6 +137,8 @@ class _Pickler(pickle._Pickler):
     def _storage_ref(self, t: loom.Tensor) -> _StorageRef:
         storage = t.untyped_storage()
         ptr, nbytes = storage.data_ptr(), storage.nbytes()
+        if nbytes == 0:  # empty storages may share an address: each gets its own record
+            ptr = ("empty", len(self._records))
         known = self._records.get(ptr)
         if known is not None:
             if known[1] != t.dtype:

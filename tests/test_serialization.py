@@ -88,6 +88,29 @@ def test_nested_containers_and_plain_values_round_trip(tmp_path):
     assert back["set"] == {1, 2} and back["grad"].requires_grad and back["grad"].is_leaf
 
 
+def test_empty_tensors_of_several_dtypes(tmp_path):
+    obj = [loom.empty(0), loom.empty(0, dtype=loom.int64), loom.zeros(0, 3)]
+    loom.save(obj, tmp_path / "e.pt")
+    back = loom.load(tmp_path / "e.pt")
+    assert [(tuple(t.shape), t.dtype) for t in back] == [((0,), loom.float32),
+                                                         ((0,), loom.int64),
+                                                         ((0, 3), loom.float32)]
+
+
+def test_an_optimizer_state_dict_crosses_to_torch(tmp_path):
+    import loom.optim
+    w = loom.ones(3, requires_grad=True)
+    opt = loom.optim.Adam([w], lr=0.1)
+    (w * w).sum().backward()
+    opt.step()
+    loom.save(opt.state_dict(), tmp_path / "opt.pt")
+    tw = torch.ones(3, requires_grad=True)
+    topt = torch.optim.Adam([tw], lr=0.1)
+    topt.load_state_dict(torch.load(tmp_path / "opt.pt"))
+    assert topt.state[tw]["step"].item() == 1.0
+    np.testing.assert_allclose(topt.state[tw]["exp_avg"].numpy(), [0.2, 0.2, 0.2], rtol=1e-6)
+
+
 def test_pytorch_reads_what_loom_saved(tmp_path):
     base = loom.arange(6.0)
     loom.save({"w": base.view(2, 3), "row": base.view(2, 3)[1],
