@@ -48,17 +48,19 @@ class RMSprop(Optimizer):
             if wd != 0:
                 g = g.add(p, alpha=wd)
             square_avg = state["square_avg"]
-            square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+            # mul_/add_ rather than addcmul_/lerp_/addcdiv_: the same values to rounding, and
+            # faster in loom (see Adam)
+            square_avg.mul_(alpha).add_(g * g, alpha=1 - alpha)
             if centered:
                 grad_avg = state["grad_avg"]
-                grad_avg.lerp_(g, 1 - alpha)
+                grad_avg.mul_(alpha).add_(g, alpha=1 - alpha)
                 avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
             else:
                 avg = square_avg.sqrt()
             avg = avg.add_(eps)
             if momentum > 0:
                 buf = state["momentum_buffer"]
-                buf.mul_(momentum).addcdiv_(g, avg)
+                buf.mul_(momentum).add_(g / avg)
                 p.add_(buf, alpha=-lr)
             else:
-                p.addcdiv_(g, avg, value=-lr)
+                p.add_(g / avg, alpha=-lr)

@@ -43,6 +43,8 @@ class SGD(Optimizer):
                 if buf is None:
                     buf = state["momentum_buffer"] = g.clone().detach()
                 else:
-                    buf.mul_(momentum).add_(g, alpha=1 - dampening)
+                    buf.mul_(momentum)
+                    # alpha=1 (no dampening, the common case) skips a scaled copy of g
+                    buf.add_(g) if dampening == 0 else buf.add_(g, alpha=1 - dampening)
                 g = g.add(buf, alpha=momentum) if nesterov else buf
             p.add_(g, alpha=-lr)
