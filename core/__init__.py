@@ -143,21 +143,31 @@ def get_default_device() -> device:
     return device(config.get("default_device"))
 
 
+# names defined by modules written against loom's public API (above this package): attributes
+# of loom reached on first use
+_LAZY = {"save": "serialization", "load": "serialization"}
+
+
 def __getattr__(name):
     # Reached only for names that are not defined: an operator no plugin registered.
     if name.startswith("__"):
         raise AttributeError(name)
     if name == "default_generator":
         return _default_generator()
+    if name in _LAZY:  # loom.save/loom.load live above the package, found on first use
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     if "." in name:  # getattr(loom, "linalg.solve"): not an attribute (loom.linalg.solve is)
         raise AttributeError(f"module 'loom' has no attribute '{name}'")
-    import importlib.util
     if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
     raise _missing(name)
 
 
 import builtins  # noqa: E402
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
 
 from . import plugins as _plugins  # noqa: E402
 
@@ -171,7 +181,7 @@ def _reserve_own_names() -> None:
                if n.endswith(".py") or os.path.isdir(os.path.join(here, n))}
     # the names loom.linalg defines itself (LinAlgError) are loom's too
     own_linalg = {f"linalg.{n}" for n in vars(linalg) if not n.startswith("_")}
-    _registry.reserve(functions=set(globals()) | modules | own_linalg |
+    _registry.reserve(functions=set(globals()) | modules | own_linalg | set(_LAZY) |
                       {"nn", "optim", "linalg", "utils", "ops", "fft", "special"},
                       methods={n for n in dir(Tensor)
                                if n not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",

@@ -2,9 +2,10 @@
 
 Trains on fresh noisy batches of 8 points (the seed's data, learning rate and 20,000 steps),
 shows progress, prints the fitted ``w`` and ``b``, and writes a PNG with the data, the fitted
-line and the loss curve.
+line and the loss curve, and beside it a picture of the loss's autograd graph (`loom.viz`).
 
     python examples/linear_regression.py [--steps N] [--out linear_regression.png]
+                                         [--graph linear_regression_graph.png]
 """
 from __future__ import annotations
 
@@ -85,10 +86,20 @@ def plot(w, b, losses, out):
     plt.close(fig)
 
 
+def draw_loss_graph(w, b, out):
+    """The autograd graph of one step's loss (leaves w and b, the operators, the root)."""
+    from loom import viz
+    x, y = get_fake_data()
+    loss = (0.5 * (x.mm(w) + b.expand_as(y) - y) ** 2).sum()
+    return viz.draw_graph(loss, out, {"w": w, "b": b}, root_name="loss")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=int(os.environ.get("LOOM_DEMO_STEPS", 20000)))
     ap.add_argument("--out", default="linear_regression.png")
+    ap.add_argument("--graph", default=None,
+                    help="where to draw the loss's autograd graph (default: beside --out)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
     args = ap.parse_args(argv)
     w, b, losses = train(args.steps, progress=not args.quiet)
@@ -96,6 +107,9 @@ def main(argv=None):
     print(f"b = {b.item():.4f}")
     plot(w, b, losses, args.out)
     print(f"wrote {args.out}")
+    root, ext = os.path.splitext(args.out)
+    graph = draw_loss_graph(w, b, args.graph or f"{root}_graph{ext or '.png'}")
+    print(f"wrote {graph}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,306 @@
+"""loom.optim against torch.optim: the same parameters after 20 steps from the same start, for
+every optimizer and its options, every scheduler's rates, and state dicts that round-trip
+(and cross between loom and PyTorch by value)."""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import loom
+import loom.optim as lo
+from loom.optim import lr_scheduler as lls
+
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.01, maximize=True, eps=1e-6)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.02, weight_decay=0.3, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.05)),
+    ("RMSprop", dict(lr=0.005, alpha=0.9, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.01, initial_accumulator_value=0.1)),
+]
+
+
+def _start(seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(4, 3, generator=g, dtype=dtype), torch.randn(3, generator=g, dtype=dtype)]
+
+
+def _pair(start):
+    tp = [s.clone().requires_grad_() for s in start]
+    lp = [loom.tensor(s.numpy()).requires_grad_() for s in start]
+    return tp, lp
+
+
+def _loss(lib, w, b, x):
+    return ((lib.tanh(x @ w + b) - 0.5) ** 2).sum() + (w * w).sum() * 0.01
+
+
+def _train(lib, opt, params, steps=20, sched=None, closure=False):
+    x = np.linspace(-1, 1, 24).reshape(6, 4)
+    x = lib.tensor(x, dtype=params[0].dtype)
+    for _ in range(steps):
+        def f():
+            opt.zero_grad()
+            loss = _loss(lib, params[0], params[1], x)
+            loss.backward()
+            return loss
+        if closure:
+            opt.step(f)
+        else:
+            f()
+            opt.step()
+        if sched is not None:
+            sched.step()
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS, ids=lambda v: str(v))
+def test_parameters_after_20_steps_match_torch(name, kw):
+    tp, lp = _pair(_start())
+    _train(torch, getattr(torch.optim, name)(tp, **kw), tp)
+    _train(loom, getattr(lo, name)(lp, **kw), lp)
+    for t, lt in zip(tp, lp):
+        np.testing.assert_allclose(lt.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS[::3], ids=lambda v: str(v))
+def test_float32_parameters_and_a_closure(name, kw):
+    tp, lp = _pair(_start(1, torch.float32))
+    _train(torch, getattr(torch.optim, name)(tp, **kw), tp, closure=True)
+    _train(loom, getattr(lo, name)(lp, **kw), lp, closure=True)
+    for t, lt in zip(tp, lp):
+        assert lt.dtype == loom.float32
+        np.testing.assert_allclose(lt.detach().numpy(), t.detach().numpy(), rtol=1e-4,
+                                   atol=1e-5)
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS, ids=lambda v: str(v))
+def test_state_dict_round_trips_and_matches_torchs_layout(name, kw):
+    tp, lp = _pair(_start())
+    topt, lopt = getattr(torch.optim, name)(tp, **kw), getattr(lo, name)(lp, **kw)
+    _train(torch, topt, tp, steps=5)
+    _train(loom, lopt, lp, steps=5)
+    tsd, lsd = topt.state_dict(), lopt.state_dict()
+    assert lsd["param_groups"] == tsd["param_groups"]
+    assert tsd["state"].keys() == lsd["state"].keys()
+    for k in tsd["state"]:
+        assert tsd["state"][k].keys() == lsd["state"][k].keys()
+        for key, v in tsd["state"][k].items():
+            lv = lsd["state"][k][key]
+            assert str(lv.dtype) == str(v.dtype)
+            np.testing.assert_allclose(lv.numpy(), v.numpy(), rtol=1e-10, atol=1e-12)
+    # a fresh optimizer loaded from the state dict continues exactly as the original does
+    lp2 = [p.detach().clone().requires_grad_() for p in lp]
+    lopt2 = getattr(lo, name)(lp2, **kw)
+    lopt2.load_state_dict(copy.deepcopy(lopt.state_dict()))  # (as if saved and loaded)
+    _train(loom, lopt, lp, steps=5)
+    _train(loom, lopt2, lp2, steps=5)
+    for a, b in zip(lp, lp2):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_a_state_dict_from_torch_loads_into_loom():
+    tp, lp = _pair(_start())
+    topt, lopt = torch.optim.Adam(tp, lr=0.01), lo.Adam(lp, lr=0.01)
+    _train(torch, topt, tp, steps=3)
+    sd = topt.state_dict()
+    lsd = {"param_groups": sd["param_groups"],
+           "state": {k: {n: loom.tensor(v.numpy()) for n, v in s.items()}
+                     for k, s in sd["state"].items()}}
+    lp = [loom.tensor(t.detach().numpy()).requires_grad_() for t in tp]
+    lopt = lo.Adam(lp, lr=0.01)
+    lopt.load_state_dict(lsd)
+    _train(torch, topt, tp, steps=4)
+    _train(loom, lopt, lp, steps=4)
+    for t, lt in zip(tp, lp):
+        np.testing.assert_allclose(lt.detach().numpy(), t.detach().numpy(), rtol=1e-10)
+
+
+def test_param_groups_with_their_own_hyperparameters_and_add_param_group():
+    tp, lp = _pair(_start())
+    topt = torch.optim.SGD([{"params": [tp[0]]}, {"params": tp[1], "lr": 0.5}], lr=0.1,
+                           momentum=0.9)
+    lopt = lo.SGD([{"params": [lp[0]]}, {"params": lp[1], "lr": 0.5}], lr=0.1, momentum=0.9)
+    _train(torch, topt, tp)
+    _train(loom, lopt, lp)
+    for t, lt in zip(tp, lp):
+        np.testing.assert_allclose(lt.detach().numpy(), t.detach().numpy(), rtol=1e-10)
+    assert [g["lr"] for g in lopt.param_groups] == [0.1, 0.5]
+    extra = loom.zeros(2, requires_grad=True)
+    lopt.add_param_group({"params": [extra], "momentum": 0.0})
+    assert lopt.param_groups[2]["lr"] == 0.1 and lopt.param_groups[2]["momentum"] == 0.0
+    with pytest.raises(ValueError, match="some parameters appear in more than one"):
+        lopt.add_param_group({"params": [extra]})
+    assert repr(lopt).startswith("SGD (\nParameter Group 0\n    dampening: 0")
+
+
+def test_zero_grad_sets_to_none_or_zeros():
+    p = loom.ones(3, requires_grad=True)
+    opt = lo.SGD([p], lr=0.1)
+    (p * 2).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is not None and p.grad.tolist() == [0.0, 0.0, 0.0]
+    opt.zero_grad()
+    assert p.grad is None
+    opt.step()  # no gradient: nothing moves
+    assert p.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("make,exc,msg", [
+    (lambda p: lo.SGD([], lr=0.1), ValueError, "optimizer got an empty parameter list"),
+    (lambda p: lo.SGD(p[0], lr=0.1), TypeError, "should be an iterable of Tensors or dicts"),
+    (lambda p: lo.SGD(p, lr=-1), ValueError, "Invalid learning rate: -1"),
+    (lambda p: lo.SGD(p, lr=0.1, nesterov=True), ValueError,
+     "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda p: lo.SGD(p, momentum=-0.5), ValueError, "Invalid momentum value: -0.5"),
+    (lambda p: lo.Adam(p, betas=(1.0, 0.9)), ValueError, "Invalid beta parameter at index 0"),
+    (lambda p: lo.Adam(p, eps=-1.0), ValueError, "Invalid epsilon value: -1.0"),
+    (lambda p: lo.RMSprop(p, alpha=-0.1), ValueError, "Invalid alpha value: -0.1"),
+    (lambda p: lo.Adagrad(p, lr_decay=-0.1), ValueError, "Invalid lr_decay value: -0.1"),
+    (lambda p: lo.SGD([p[0] * 2], lr=0.1), ValueError, "can't optimize a non-leaf Tensor"),
+])
+def test_bad_arguments_raise_as_torch(make, exc, msg):
+    p = [loom.ones(2, requires_grad=True)]
+    with pytest.raises(exc, match=msg):
+        make(p)
+    tp = [torch.ones(2, requires_grad=True)]
+    src = make.__code__
+    tmake = type(make)(src, {"lo": torch.optim, "torch": torch})
+    with pytest.raises(exc, match=msg):
+        tmake(tp)
+
+
+def test_load_state_dict_with_other_groups_raises():
+    a, b = loom.ones(2, requires_grad=True), loom.ones(2, requires_grad=True)
+    sd = lo.SGD([a], lr=0.1).state_dict()
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        lo.SGD([{"params": [a]}, {"params": [b]}], lr=0.1).load_state_dict(sd)
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        lo.SGD([a, b], lr=0.1).load_state_dict(sd)
+
+
+def test_step_hooks_run_around_the_step():
+    p = loom.ones(2, requires_grad=True)
+    opt = lo.SGD([p], lr=0.1)
+    seen = []
+    h1 = opt.register_step_pre_hook(lambda o, a, k: seen.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: seen.append("post"))
+    opt.step()
+    h1.remove()
+    opt.step()
+    assert seen == ["pre", "post", "post"]
+
+
+SCHEDULERS = [
+    ("StepLR", dict(step_size=3, gamma=0.5), "SGD"),
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 11], gamma=0.3), "SGD"),
+    ("ExponentialLR", dict(gamma=0.9), "SGD"),
+    ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001), "SGD"),
+    ("CosineAnnealingLR", dict(T_max=20), "Adam"),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=25), "SGD"),
+    ("OneCycleLR", dict(max_lr=[0.5], total_steps=25, anneal_strategy="linear",
+                        three_phase=True), "Adam"),
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.95 ** e + 0.01 * e), "SGD"),
+]
+
+
+@pytest.mark.parametrize("name,kw,opt", SCHEDULERS, ids=lambda v: str(v))
+def test_scheduler_rates_and_parameters_match_torch(name, kw, opt):
+    tp, lp = _pair(_start())
+    okw = dict(lr=0.1, momentum=0.9) if opt == "SGD" else dict(lr=0.1)
+    topt, lopt = getattr(torch.optim, opt)(tp, **okw), getattr(lo, opt)(lp, **okw)
+    tsch = getattr(torch.optim.lr_scheduler, name)(topt, **kw)
+    lsch = getattr(lls, name)(lopt, **kw)
+    assert lsch.get_last_lr() == tsch.get_last_lr()
+    trates, lrates = [], []
+    for _ in range(20):
+        _train(torch, topt, tp, steps=1, sched=tsch)
+        _train(loom, lopt, lp, steps=1, sched=lsch)
+        trates.append(tsch.get_last_lr())
+        lrates.append(lsch.get_last_lr())
+    np.testing.assert_allclose(np.array(lrates), np.array(trates), rtol=1e-14, atol=0)
+    assert lopt.param_groups[0].get("betas") == topt.param_groups[0].get("betas")
+    assert lopt.param_groups[0].get("momentum") == topt.param_groups[0].get("momentum")
+    for t, lt in zip(tp, lp):
+        np.testing.assert_allclose(lt.detach().numpy(), t.detach().numpy(), rtol=1e-9,
+                                   atol=1e-12)
+    # state dict: the same keys as PyTorch's, and a round trip continues the same schedule
+    tsd, lsd = tsch.state_dict(), lsch.state_dict()
+    assert set(lsd) <= set(tsd) | {"_is_initial"}
+    lopt2 = getattr(lo, opt)([p.detach().clone().requires_grad_() for p in lp], **okw)
+    lsch2 = getattr(lls, name)(lopt2, **kw)
+    lsch2.load_state_dict(lsd)
+    lopt2.load_state_dict(copy.deepcopy(lopt.state_dict()))
+    for _ in range(3):
+        lsch.step()
+        lsch2.step()
+    assert lsch2.get_last_lr() == lsch.get_last_lr()
+
+
+def test_step_with_an_epoch_uses_the_closed_form_and_warns():
+    p = loom.ones(2, requires_grad=True)
+    s = lls.StepLR(lo.SGD([p], lr=1.0), step_size=2, gamma=0.5)
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        s.step(5)
+    assert s.get_last_lr() == [0.25]
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(mode="max", threshold_mode="abs", patience=2,
+                                              cooldown=1, factor=0.5, min_lr=0.02)])
+def test_reduce_lr_on_plateau_matches_torch(kw):
+    metrics = [1.0, 0.9, 0.95, 0.95, 0.96, 0.97, 0.99, 0.9, 0.9, 0.91] * 3
+    tp, lp = _pair(_start())
+    topt, lopt = torch.optim.SGD(tp, lr=0.1), lo.SGD(lp, lr=0.1)
+    tsch = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kw)
+    lsch = lls.ReduceLROnPlateau(lopt, **kw)
+    for m in metrics:
+        tsch.step(m)
+        lsch.step(loom.tensor(m))
+        assert lsch.get_last_lr() == tsch.get_last_lr()
+        assert (lsch.num_bad_epochs, lsch.cooldown_counter) == (tsch.num_bad_epochs,
+                                                                 tsch.cooldown_counter)
+    sd = lsch.state_dict()
+    lsch2 = lls.ReduceLROnPlateau(lo.SGD([loom.ones(1, requires_grad=True)], lr=0.1), **kw)
+    lsch2.load_state_dict(sd)
+    assert lsch2.best == lsch.best and lsch2.num_bad_epochs == lsch.num_bad_epochs
+
+
+@pytest.mark.parametrize("make,exc,msg", [
+    (lambda o: lls.StepLR(object(), 2), TypeError, "object is not an Optimizer"),
+    (lambda o: lls.OneCycleLR(o, max_lr=0.1), ValueError,
+     "You must define either total_steps OR"),
+    (lambda o: lls.OneCycleLR(o, max_lr=0.1, total_steps=10, pct_start=2.0), ValueError,
+     "Expected float between 0 and 1 pct_start"),
+    (lambda o: lls.ReduceLROnPlateau(o, factor=1.0), ValueError, "Factor should be < 1.0."),
+    (lambda o: lls.ReduceLROnPlateau(o, mode="up"), ValueError, "mode up is unknown!"),
+    (lambda o: lls.LambdaLR(o, [lambda e: 1, lambda e: 2]), ValueError,
+     "Expected 1 lr_lambdas, but got 2"),
+])
+def test_scheduler_errors_match_torch(make, exc, msg):
+    with pytest.raises(exc, match=msg):
+        make(lo.SGD([loom.ones(1, requires_grad=True)], lr=0.1, momentum=0.9))
+    tmake = type(make)(make.__code__, {"lls": torch.optim.lr_scheduler})
+    with pytest.raises(exc, match=msg):
+        tmake(torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1, momentum=0.9))
+
+
+def test_one_cycle_past_total_steps_raises():
+    s = lls.OneCycleLR(lo.SGD([loom.ones(1, requires_grad=True)], lr=0.1, momentum=0.9),
+                       max_lr=1.0, total_steps=2)
+    s.step()
+    s.step()
+    with pytest.raises(ValueError, match="Tried to step 3 times"):
+        s.step()
+    assert math.isfinite(s.get_last_lr()[0])
