@@ -177,3 +177,13 @@ def test_multihead_attention_masks_match_torch():
                     key_padding_mask=loom.from_numpy(pad.numpy()))
     torch.testing.assert_close(torch.from_numpy(l_out.detach().numpy()), t_out.detach())
     torch.testing.assert_close(torch.from_numpy(l_w.detach().numpy()), t_w.detach())
+
+
+@pytest.mark.parametrize("name,args,kwargs", [c[:3] for c in CASES] + [
+    ("Embedding", (10, 3), {"padding_idx": 2}), ("Dropout", (0.2,), {}),
+    ("LSTM", (3, 4), {"num_layers": 2, "batch_first": True}), ("GRU", (3, 4), {}),
+    ("RNNCell", (3, 4), {}), ("MultiheadAttention", (8, 2), {}), ("MaxPool2d", (2,), {}),
+    ("BatchNorm2d", (3,), {"bias": False}), ("LayerNorm", (3,), {"bias": False})])
+def test_repr_matches_torch(name, args, kwargs):
+    assert repr(getattr(nn, name)(*args, **kwargs)) == \
+        repr(getattr(torch.nn, name)(*args, **kwargs))

@@ -63,16 +63,40 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF method, as PyTorch)."""
+    """Fill with N(mean, std^2) truncated to [a, b], drawing as PyTorch does (so a seed gives
+    PyTorch's values): redraw the outliers when the interval holds much of the mass, rejection
+    sampling from U(a, b) otherwise."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
     with loom.no_grad():
-        lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if p > 0.3:
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < a) | (result > b)
+                if not bool(mask.any()):
+                    break
+                result = loom.where(mask, loom.empty_like(result).normal_(
+                    mean, std, generator=generator), result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_pdf(c):
+            return ((c - mean) / std) ** 2 * -0.5 - log_peak
+        tensor.uniform_(a, b, generator=generator)
+        accept = loom.empty_like(tensor)
+        pending = accept.uniform_(generator=generator).log() > log_pdf(tensor)
+        result = tensor
+        while bool(pending.any()):
+            cand = loom.empty_like(tensor).uniform_(a, b, generator=generator)
+            result = loom.where(pending, cand, result)
+            pending = loom.where(pending, accept.uniform_(generator=generator).log() >
+                                 log_pdf(cand), pending)
+        if result is not tensor:
+            tensor.copy_(result)
         return tensor
 
 

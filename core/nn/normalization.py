@@ -20,11 +20,13 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
+        self._bias = bias and elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(loom.ones(self.normalized_shape, device=device, dtype=dtype))
-            self.bias = Parameter(loom.zeros(self.normalized_shape, device=device,
-                                             dtype=dtype)) if bias else None
-            if not bias:
+            if bias:
+                self.bias = Parameter(loom.zeros(self.normalized_shape, device=device,
+                                                 dtype=dtype))
+            else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
@@ -41,22 +43,26 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self._bias}")
 
 
 class GroupNorm(Module):
     """Normalise over groups of channels per sample, then a per-channel affine."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device=None, dtype=None):
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
+        self._bias = bias and affine
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels, self.eps, self.affine = \
             num_groups, num_channels, eps, affine
         if affine:
             self.weight = Parameter(loom.ones(num_channels, device=device, dtype=dtype))
-            self.bias = Parameter(loom.zeros(num_channels, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(loom.zeros(num_channels, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -65,21 +71,27 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self._bias}")
 
 
 class _BatchNorm(Module):
     _dims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None):
+                 track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self._bias = bias and affine
         self.affine, self.track_running_stats = affine, track_running_stats
         f = {"device": device, "dtype": dtype}
         if affine:
             self.weight = Parameter(loom.ones(num_features, **f))
-            self.bias = Parameter(loom.zeros(num_features, **f))
+            if bias:
+                self.bias = Parameter(loom.zeros(num_features, **f))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -103,7 +115,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -125,7 +138,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self._bias}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
