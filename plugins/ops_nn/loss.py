@@ -9,6 +9,7 @@ from loom.plugin import ErrorInput, SampleInput, is_tensor, op
 
 from loom.plugin import xp_of
 
+from . import fused
 from .common import composite, op_
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -189,8 +190,9 @@ def _bad_reduction(rng):
                        match="avg is not a valid value for reduction")]
 
 
-def _regression(name, fn, doc, extra=(), **fields):
+def _regression(name, fn, doc, extra=(), rule=None, **fields):
     kernel, backward = composite(fn, 2)
+    backward = rule or backward
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(), torch_name=f"nn.functional.{name}",
               samples=_regression_samples(list(extra)), error_samples=_bad_reduction,
@@ -245,6 +247,10 @@ def _torch_reference(name):
 
 def _class_op(name, fn, log_input):
     kernel, backward = composite(fn, 3)
+    # the closed form for class indices; the class weights' gradient (which PyTorch refuses)
+    # and probability targets go through the composite rule
+    backward = fused.with_fallback(fused.nll_like_backward(log_input), backward,
+                                   fused.weight_or_probabilities)
     return op(name, kernel, backward=backward, inputs=3, save_inputs=(0, 1, 2), methods=(),
               functions=(), torch_name=None, reference=_torch_reference(name),
               samples=_nll_samples(log_input),
@@ -277,16 +283,17 @@ def _kl_samples(rng, dt):
             SampleInput((lp(5,), p(5,)), {"reduction": "none"})]
 
 
-def _binary(name, fn, samples, errors, doc):
+def _binary(name, fn, samples, errors, doc, rule=None):
     kernel, backward = composite(fn, 2)
+    backward = rule or backward
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(), torch_name=f"nn.functional.{name}", samples=samples,
               error_samples=errors, doc=doc)
 
 
 OPS = [
-    _regression("mse_loss", _mse, "Mean squared error."),
-    _regression("l1_loss", _l1, "Mean absolute error."),
+    _regression("mse_loss", _mse, "Mean squared error.", rule=fused.mse_backward),
+    _regression("l1_loss", _l1, "Mean absolute error.", rule=fused.l1_backward),
     _regression("smooth_l1_loss", _smooth_l1, "Smooth L1: quadratic below `beta`, linear above.",
                 extra=[((4, 3), {"beta": 0.5})]),
     _regression("huber_loss", _huber, "Huber: quadratic below `delta`, linear above.",
@@ -300,7 +307,8 @@ OPS = [
     _binary("binary_cross_entropy_with_logits", _bce_logits, _bce_logit_samples,
             lambda rng: [ErrorInput((np.ones(3), np.ones(2)), error=ValueError,
                                     match="must be the same as input size")],
-            "Binary cross entropy of logits `input` (sigmoid fused, stable) against `target`."),
+            "Binary cross entropy of logits `input` (sigmoid fused, stable) against `target`.",
+            rule=fused.bce_logits_backward),
     _binary("kl_div", _kl_div, _kl_samples, _bad_reduction,
             "KL divergence of log-probabilities `input` from `target` (probabilities, or "
             "log-probabilities with log_target=True)."),
