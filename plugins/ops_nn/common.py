@@ -93,12 +93,46 @@ def composite(fn, n_inputs):
     return kernel, backward
 
 
-def tuple_of(v, n, name="kernel_size"):
-    """An int or a sequence as an n-tuple, as PyTorch's `_pair`/`_single` read it."""
+_SCALAR = dict(int64="Long", int32="Int", int16="Short", int8="Char", uint8="Byte", bool="Bool",
+               float16="Half", bfloat16="BFloat16", float32="Float", float64="Double",
+               complex64="ComplexFloat", complex128="ComplexDouble")
+
+
+def scalar_name(a) -> str:
+    """PyTorch's name of an array's or tensor's dtype (``Long``, ``ComplexFloat``)."""
+    name = str(a.dtype).replace("torch.", "")
+    return _SCALAR.get(name, name)
+
+
+def refuse_dtypes(kernel_name, a, allowed):
+    """PyTorch's NotImplementedError for a dtype its CPU kernel `kernel_name` lacks."""
+    if scalar_name(a) not in allowed:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{scalar_name(a)}\'')
+
+
+def tuple_of(v, n, name="kernel_size", op="", pos=2):
+    """An int or a sequence of ints as an n-tuple, as PyTorch's `_pair`/`_single` read it
+    (PyTorch's TypeError for anything else)."""
+    def bad(what):
+        return TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, "
+                         f"not {what}")
     if isinstance(v, (list, tuple)):
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+            raise bad(type(v).__name__)
         if len(v) == 1:
             return tuple(v) * n
         if len(v) != n:
             raise RuntimeError(f"{name} must be either a single int, or a tuple of {n} ints")
         return tuple(int(x) for x in v)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise bad(type(v).__name__)
     return (int(v),) * n
+
+
+def matmul(a, b):
+    """``a @ b``, half precision computed in float32 (as PyTorch's CPU kernels accumulate)."""
+    if str(a.dtype).endswith("float16"):
+        if is_tensor(a):
+            return (a.float() @ b.float()).half()
+        return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    return a @ b

@@ -3,9 +3,15 @@ window taps of the padded input are stacked and contracted with the weight in on
 group. One function serves the kernel (on arrays) and the backward rule (on tensors)."""
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, op, xp_of
+from loom.plugin import ErrorInput, SampleInput, is_tensor, op, xp_of
 
-from .common import composite, op_, pad, stack, taps, tuple_of
+from .common import composite, matmul, op_, pad, refuse_dtypes, stack, taps, tuple_of
+
+# the dtypes PyTorch's CPU convolution kernels take: the plain one every type but bool, the
+# dilated and transposed ones the floating types and Long
+_WIDE = ("Float", "Double", "Half", "BFloat16", "Long", "ComplexFloat", "ComplexDouble")
+_CONV_DTYPES = {"slow_conv2d_cpu": _WIDE + ("Int", "Short", "Char", "Byte"),
+                "slow_conv_dilated<>": _WIDE, "slow_conv_transpose2d_out_cpu": _WIDE}
 
 
 def _check(name, x, w, k, groups):
@@ -21,6 +27,11 @@ def _check(name, x, w, k, groups):
 
 def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
     _check(name, x, w, k, groups)
+    if not is_tensor(x):
+        dil = tuple_of(dilation, k, "dilation", name, 5)
+        kernel = ("slow_conv_transpose2d_out_cpu" if "transpose" in name else
+                  "slow_conv_dilated<>" if any(d > 1 for d in dil) else "slow_conv2d_cpu")
+        refuse_dtypes(kernel, x, _CONV_DTYPES[kernel])
     unbatched = x.ndim == k + 1
     if unbatched:
         x = x[None]
@@ -58,7 +69,7 @@ def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
     cols = stack(taps(x, ks, stride, dilation, out), 2)          # (n, c, T, *out)
     cols = cols.reshape((n, groups, cg * t, int(np.prod(out))))   # (n, g, cg*T, L)
     wm = w.reshape((groups, o // groups, cg * t))                 # (g, og, cg*T)
-    y = wm @ cols                                                 # (n, g, og, L)
+    y = matmul(wm, cols)                                          # (n, g, og, L)
     y = y.reshape((n, o) + out)
     return y[0] if unbatched else y
 
@@ -93,6 +104,7 @@ def _dilate(x, stride, k):
 
 def _conv_transpose(x, w, k, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                     name="conv_transpose2d"):
+    _check(name, x, w, k, groups)
     unbatched = x.ndim == k + 1
     if unbatched:
         x = x[None]
@@ -150,7 +162,7 @@ def _errors(shape_x, shape_w):
 def _op(name, fn, calls, doc, errors):
     kernel, backward = composite(fn, 2)
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
-              functions=(name,), torch_name=f"nn.functional.{name}", samples=_samples(calls),
+              functions=(name,), torch_name=name, samples=_samples(calls),
               error_samples=errors, doc=doc)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from loom.plugin import ErrorInput, SampleInput, is_tensor, op, xp_of
 
-from .common import composite, op_, pad, stack, taps, tuple_of
+from .common import composite, pad, refuse_dtypes, stack, taps, tuple_of
 
 
 def _out_size(n, k, s, p, d, ceil_mode):
@@ -21,9 +21,14 @@ def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill
     if x.ndim not in (k + 1, k + 2):
         raise RuntimeError(f"{name}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with "
                            f"optional 0 dim batch size for input, but got:{list(x.shape)}")
-    ks = tuple_of(kernel_size, k)
-    st = ks if stride is None or stride == [] or stride == () else tuple_of(stride, k, "stride")
-    pd, dl = tuple_of(padding, k, "padding"), tuple_of(dilation, k, "dilation")
+    if any(s == 0 for s in x.shape[-k - 1 + (x.ndim == k + 1):]):
+        raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(x.shape)}")
+    fn = name.replace("_with_indices", "")
+    ks = tuple_of(kernel_size, k, "kernel_size", fn, 2)
+    st = ks if stride is None or stride == [] or stride == () else \
+        tuple_of(stride, k, "stride", fn, 3)
+    pd, dl = tuple_of(padding, k, "padding", fn, 4), tuple_of(dilation, k, "dilation", fn, 5)
     for p, kk in zip(pd, ks):
         if p > kk // 2:
             raise RuntimeError(f"{name}: pad should be at most half of effective kernel size, but "
@@ -45,6 +50,10 @@ def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill
 
 
 def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    if not is_tensor(x):
+        refuse_dtypes(name.replace("_with_indices", ""), x,
+                      ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char",
+                       "Byte"))
     w, ks, st, pd, dl, out, sp, _ = _windows(name, x, k, kernel_size, stride, padding, dilation,
                                              ceil_mode, -math.inf)
     if is_tensor(w):  # the backward rule's pass: the values carry the gradient
@@ -70,11 +79,14 @@ def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mod
 
 def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
               count_include_pad=True, divisor_override=None):
+    if not is_tensor(x):  # PyTorch's CPU kernel (avg_pool2d serves 1-d too)
+        refuse_dtypes("avg_pool2d", x, ("Float", "Double", "Half", "BFloat16", "Long"))
     w, ks, st, pd, dl, out, sp, pads = _windows(name, x, k, kernel_size, stride, padding, 1,
                                                 ceil_mode, 0.0)
     total = w.sum(-k - 1) if is_tensor(w) else w.sum(axis=-k - 1)
+    integer = not is_tensor(total) and total.dtype.kind in "iu"
     if divisor_override:
-        return total / divisor_override
+        return total // divisor_override if integer else total / divisor_override
     # the divisor of each window: its cells inside the padded input (count_include_pad) or
     # inside the input itself, as PyTorch counts them
     div = np.ones(out)
@@ -91,6 +103,8 @@ def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
     if is_tensor(total):
         import loom
         return total / loom.as_tensor(div, dtype=dt, device=total.device)
+    if integer:  # Long input: the quotient truncated, as PyTorch's integer division
+        return xp_of(total).trunc(total / xp_of(total).asarray(div)).astype(dt)
     return total / xp_of(total).asarray(div).astype(dt)
 
 
