@@ -80,7 +80,8 @@ def _nll_core(logp, target, weight, ignore_index, reduction, label_smoothing, na
         raise RuntimeError(f"Expected target size {list(expect)}, got {list(target.shape)}"
                            if logp.ndim > 2 else
                            f"0D or 1D target tensor expected, multi-target not supported")
-    if target.dtype.kind not in "iu" if not is_tensor(target) else target.is_floating_point():
+    floating = target.is_floating_point() if is_tensor(target) else target.dtype.kind not in "iu"
+    if floating:
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     if tuple(weight.shape) != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
