@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 OP_PACK = REPO / "examples" / "op_pack"
 NPDEV = REPO / "examples" / "device_npdev"
 SIGNAL = REPO / "examples" / "op_pack_signal"
-BUNDLED = ("ops_basic", "ops_linalg", "device_cuda")
+BUNDLED = ("ops_basic", "ops_linalg", "ops_nn", "device_cuda")
 
 # Prelude of every child: import loom recording warnings, then report the plugin table.
 # SITES_AFTER: distributions placed after the installed ones on sys.path.

@@ -70,16 +70,26 @@ KNOWN: dict = {
 _LINALG_HERE = {"bmm", "dot", "matmul", "mm", "mv", "outer"}
 
 
-def _ops(linalg=False):
+# plugins whose operators are fuzzed on a stream of their own (tests/test_linalg_fuzz.py,
+# tests/test_nn_fuzz.py), so that adding an operator to one leaves the calls here unchanged
+_OWN_STREAM = {"ops_linalg", "ops_nn"}
+
+
+def _ops(linalg=False, plugin=None):
     """The operators to fuzz: those naming a torch function; `linalg` selects ops_linalg's
-    (but its matmul family), else every other plugin's and that family."""
+    (but its matmul family), `plugin` another plugin with a stream of its own, else every
+    other plugin's and the matmul family."""
     out = []
+    if linalg:
+        plugin = "ops_linalg"
     for name, entry in sorted(registry.ops.items()):
         tn = entry.torch_name
         if entry.kind.value == "factory" or not tn or not entry.functions or \
                 not callable(getattr(torch, tn, None)) or entry.random:
             continue
-        if (entry.plugin == "ops_linalg" and name not in _LINALG_HERE) != linalg:
+        own = entry.plugin if entry.plugin in _OWN_STREAM and name not in _LINALG_HERE \
+            else None
+        if own != plugin:
             continue
         out.append(entry)
     return out

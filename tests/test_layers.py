@@ -50,6 +50,8 @@ LEVELS = {
     # 13 too: what is written against loom's public API only (DESIGN.md's level 6) -- the
     # package reaches them by name on first use (`loom.optim`, `loom.save`), never by import
     "optim": 13, "utils": 13, "serialization": 13, "viz": 13,
+    # 15: written against loom's public surface only (see test_nn_uses_only_the_public_api)
+    "nn": 15,
 }
 
 PUBLIC_FOR_PLUGINS = {"loom", "loom.plugin", "loom.library", "loom.testing"}
@@ -163,5 +165,30 @@ def test_bundled_plugins_use_only_the_public_api(path):
             mods = [a.name for a in node.names]
         for m in mods:
             if (m == "loom" or m.startswith("loom.")) and m not in PUBLIC_FOR_PLUGINS:
+                bad.append(f"line {node.lineno}: import of {m}")
+    assert not bad, bad
+
+
+NN_FILES = sorted(p for p in (CORE / "nn").rglob("*.py") if "__pycache__" not in p.parts)
+PUBLIC_FOR_NN = {"loom", "loom.plugin", "loom.autograd"}
+
+
+@pytest.mark.parametrize("path", NN_FILES, ids=lambda p: str(p.relative_to(CORE)))
+def test_nn_uses_only_the_public_api(path):
+    # loom.nn is a user of loom like any other: absolute imports of loom's public modules,
+    # relative imports only within loom.nn itself
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    depth = len(path.relative_to(CORE / "nn").parts)  # 1 for core/nn/x.py
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            if node.level > depth:
+                bad.append(f"line {node.lineno}: relative import leaves loom.nn")
+            continue
+        mods = [node.module] if isinstance(node, ast.ImportFrom) else \
+            [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        for m in mods:
+            if m and (m == "loom" or m.startswith("loom.")) and m not in PUBLIC_FOR_NN \
+                    and not m.startswith("loom.nn"):
                 bad.append(f"line {node.lineno}: import of {m}")
     assert not bad, bad

@@ -1,0 +1,9 @@
+"""loom_ops_nn: the kernels `loom.nn` needs as operators — convolution, pooling, embedding and
+the losses — each tested by the conformance kit."""
+from loom.plugin import hookimpl
+
+
+@hookimpl
+def loom_register_ops():
+    from . import conv, embedding, loss, pooling
+    return conv.OPS + pooling.OPS + embedding.OPS + loss.OPS

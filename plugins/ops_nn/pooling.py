@@ -1,0 +1,187 @@
+"""Pooling: max (with the indices PyTorch returns), average and adaptive average, 1-d and
+2-d, on the window taps of the padded input; one function serves kernel and backward rule."""
+import math
+
+import numpy as np
+
+from loom.plugin import ErrorInput, SampleInput, is_tensor, op, xp_of
+
+from .common import composite, pad, refuse_dtypes, stack, taps, tuple_of
+
+
+def _out_size(n, k, s, p, d, ceil_mode):
+    num = n + 2 * p - d * (k - 1) - 1
+    o = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (o - 1) * s >= n + p:  # the last window must start inside the input
+        o -= 1
+    return o
+
+
+def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill):
+    if x.ndim not in (k + 1, k + 2):
+        raise RuntimeError(f"{name}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with "
+                           f"optional 0 dim batch size for input, but got:{list(x.shape)}")
+    if any(s == 0 for s in x.shape[-k - 1 + (x.ndim == k + 1):]):
+        raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(x.shape)}")
+    fn = name.replace("_with_indices", "")
+    ks = tuple_of(kernel_size, k, "kernel_size", fn, 2)
+    st = ks if stride is None or stride == [] or stride == () else \
+        tuple_of(stride, k, "stride", fn, 3)
+    pd, dl = tuple_of(padding, k, "padding", fn, 4), tuple_of(dilation, k, "dilation", fn, 5)
+    for p, kk in zip(pd, ks):
+        if p > kk // 2:
+            raise RuntimeError(f"{name}: pad should be at most half of effective kernel size, but "
+                               f"got pad={p}, kernel_size={kk} and dilation={dl[0]}"
+                               if "max" in name else
+                               f"pad should be at most half of kernel size, but got "
+                               f"pad={p} and kernel_size={kk}")
+    sp = x.shape[-k:]
+    out = tuple(_out_size(n, kk, s, p, d, ceil_mode) for n, kk, s, p, d in zip(sp, ks, st, pd, dl))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{name}: Given input size: ({'x'.join(map(str, x.shape[-k - 1:]))}). "
+                           f"Calculated output size: ({'x'.join(map(str, (x.shape[-k - 1],) + out))})"
+                           f". Output size is too small")
+    # pad right enough for ceil_mode's last window
+    pads = [(p, max(p, (o - 1) * s + d * (kk - 1) + 1 - n - p))
+            for p, o, s, d, kk, n in zip(pd, out, st, dl, ks, sp)]
+    xp_ = pad(x, pads, fill)
+    return stack(taps(xp_, ks, st, dl, out), -k - 1), ks, st, pd, dl, out, sp, pads
+
+
+def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    if not is_tensor(x):
+        refuse_dtypes(name.replace("_with_indices", ""), x,
+                      ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char",
+                       "Byte"))
+    w, ks, st, pd, dl, out, sp, _ = _windows(name, x, k, kernel_size, stride, padding, dilation,
+                                             ceil_mode, -math.inf)
+    if is_tensor(w):  # the backward rule's pass: the values carry the gradient
+        return w.amax(-k - 1), w.argmax(-k - 1)
+    xp = xp_of(w)
+    values, tap = w.max(axis=-k - 1), w.argmax(axis=-k - 1)
+    # indices: the flat position in the input's spatial dims of each window's maximum
+    offs = xp.asarray(np.array(list(np.ndindex(*ks))).reshape(-1, k))    # (T, k)
+    idx = 0
+    for i in range(k):
+        grid = (xp.arange(out[i]) * st[i] - pd[i]).reshape((-1,) + (1,) * (k - 1 - i))
+        idx = idx * sp[i] + grid + offs[tap, i] * dl[i]
+    return values, idx.astype(np.int64)
+
+
+def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+              count_include_pad=True, divisor_override=None):
+    if not is_tensor(x):  # PyTorch's CPU kernel (avg_pool2d serves 1-d too)
+        refuse_dtypes("avg_pool2d", x, ("Float", "Double", "Half", "BFloat16", "Long"))
+    w, ks, st, pd, dl, out, sp, pads = _windows(name, x, k, kernel_size, stride, padding, 1,
+                                                ceil_mode, 0.0)
+    total = w.sum(-k - 1) if is_tensor(w) else w.sum(axis=-k - 1)
+    integer = not is_tensor(total) and total.dtype.kind in "iu"
+    if divisor_override:
+        return total // divisor_override if integer else total / divisor_override
+    # the divisor of each window: its cells inside the padded input (count_include_pad) or
+    # inside the input itself, as PyTorch counts them
+    div = np.ones(out)
+    for i in range(k):
+        start = np.arange(out[i]) * st[i] - pd[i]
+        end = np.minimum(start + ks[i], sp[i] + pd[i])
+        if not count_include_pad:
+            n = np.minimum(end, sp[i]) - np.maximum(start, 0)
+        else:
+            n = end - start
+        div = div * n.reshape((-1,) + (1,) * (k - 1 - i))
+    dt = x.dtype
+    div = div.astype(np.float64)
+    if is_tensor(total):
+        import loom
+        return total / loom.as_tensor(div, dtype=dt, device=total.device)
+    if integer:  # Long input: the quotient truncated, as PyTorch's integer division
+        return xp_of(total).trunc(total / xp_of(total).asarray(div)).astype(dt)
+    return total / xp_of(total).asarray(div).astype(dt)
+
+
+def _avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True):
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad)
+
+
+def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True, divisor_override=None):
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def _adaptive_avg_pool2d(input, output_size):
+    x = input
+    if x.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(x.shape)}")
+    oh, ow = tuple_of(output_size, 2, "output_size")
+    h, w = x.shape[-2:]
+    oh, ow = h if oh is None else oh, w if ow is None else ow
+    rows = []
+    for i in range(oh):
+        a, b = (i * h) // oh, -(-((i + 1) * h) // oh)
+        cols = []
+        for j in range(ow):
+            c, d = (j * w) // ow, -(-((j + 1) * w) // ow)
+            cell = x[..., a:b, c:d]
+            cols.append(cell.mean((-2, -1)) if is_tensor(cell) else cell.mean(axis=(-2, -1)))
+        rows.append(stack(cols, -1))
+    return stack(rows, -2)
+
+
+def _samples(calls, **fields):
+    def samples(rng, dt):
+        return [SampleInput((rng.standard_normal(shape).astype(dt),) + rest, kw, **fields)
+                for shape, rest, kw in calls]
+    return samples
+
+
+def _op(name, fn, calls, doc, errors, torch_name=None, **fields):
+    kernel, backward = composite(fn, 1)
+    return op(name, kernel, backward=backward, inputs=1, save_inputs=(0,), methods=(),
+              functions=fields.pop("functions", (name,)),
+              torch_name=torch_name or f"nn.functional.{name}", samples=_samples(calls),
+              error_samples=errors, doc=doc, **fields)
+
+
+def _bad_input(shape, kernel):
+    return lambda rng: [ErrorInput((np.ones(shape), kernel), match="Expected",
+                                   note="wrong number of dims")]
+
+
+OPS = [
+    _op("max_pool1d_with_indices", _max_pool1d,
+        [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
+         ((1, 2, 9), (3,), {"dilation": 2, "padding": 1})],
+        "1-d max pooling: the maxima and their flat positions in the input.",
+        _bad_input((2, 2, 3, 4), 2), functions=()),
+    _op("max_pool2d_with_indices", _max_pool2d,
+        [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
+         ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0), (2, 1)), {})],
+        "2-d max pooling: the maxima and their flat positions in the input's H x W.",
+        _bad_input((2, 3), 2), functions=()),
+    _op("avg_pool1d", _avg_pool1d,
+        [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
+         ((1, 2, 9), (3, 2, 1), {"count_include_pad": False})],
+        "1-d average pooling.", _bad_input((2, 2, 3, 4), 2), torch_name="avg_pool1d"),
+    _op("avg_pool2d", _avg_pool2d,
+        [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
+         ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0)), {"count_include_pad": False}),
+         ((1, 2, 4, 4), (2,), {"divisor_override": 3})],
+        "2-d average pooling.", _bad_input((1, 2, 3, 4, 5), 2), functions=()),
+    _op("adaptive_avg_pool2d", _adaptive_avg_pool2d,
+        [((2, 3, 7, 5), ((3, 2),), {}), ((3, 6, 6), (2,), {}), ((1, 2, 5, 4), ((5, 4),), {})],
+        "2-d adaptive average pooling to `output_size`.", _bad_input((2, 3), 2),
+        functions=()),
+]
