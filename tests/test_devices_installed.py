@@ -26,8 +26,8 @@ def test_every_operator_passes_device_parity_on_npdev(workdir, npdev_site):
     # values and (float64) gradients, and the backend's own contract
     # strict: npdev's ufuncs refuse host arrays as CuPy does, so a kernel that mixes a host
     # array into device work fails here as it would on a GPU
-    p = run(["-m", "loom", "check", "ops_basic", "ops_linalg", "npdev", "--checks", "device"],
-            workdir, [npdev_site], timeout=600, NPDEV_STRICT="1")
+    p = run(["-m", "loom", "check", "ops_basic", "ops_linalg", "ops_nn", "npdev", "--checks",
+             "device"], workdir, [npdev_site], timeout=600, NPDEV_STRICT="1")
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     assert "plugin ops_basic:" in p.stdout and "(device parity against cpu on: npdev)" in p.stdout
     assert "FAIL" not in p.stdout
