@@ -22,6 +22,7 @@ from __future__ import annotations
 from .device import DeviceBackend
 from .families import (binary, binary_samples, comparison, factory, op, reduction,
                        reduction_samples, sample_calls, unary, unary_samples, view)
+from .autograd.composite import composite, tensor_of
 from .formats import dims_outermost_first
 from .generator import generator_impl
 from .hookspecs import hookimpl, hookspec
@@ -48,7 +49,7 @@ __all__ = [
     "Tensor", "is_tensor", "xp_of", "keep_where",
     "dtype_of", "result_type", "sum_to_shape", "expand_to",
     "unreduce", "parse_size", "normalize_dims", "cast_like", "move_like", "dense", "apply_op",
-    "generator_impl", "promote_arrays", "dims_outermost_first",
+    "generator_impl", "promote_arrays", "dims_outermost_first", "composite", "tensor_of",
 ]
 
 

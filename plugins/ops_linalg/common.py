@@ -4,7 +4,8 @@ arrays and tensors alike (so one backward rule runs on both)."""
 import numpy as np
 
 import loom
-from loom.plugin import apply_op, backend_of, dtype_of, is_tensor, move_like
+from loom.plugin import apply_op, backend_of, composite, dtype_of, is_tensor, move_like
+from loom.plugin import tensor_of as as_tensor  # noqa: F401 (the rules' name for it)
 
 # PyTorch's ScalarType names, as its messages print them
 _SCALAR = dict(int64="Long", int32="Int", int16="Short", int8="Char", uint8="Byte", bool="Bool",
@@ -132,56 +133,8 @@ def op_(name, *args, **kw):
     return apply_op(name, *args, **kw)
 
 
-
-
-def as_tensor(x):
-    """A raw array as a loom tensor on its own device (for `composite` rules)."""
-    if is_tensor(x):
-        return x
-    # a 0-dim result can arrive as a NumPy scalar: an array keeps the kernels' types
-    x = np.asarray(x) if isinstance(x, np.generic) else x
-    return loom.as_tensor(x, device=backend_of(x).device_of(x))
-
-
 def to_host(x):
     """A tensor's or a device array's values as a NumPy array (small metadata: pivots)."""
     return x.cpu().numpy() if is_tensor(x) else backend_of(x).to_host(x)
 
 
-def composite(fn, n_inputs):
-    """A kernel and a backward rule from one function `fn(*inputs, **params)` written in
-    operations that arrays and tensors both offer (`op_`, ``@``, methods): the kernel runs it
-    on arrays; the rule runs it again on tensors and takes its vector-Jacobian product, with
-    ``create_graph`` when the gradients are tensors (so it differentiates again). For ops that
-    PyTorch itself defines as a composition (matrix_norm, cond, matrix_power, multi_dot).
-    `n_inputs` None: a variadic op's inputs, all saved."""
-    import inspect
-
-    def kernel(xp, *args, **params):
-        return fn(*args, **params)
-    # the parser reads the call's parameters from the kernel's signature: fn's, after xp
-    sig = inspect.signature(fn)
-    kernel.__signature__ = sig.replace(parameters=[
-        inspect.Parameter("xp", inspect.Parameter.POSITIONAL_ONLY), *sig.parameters.values()])
-
-    def backward(ctx, g):
-        create = is_tensor(g if not isinstance(g, tuple) else next(x for x in g if x is not None))
-        ins = [as_tensor(x) for x in ctx.saved[:n_inputs or len(ctx.shapes)]]
-        with loom.enable_grad():
-            leaves = [x if create else x.detach().requires_grad_(x.is_floating_point() or
-                                                                    x.is_complex())
-                      for x in ins]
-            out = fn(*leaves, **ctx.params)
-            outs = out if isinstance(out, tuple) else (out,)
-            gs = g if isinstance(g, tuple) else (g,)
-            pairs = [(o, as_tensor(gi)) for o, gi in zip(outs, gs)
-                     if gi is not None and o.requires_grad]
-            wanted = [x for x, need in zip(leaves, ctx.needs_input_grad) if need]
-            if not pairs or not wanted:
-                return (None,) * len(ins)
-            grads = iter(loom.autograd.grad([o for o, _ in pairs], wanted,
-                                            [gi for _, gi in pairs], create_graph=create,
-                                            allow_unused=True))
-        res = [next(grads) if need else None for need in ctx.needs_input_grad]
-        return tuple(r if r is None or create else r._data for r in res)
-    return kernel, backward

@@ -1,24 +1,15 @@
 """What the nn kernels share: padding and window taps that serve raw arrays and loom tensors
-alike, and `composite`, which makes a kernel and its backward rule from one function."""
-import inspect
-
+alike; `composite` (a kernel and its backward rule from one function) comes from loom.plugin."""
 import numpy as np
 
 import loom
-from loom.plugin import apply_op, backend_of, is_tensor, xp_of
+from loom.plugin import apply_op, composite, is_tensor, xp_of  # noqa: F401 (re-exported)
+from loom.plugin import tensor_of as as_tensor  # noqa: F401 (the rules' name for it)
 
 
 def op_(name, *args, **kw):
     """A registered operator on arrays or tensors (`apply_op`)."""
     return apply_op(name, *args, **kw)
-
-
-def as_tensor(x):
-    """A raw array as a loom tensor on its own device."""
-    if is_tensor(x):
-        return x
-    x = np.asarray(x) if isinstance(x, np.generic) else x
-    return loom.as_tensor(x, device=backend_of(x).device_of(x))
 
 
 def pad(x, pads, value=0.0):
@@ -57,40 +48,6 @@ def taps(x, kernel, stride, dilation, out):
 def stack(xs, dim):
     """Stack arrays or tensors along `dim`."""
     return loom.stack(xs, dim) if is_tensor(xs[0]) else xp_of(xs[0]).stack(xs, axis=dim)
-
-
-def composite(fn, n_inputs):
-    """A kernel and a backward rule from one function `fn(*inputs, **params)` written in
-    operations arrays and tensors both offer: the kernel runs it on arrays; the rule runs it
-    again on tensors and takes its vector-Jacobian product (with ``create_graph`` when the
-    incoming gradients are tensors, so it differentiates again)."""
-    def kernel(xp, *args, **params):
-        return fn(*args, **params)
-    sig = inspect.signature(fn)
-    kernel.__signature__ = sig.replace(parameters=[
-        inspect.Parameter("xp", inspect.Parameter.POSITIONAL_ONLY), *sig.parameters.values()])
-
-    def backward(ctx, g):
-        create = is_tensor(g if not isinstance(g, tuple) else next(x for x in g if x is not None))
-        ins = [as_tensor(x) for x in ctx.saved[:n_inputs]]
-        with loom.enable_grad():
-            leaves = [x if create or not x.is_floating_point() else
-                      x.detach().requires_grad_(True) for x in ins]
-            out = fn(*leaves, **ctx.params)
-            outs = out if isinstance(out, tuple) else (out,)
-            gs = g if isinstance(g, tuple) else (g,)
-            pairs = [(o, as_tensor(gi)) for o, gi in zip(outs, gs)
-                     if gi is not None and o.requires_grad]
-            wanted = [x for x, need in zip(leaves, ctx.needs_input_grad) if need]
-            if not pairs or not wanted:
-                return (None,) * len(ins)
-            grads = iter(loom.autograd.grad([o for o, _ in pairs], wanted,
-                                            [gi for _, gi in pairs], create_graph=create,
-                                            allow_unused=True))
-        res = [next(grads) if need else None for need in ctx.needs_input_grad]
-        res = [r if r is None or create else r._data for r in res]
-        return tuple(res)
-    return kernel, backward
 
 
 _SCALAR = dict(int64="Long", int32="Int", int16="Short", int8="Char", uint8="Byte", bool="Bool",
