@@ -295,8 +295,7 @@ def _mlp_factory(lib_name: str):
             h = (X @ W[0] + B[0]).clamp(min=0)
             h = (h @ W[1] + B[1]).clamp(min=0)
             z = h @ W[2] + B[2]
-            zs = z - z.amax(dim=1, keepdim=True)
-            logp = zs - zs.exp().sum(dim=1, keepdim=True).log()
+            logp = z.log_softmax(dim=1)  # stable: shifted by the row maximum
             loss = -(logp * Y).sum() / MLP_BATCH
             loss.backward()
             with lib.no_grad():
