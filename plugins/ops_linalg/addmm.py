@@ -50,24 +50,17 @@ def _check(name, inp, a, b):
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                                f"{scalar_name(a)} and {scalar_name(b)}")
         shape = (a.shape[0], b.shape[1])
-    elif name == "addbmm":
+    elif name in ("addbmm", "baddbmm"):
         if a.ndim != 3 or b.ndim != 3:
+            n = a.ndim if name == "addbmm" else min(a.ndim, b.ndim)
             raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[-{a.ndim}, {a.ndim - 1}], but got 2)")
+                             f"[-{n}, {n - 1}], but got 2)")
         if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
                                f"be: [{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, "
                                f"{b.shape[1]}].")
-        shape = (a.shape[1], b.shape[2])
-    elif name == "baddbmm":
-        if a.ndim != 3 or b.ndim != 3:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[-{min(a.ndim, b.ndim)}, {min(a.ndim, b.ndim) - 1}], but got 2)")
-        if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
-                               f"be: [{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, "
-                               f"{b.shape[1]}].")
-        shape = (a.shape[0], a.shape[1], b.shape[2])
+        shape = (a.shape[1], b.shape[2]) if name == "addbmm" else \
+            (a.shape[0], a.shape[1], b.shape[2])
     elif name == "addmv":
         if a.ndim != 2 or b.ndim != 1 or inp.ndim > 1:
             raise RuntimeError(f"vector + matrix @ vector expected, got {inp.ndim}, {a.ndim}, "
