@@ -1,4 +1,4 @@
-"""Benchmark cases of ops_linalg, added to run.py's table: a batched linalg.solve and a large
+"""Benchmark cases of ops_linalg, added to the table of run.py (through cases.py): a batched linalg.solve and a large
 Cholesky factorisation, each forward and backward, against PyTorch and NumPy's own linalg (the
 NumPy column writes the same gradients by hand with np.linalg; NumPy has no triangular solver,
 so its Cholesky backward solves with np.linalg.solve, as loom's does at that size)."""
@@ -76,7 +76,7 @@ def _chol_factory(lib_name, lib, to_np):
 
 
 def linalg_cases(Case, impls, lib, to_np):
-    """The cases, built with run.py's `Case`, implementation names, `lib(name)` and `to_np`."""
+    """The cases, built with cases.py's `Case`, implementation names, `lib(name)` and `to_np`."""
     def per_impl(maker):
         return {name: maker(name, lambda name=name: lib(name), to_np) for name in impls}
     return [
