@@ -1,7 +1,8 @@
-"""Benchmark cases of ops_linalg, added to the table of run.py (through cases.py): a batched linalg.solve and a large
-Cholesky factorisation, each forward and backward, against PyTorch and NumPy's own linalg (the
-NumPy column writes the same gradients by hand with np.linalg; NumPy has no triangular solver,
-so its Cholesky backward solves with np.linalg.solve, as loom's does at that size)."""
+"""Benchmark cases of ops_linalg, added to run.py's table through cases.py: a batched
+linalg.solve and a large Cholesky factorisation, each forward and backward, against PyTorch and
+NumPy's own linalg (the NumPy column writes the same gradients by hand with np.linalg; NumPy
+has no triangular solver, so its Cholesky backward solves with np.linalg.solve, as loom's does
+at that size)."""
 from __future__ import annotations
 
 import numpy as np
