@@ -423,74 +423,6 @@ def _contiguous(xp, a, memory_format=None):
     return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
 
 
-def _seq(who):  # cat([a, b], ...): the tensors as the leading arguments
-    def prepare(tensors, *rest):
-        if not isinstance(tensors, (list, tuple)):
-            raise TypeError(f"{who}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                            f"not {type(tensors).__name__}")
-        return tuple(tensors) + rest
-    return prepare
-
-
-def _dim_parse(dim=0, axis=None):  # cat(tensors, dim); axis= as NumPy names it (backward rules)
-    return {"dim": dim if axis is None else axis}
-
-
-def _cat(xp, *arrays, dim=0):
-    arrays = loom.plugin.promote_arrays(*arrays)  # PyTorch's result dtype, not NumPy's
-    nd = [a.ndim for a in arrays]
-    if 0 in nd:
-        raise RuntimeError(f"zero-dimensional tensor (at position {nd.index(0)}) cannot be "
-                           f"concatenated")
-    d = normalize_dims(dim, max(nd))[0]
-    # PyTorch skips 1-D empty tensors (the legacy way to start a concatenation)
-    arrays = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
-    first = arrays[0]
-    for n, a in enumerate(arrays[1:], 1):
-        if a.ndim != first.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} "
-                               f"and {a.ndim}")
-        for i in range(a.ndim):
-            if i != d and a.shape[i] != first.shape[i]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {first.shape[i]} but got size {a.shape[i]} "
-                                   f"for tensor number {n} in the list.")
-    return xp.concatenate(arrays, axis=d)
-
-
-def _cat_bwd(ctx, g):
-    nd = max(len(s) for s in ctx.shapes)
-    d = normalize_dims(ctx.params["dim"], nd)[0]
-    out, start = [], 0
-    for s, need in zip(ctx.shapes, ctx.needs_input_grad):
-        n = s[d] if len(s) == nd else 0  # a skipped 1-D empty input
-        out.append(g[(slice(None),) * d + (slice(start, start + n),)] if need else None)
-        start += n
-    return tuple(out)
-
-
-def _stack(xp, *arrays, dim=0):
-    for i, a in enumerate(arrays[1:], 1):
-        if a.shape != arrays[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
-                               f"entry {i}")
-    return xp.stack(loom.plugin.promote_arrays(*arrays),
-                    axis=normalize_dims(dim, arrays[0].ndim + 1)[0])
-
-
-def _stack_bwd(ctx, g):
-    d = normalize_dims(ctx.params["dim"], len(ctx.shapes[0]) + 1)[0]
-    return tuple(g[(slice(None),) * d + (i,)] if need else None
-                 for i, need in enumerate(ctx.needs_input_grad))
-
-
-def _join_samples(rng, dt):
-    a, b = (rng.standard_normal((2, 3)).astype(dt) for _ in range(2))
-    return [SampleInput(([a, b],)), SampleInput(([a, b],), {"dim": 1}),
-            SampleInput(([a, b, a],), {"dim": -1})]
-
-
 def _to_device(xp, a, device):
     src, dst, index = backend_of(a), backend_for(device), loom.device(device).index
     # between two devices of one backend (cuda:0 to cuda:1) the backend copies directly
@@ -625,14 +557,6 @@ OPS = [
     op("clone", lambda xp, a, *, memory_format=None: _in_format(xp, a, memory_format),
        backward=lambda ctx, g: (g,),
        samples=sample_calls(((3, 4),)), doc="A copy with its own storage (differentiable)."),
-    op("cat", _cat, backward=_cat_bwd, variadic=True, prepare=_seq("cat"), parse=_dim_parse,
-       methods=(), functions=("cat", "concat", "concatenate"), samples=_join_samples,
-       supports_out=True, error_samples=lambda rng: [ErrorInput(
-           ([np.array(1.0), np.array(2.0)],), match=r"zero-dimensional tensor \(at position 0")],
-       doc="Concatenate tensors along an existing dimension."),
-    op("stack", _stack, backward=_stack_bwd, variadic=True, prepare=_seq("stack"), parse=_dim_parse,
-       methods=(), samples=_join_samples, supports_out=True,
-       doc="Stack same-shape tensors along a new dimension."),
     op("_to_dtype", lambda xp, a, dtype: a.astype(dtype.np), save_inputs=(0,), methods=(),
        backward=lambda ctx, g: (cast_like(g, ctx.saved[0]),), functions=(),
        samples=_cast_samples, reference=lambda a, dtype: a.astype(dtype.np),
