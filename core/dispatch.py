@@ -8,177 +8,25 @@ leaves the fast path for `prepare_binary`, which applies PyTorch's promotion onc
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from . import dtypes as _dt
 from . import grad_mode
 from .backends import _by_array_type, available as _available, backends, bind, resolve_device
 from .anomaly import note as _note_forward, state as _anomaly
-from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks, track_view
+from .graph import AccumulateGrad, track_view
+from .parsing import make_parser, param_names
+from .recording import _FIRST, _SECOND, _node_type, _save, node_class, record
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
 from .tensor import Tensor, require_grad_at_creation, wrap
 
-__all__ = ["install", "record", "node_class", "takes_keywords"]
+__all__ = ["install", "takes_keywords"]
 
 _new = object.__new__
 _gs = grad_mode.state
 _go = grad_mode.counts
-
-# ----------------------------------------------------------------------------- recording
-
-def edge_of(t):
-    """The (node, output_nr) edge a tensor feeds into a new node, or None if it needs no grad."""
-    fn = t.grad_fn
-    if fn is not None:
-        return t._edge
-    if t._rg:
-        e = t._accum
-        if e is None:
-            e = t._accum = (AccumulateGrad(t), 0)
-        return e
-    return None
-
-
-def node_class(op):
-    """The node class of `op`, named like PyTorch's (``MulBackward0``) so that
-    ``type(t.grad_fn).__name__`` reads as it does there."""
-    cls = op.node_cls
-    if cls is None:
-        spec = op.spec
-        name = spec.node_name if type(spec.node_name) is str else spec.node_name(None)
-        if spec.backward is None:
-            # differentiable but no rule: record a node whose backward raises, as PyTorch
-            # does for a custom op without autograd, rather than dropping requires_grad
-            spec = spec.replace(backward=_no_formula(spec.name, op.plugin))
-        cls = op.node_cls = _node_type(name, spec)
-    return cls
-
-
-def _no_formula(name, plugin):
-    def backward(ctx, g):
-        if "::" in name:  # a custom op (loom.library): PyTorch's words for it
-            raise RuntimeError(
-                f"Trying to backward through {name.replace('::', '.')}.default but no "
-                f"autograd formula was registered. Please use register_autograd to add one.")
-        raise RuntimeError(
-            f"Trying to backward through {name} but no autograd formula was registered "
-            f"(operator '{name}' of plugin '{plugin}'). Give its spec a backward rule, or "
-            f"declare it differentiable=False if it has no gradient.")
-    return backward
-
-
-def _node_type(name, spec):
-    # one class per operator, holding the operator's spec: a node need not store it
-    return type(name, (OpNode,), {"__slots__": (), "op": spec,
-                                  "n_out": len(spec.outputs) or 1, "multi": bool(spec.outputs)})
-
-
-def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
-    """Attach a node for `op` to result `r`; `inputs` are the call's operands. A multi-output
-    op passes all its result tensors as `outputs`: each floating one becomes output i of the
-    node."""
-    node = _new(cls or node_class(op))
-    if len(inputs) == 2:
-        # the common binary case, unrolled (no lists, no loops)
-        a, b = inputs
-        if type(a) is Tensor:
-            ea = edge_of(a)
-            sa = a._data.shape
-        else:
-            ea = sa = None
-        if type(b) is Tensor:
-            eb = edge_of(b)
-            sb = b._data.shape
-        else:
-            eb = sb = None
-        node.next = (ea, eb)
-        node.needs_input_grad = (ea is not None, eb is not None)
-        node.shapes = (sa, sb)
-    else:
-        nxt = []
-        shapes = []
-        for t in inputs:
-            if type(t) is Tensor:
-                nxt.append(edge_of(t))
-                shapes.append(t._data.shape)
-            else:
-                nxt.append(None)
-                shapes.append(None)
-        node.next = nxt = tuple(nxt)
-        node.needs_input_grad = tuple([e is not None for e in nxt])
-        node.shapes = shapes
-    node.dtypes = in_dtypes
-    if save:
-        _save(node, r, inputs, save, outputs)
-    else:
-        node._saved = None
-    if outputs is not None:
-        for i, t in enumerate(outputs):
-            if t._data.dtype.kind in "fcV":
-                t.grad_fn = node
-                t._edge = (node, i)
-                t._rg = True
-        if _anomaly.enabled:
-            _note_forward(node)
-        return node
-    r.grad_fn = node
-    r._edge = (node, 0)
-    r._rg = True
-    if _anomaly.enabled:
-        _note_forward(node)
-    return node
-
-
-_BOTH = (0, 1)
-_FIRST = (True, False)
-_SECOND = (False, True)
-
-
-def _output_box(r):
-    box = r._vc
-    if box is None:
-        box = r._vc = [0]
-    return (r._data, box, box[0])
-
-
-def _save(node, r, inputs, save, outputs=None):
-    """Keep what the backward rule needs, with the versions to check it against."""
-    if save == _BOTH and len(inputs) == 2 and type(inputs[0]) is Tensor and \
-            type(inputs[1]) is Tensor:
-        a, b = inputs
-        va = a._vc
-        vb = b._vc
-        node._saved = [a, b]
-        node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
-        if saved_hooks:
-            pack_saved(node)
-        return
-    saved = []
-    versions = []
-    for i in save:
-        if i >= len(inputs):  # a variadic op's positions past this call's inputs
-            continue
-        if i == -1:
-            saved.append(_output_box(r) if outputs is None else
-                         [_output_box(t) for t in outputs])
-            versions.append(None)
-        else:
-            t = inputs[i]
-            saved.append(t)
-            if type(t) is Tensor:
-                v = t._vc
-                versions.append(0 if v is None else v[0])
-            else:
-                versions.append(None)
-    node._saved = saved
-    node._versions = versions
-    if saved_hooks:
-        pack_saved(node)
-
 
 # ----------------------------------------------------------------------------- binary
 
@@ -439,67 +287,6 @@ def _build_unary(op: OpEntry):
 
 # ----------------------------------------------------------------------------- generic
 
-_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
-
-
-def _make_parser(op: OpEntry):
-    """A function (rest_args, kwargs) -> params dict, from the forward kernel's signature."""
-    sig = inspect.signature(op.kernel)
-    params = list(sig.parameters.values())[1 + (1 if op.variadic else op.inputs):]
-    psig = sig.replace(parameters=params)
-    names = {p.name for p in params}
-    defaults = {p.name: p.default for p in params
-                if p.default is not inspect.Parameter.empty and
-                p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    # a parameter whose default is a bool (keepdim, descending) takes only a bool, as PyTorch's
-    flags = tuple(k for k, v in defaults.items() if type(v) is bool)
-    # Positional arguments alone bind by position, without inspect's bind (about 2 us a call,
-    # most of a transpose or select): when the kernel takes nothing but named parameters and
-    # every keyword-only one has a default.
-    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
-    required = len(positional) - sum(n in defaults for n in positional)
-    by_position = all(p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.KEYWORD_ONLY and
-                      p.name in defaults for p in params)
-
-    def check(args):
-        for k in flags:
-            v = args[k]
-            if type(v) is not bool:
-                raise TypeError(f"{op.name}(): argument '{k}' must be bool, not "
-                                f"{type(v).__name__}")
-        return args
-
-    n_params = len(names)
-
-    def parse(rest, kw):
-        if by_position and len(rest) <= len(positional):
-            if not kw:
-                if required <= len(rest):
-                    p = dict(defaults)
-                    p.update(zip(positional, rest))
-                    return check(p) if flags else p
-            elif names.issuperset(kw) and not any(n in kw for n in positional[:len(rest)]):
-                # keywords that name parameters (``sum(dim=1, keepdim=True)``): no bind either
-                p = dict(defaults)
-                p.update(zip(positional, rest))
-                p.update(kw)
-                if len(p) == n_params:
-                    return check(p) if flags else p
-        if kw:
-            for k in list(kw):
-                alias = _ALIASES.get(k)
-                if alias is not None and k not in names and alias in names:
-                    kw[alias] = kw.pop(k)
-        try:
-            bound = psig.bind(*rest, **kw)
-        except TypeError as e:
-            raise TypeError(f"{op.name}(): {e}") from None
-        bound.apply_defaults()
-        return check(bound.arguments)
-
-    return parse, defaults
-
-
 def _build_generic(op: OpEntry):
     if op.spec.parse is not None:
         custom = op.spec.parse
@@ -512,19 +299,13 @@ def _build_generic(op: OpEntry):
 
         def parse(rest, kw):
             if not state:
-                state.extend(_make_parser(op))
+                state.extend(make_parser(op))
             return state[0](rest, kw)
     op.parser = parse
     call = _generic_call(op, op.prepare, parse)
     # `apply_op` on tensors: the kernel's argument order (tensor inputs first), as on arrays
     op.direct = call if op.prepare is None else _generic_call(op, None, parse)
     return call
-
-
-def _param_names(fn) -> frozenset:
-    code = getattr(fn, "__code__", None)
-    return frozenset(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
-        if code is not None else frozenset()
 
 
 def _generic_call(op: OpEntry, prepare, parse):
@@ -548,7 +329,7 @@ def _generic_call(op: OpEntry, prepare, parse):
     ops = registry.ops
     # keywords naming a parameter of `prepare` (clamp's min=, ``x.gather(1, index=i)``) are
     # passed to it, the others to the parser
-    prepare_kw = _param_names(prepare)
+    prepare_kw = param_names(prepare)
 
     variadic = op.variadic
     simple = n == 1 and prepare is None

@@ -202,7 +202,7 @@ class OpNode(Node):
 
     __slots__ = ("_saved", "_versions", "params", "shapes", "needs_input_grad", "saved",
                  "dtypes")
-    op = None  # each operator's node class carries its OpSpec (dispatch.node_class)
+    op = None  # each operator's node class carries its OpSpec (recording.node_class)
     # the engine runs these inline instead of calling `apply`
     inline = True
     # the rule gets a tuple with one gradient (or None) per output (several outputs, or a

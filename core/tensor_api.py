@@ -16,7 +16,7 @@ from . import backends, engine
 from . import dtypes as _dt
 from .backends import device_unavailable, host_array as _host
 from .device import device as _device
-from .dispatch import edge_of as _edge_of
+from .recording import edge_of as _edge_of
 from .graph import _Handle, hooks_of
 from .registry import missing_operator, registry
 from .inplace import bump_version as _bump_version, write_into as _write_into

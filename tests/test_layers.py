@@ -33,7 +33,7 @@ LEVELS = {
     # 5: the per-call path's helpers and the executor
     "promotion": 5, "engine": 5, "generator": 5,
     # 6: dispatch and writes
-    "dispatch": 6, "inplace": 6,
+    "recording": 5, "parsing": 5, "dispatch": 6, "inplace": 6,
     # 7: operator names on Tensor and loom, creation from data, legacy names
     "methods": 7, "creation": 7, "legacy": 7,
     # 8: helpers for kernels and backward rules, a device type's module (`loom.cuda`); 9: autograd's user API (a package)

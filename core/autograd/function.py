@@ -18,7 +18,7 @@ import weakref
 from .. import grad_mode
 from ..anomaly import note as note_forward, state as anomaly
 from ..backends import backend_of
-from ..dispatch import edge_of
+from ..recording import edge_of
 from ..graph import SAVED_FREED_MESSAGE, Node, Packed, check_version, saved_hooks
 from ..inplace import bump_version
 from ..tensor import Tensor, wrap, wrap_output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dispatch import edge_of
+from ..recording import edge_of
 from ..engine import accumulate, run_backward
 from ..graph import AccumulateGrad
 from ..tensor import Tensor, wrap

@@ -83,7 +83,7 @@ class GradientEdge(tuple):
 
 def get_gradient_edge(tensor: Tensor) -> GradientEdge:
     """The edge that `tensor`'s gradient flows into (its grad_fn, or its AccumulateGrad)."""
-    from ..dispatch import edge_of
+    from ..recording import edge_of
     if not tensor.requires_grad:
         raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
                            "not require gradients")
