@@ -228,33 +228,38 @@ MLP_BATCH = 128
 MLP_LR = 0.01
 
 
+def _numpy_mlp(x, onehot, ws, bs):
+    """The MLP step in NumPy with the gradients written by hand (weights (in, out))."""
+    def step():
+        h1p = x @ ws[0] + bs[0]
+        h1 = np.maximum(h1p, 0)
+        h2p = h1 @ ws[1] + bs[1]
+        h2 = np.maximum(h2p, 0)
+        z = h2 @ ws[2] + bs[2]
+        m = z.max(axis=1, keepdims=True)
+        e = np.exp(z - m)
+        s = e.sum(axis=1, keepdims=True)
+        logp = z - m - np.log(s)
+        loss = -(logp * onehot).sum() / MLP_BATCH
+        dz = (e / s - onehot) / MLP_BATCH
+        gw2, gb2 = h2.T @ dz, dz.sum(0)
+        dh2 = (dz @ ws[2].T) * (h2p > 0)
+        gw1, gb1 = h1.T @ dh2, dh2.sum(0)
+        dh1 = (dh2 @ ws[1].T) * (h1p > 0)
+        gw0, gb0 = x.T @ dh1, dh1.sum(0)
+        for p, g in zip(ws + bs, (gw0, gw1, gw2, gb0, gb1, gb2)):
+            p -= MLP_LR * g
+        return loss
+    return step, lambda: [np.asarray(step())] + [w.copy() for w in ws]
+
+
 def _mlp_factory(lib_name: str):
     def factory(inp):
         x, onehot = inp["x"], inp["onehot"]
         ws = [w.copy() for w in inp["ws"]]
         bs = [b.copy() for b in inp["bs"]]
         if lib_name == "numpy":
-            def step():
-                h1p = x @ ws[0] + bs[0]
-                h1 = np.maximum(h1p, 0)
-                h2p = h1 @ ws[1] + bs[1]
-                h2 = np.maximum(h2p, 0)
-                z = h2 @ ws[2] + bs[2]
-                m = z.max(axis=1, keepdims=True)
-                e = np.exp(z - m)
-                s = e.sum(axis=1, keepdims=True)
-                logp = z - m - np.log(s)
-                loss = -(logp * onehot).sum() / MLP_BATCH
-                dz = (e / s - onehot) / MLP_BATCH
-                gw2, gb2 = h2.T @ dz, dz.sum(0)
-                dh2 = (dz @ ws[2].T) * (h2p > 0)
-                gw1, gb1 = h1.T @ dh2, dh2.sum(0)
-                dh1 = (dh2 @ ws[1].T) * (h1p > 0)
-                gw0, gb0 = x.T @ dh1, dh1.sum(0)
-                for p, g in zip(ws + bs, (gw0, gw1, gw2, gb0, gb1, gb2)):
-                    p -= MLP_LR * g
-                return loss
-            return step, lambda: [np.asarray(step())] + [w.copy() for w in ws]
+            return _numpy_mlp(x, onehot, ws, bs)
         lib = _lib(lib_name)
         X, Y = lib.from_numpy(x.copy()), lib.from_numpy(onehot.copy())
         W = [lib.from_numpy(w).requires_grad_() for w in ws]
@@ -291,6 +296,45 @@ def _mlp_inputs():
     labels = rng.integers(0, n[-1], MLP_BATCH)
     return {"x": rng.random((MLP_BATCH, n[0]), dtype=np.float32), "ws": ws, "bs": bs,
             "onehot": np.eye(n[-1], dtype=np.float32)[labels]}
+
+
+def _nn_mlp_factory(lib_name: str):
+    """The same MLP step written as PyTorch code is usually written: `nn.Sequential` of
+    `nn.Linear` and `nn.ReLU`, `F.cross_entropy` on class indices, `optim.SGD`. NumPy is the
+    hand-written step above (the same arithmetic, weights stored (in, out))."""
+    def factory(inp):
+        x, onehot = inp["x"], inp["onehot"]
+        ws = [w.copy() for w in inp["ws"]]
+        bs = [b.copy() for b in inp["bs"]]
+        if lib_name == "numpy":
+            return _numpy_mlp(x, onehot, ws, bs)
+        lib = _lib(lib_name)
+        nn = lib.nn
+        n = MLP_SIZES
+        model = nn.Sequential(nn.Linear(n[0], n[1]), nn.ReLU(), nn.Linear(n[1], n[2]), nn.ReLU(),
+                              nn.Linear(n[2], n[3]))
+        linears = [model[0], model[2], model[4]]
+        with lib.no_grad():
+            for lin, w, b in zip(linears, ws, bs):
+                lin.weight.copy_(lib.from_numpy(np.ascontiguousarray(w.T)))
+                lin.bias.copy_(lib.from_numpy(b))
+        opt = lib.optim.SGD(model.parameters(), lr=MLP_LR)
+        X = lib.from_numpy(x.copy())
+        T = lib.from_numpy(onehot.argmax(axis=1).astype(np.int64))
+        F = nn.functional
+
+        def step():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(X), T)
+            loss.backward()
+            opt.step()
+            return loss
+
+        def read():
+            loss = step()
+            return [_np(loss.detach())] + [_np(lin.weight.detach()).T.copy() for lin in linears]
+        return step, read
+    return factory
 
 
 # -- custom op vs built-in: the same sin on 10 elements -------------------------
@@ -354,6 +398,8 @@ CASES = [
          _matmul_inputs, target=("numpy", 1.1), rtol=1e-3, atol=1e-3),
     Case("mlp", "MLP 784-512-512-10 train step, batch 128", _per_impl(_mlp_factory),
          _mlp_inputs, target=("numpy", 1.1), rtol=1e-4, atol=1e-5),
+    Case("nn_mlp", "the same MLP step with nn.Linear, F.cross_entropy, optim.SGD",
+         _per_impl(_nn_mlp_factory), _mlp_inputs, target=("numpy", 1.1), rtol=1e-4, atol=1e-5),
     Case("sin10", "sin, 10 elem (built-in)", _per_impl(_sin_factory, False),
          _rng_inputs(10, "a")),
     Case("custom_op10", "sin, 10 elem, as a custom op (ops.bench.sin)",

@@ -33,6 +33,14 @@ CASES = [
     ("softmax", lambda: (_r(3, 4),), {"dim": 0}),
     ("log_softmax", lambda: (_r(2, 3, 4),), {"dim": -1}),
     ("linear", lambda: (_r(5, 3), _r(4, 3), _r(4)), {}),
+    ("linear", lambda: (_r(5, 3), _r(4, 3)), {}),
+    ("linear", lambda: (_r(3), _r(4, 3), _r(4)), {}),
+    ("linear", lambda: (_r(2, 5, 3), _r(4, 3), _r(4)), {}),
+    ("linear", lambda: (_r(2, 5, 3), _r(4, 3)), {}),
+    ("linear", lambda: (_r(5, 3), _r(4, 3), _r(5, 4)), {}),
+    ("linear", lambda: (_r(5, 3), _r(4, 3), _r(1, 4)), {}),
+    ("linear", lambda: (_r(5, 3), _r(4, 3), _r(1)[0]), {}),
+    ("linear", lambda: (_r(5, 3), _r(3)), {}),
     ("bilinear", lambda: (_r(5, 3), _r(5, 2), _r(4, 3, 2), _r(4)), {}),
     ("layer_norm", lambda: (_r(2, 3, 4), (3, 4), _r(3, 4), _r(3, 4)), {}),
     ("group_norm", lambda: (_r(2, 6, 5), 3, _r(6), _r(6)), {}),
@@ -120,6 +128,23 @@ def test_softmax_without_dim_picks_torch_dim():
      r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\]"),
     (lambda F, T: F.linear(T.ones(2, 3), T.ones(4, 2)), RuntimeError,
      r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x4\)"),
+    (lambda F, T: F.linear(T.ones(2, 2, 5), T.ones(4, 3), T.ones(4)), RuntimeError,
+     r"mat1 and mat2 shapes cannot be multiplied \(4x5 and 3x4\)"),
+    (lambda F, T: F.linear(T.ones(2, 2, 3), T.ones(4, 3), T.ones(3)), RuntimeError,
+     r"The expanded size of the tensor \(4\) must match the existing size \(3\) at "
+     r"non-singleton dimension 1.  Target sizes: \[4, 4\].  Tensor sizes: \[3\]"),
+    (lambda F, T: F.linear(T.ones(2, 3, dtype=T.float64), T.ones(4, 3)), RuntimeError,
+     "expected m1 and m2 to have the same dtype, but got: double != float"),
+    (lambda F, T: F.linear(T.ones(2, 3, dtype=T.float64), T.ones(4, 3), T.ones(4)),
+     RuntimeError, "mat1 and mat2 must have the same dtype, but got Double and Float"),
+    (lambda F, T: F.linear(T.ones(2, 3), T.ones(4, 3), T.ones(4, dtype=T.float64)),
+     RuntimeError, "self and mat2 must have the same dtype, but got Double and Float"),
+    (lambda F, T: F.linear(T.ones(()), T.ones(4, 3)), RuntimeError,
+     "both arguments to linear need to be at least 1D, but they are 0D and 2D"),
+    (lambda F, T: F.linear(T.ones(2, 3), T.ones(2, 4, 3)), RuntimeError,
+     "t\\(\\) expects a tensor with <= 2 dimensions, but self is 3D"),
+    (lambda F, T: F.linear(T.ones(2, 3, dtype=T.bool), T.ones(4, 3, dtype=T.bool)),
+     NotImplementedError, "\"addmm_impl_cpu_\" not implemented for 'Bool'"),
     (lambda F, T: F.group_norm(T.ones(2, 3, 4), 2), RuntimeError,
      "Expected number of channels in input to be divisible by num_groups"),
 ])
@@ -128,3 +153,18 @@ def test_functional_errors_match_torch(call, error, match):
         call(TF, torch)
     with pytest.raises(error, match=match):
         call(F, loom)
+
+
+@pytest.mark.parametrize("x_shape,bias", [((5, 3), True), ((5, 3), False), ((2, 5, 3), True)])
+def test_linear_is_one_node_and_its_weight_grad_is_the_parameters_layout(x_shape, bias):
+    """F.linear records one node (PyTorch's AddmmBackward0 / MmBackward0 for a 2-D input) and
+    the weight's gradient arrives contiguous, as PyTorch's."""
+    x, w, b = _r(*x_shape), _r(4, 3).requires_grad_(), _r(4).requires_grad_()
+    lw, lb = to_loom(w).requires_grad_(), to_loom(b).requires_grad_()
+    ty = TF.linear(x, w, b if bias else None)
+    ly = F.linear(to_loom(x), lw, lb if bias else None)
+    if len(x_shape) == 2:
+        assert ly.grad_fn.name() == ty.grad_fn.name()
+    assert ly.grad_fn.next_functions[1][0].variable is lw
+    ly.sum().backward()
+    assert lw.grad.is_contiguous() and lw.grad.stride() == lw.stride()

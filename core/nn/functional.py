@@ -31,13 +31,11 @@ def _op(name):
 # ----------------------------------------------------------------------------- linear
 
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``."""
-    if input.shape[-1] != weight.shape[-1]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({math.prod(input.shape[:-1]) if input.ndim > 1 else 1}x"
-                           f"{input.shape[-1]} and {weight.shape[-1]}x{weight.shape[0]})")
-    out = input @ weight.t() if weight.ndim == 2 else input @ weight
-    return out if bias is None else out + bias
+    """``input @ weight.T + bias``: one operator (ops_nn's `linear`), as PyTorch's addmm; a
+    1-D weight without a bias is a matrix-vector product."""
+    if bias is None and getattr(weight, "ndim", 2) == 1 and getattr(input, "ndim", 0) > 0:
+        return input @ weight
+    return _op("linear")(input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):

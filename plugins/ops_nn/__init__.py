@@ -1,9 +1,9 @@
-"""loom_ops_nn: the kernels `loom.nn` needs as operators — convolution, pooling, embedding and
+"""loom_ops_nn: the kernels `loom.nn` needs as operators — linear, convolution, pooling, embedding and
 the losses — each tested by the conformance kit."""
 from loom.plugin import hookimpl
 
 
 @hookimpl
 def loom_register_ops():
-    from . import conv, embedding, loss, pooling
-    return conv.OPS + pooling.OPS + embedding.OPS + loss.OPS
+    from . import conv, embedding, linear, loss, pooling
+    return linear.OPS + conv.OPS + pooling.OPS + embedding.OPS + loss.OPS

@@ -86,9 +86,15 @@ def tuple_of(v, n, name="kernel_size", op="", pos=2):
     return (int(v),) * n
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def matmul(a, b):
     """``a @ b``, half precision computed in float32 (as PyTorch's CPU kernels accumulate)."""
-    if str(a.dtype).endswith("float16"):
+    dt = a.dtype
+    if dt is _F32 or dt is _F64 or dt is loom.float32 or dt is loom.float64:
+        return a @ b
+    if str(dt).endswith("float16"):
         if is_tensor(a):
             return (a.float() @ b.float()).half()
         return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
