@@ -31,12 +31,13 @@ import inspect
 import typing
 from typing import Callable, Optional, Sequence, Union
 
+from . import grad_mode as _grad_mode
 from . import ops as _ops
 from .autograd.gradcheck import gradcheck as _gradcheck
 from .inplace import bump_version as _bump_version
 from .registry import OperatorClashError, registry
 from .schema import infer_schema, parse_hints, parse_schema, schema_text
-from .spec import OpSpec
+from .spec import Kind, OpSpec
 from .tensor import Tensor, wrap
 
 _new = object.__new__
@@ -223,10 +224,39 @@ class CustomOpDef:
         if not self._returns:  # an op returning nothing: its registry callable gives ()
             def call(*args, _inner=call, **kwargs):
                 _inner(*args, **kwargs)
+        elif spec.kind is Kind.UNARY and not self._kernels and self._default is not None:
+            call = _direct(self, call)
         self._call = call
         _ops.publish(self._qualname, call)
         if self._method and not self._returns:
             setattr(Tensor, self._method, call)  # the registry installed the () form
+
+
+def _direct(op: CustomOpDef, recorded: Callable) -> Callable:
+    """The callable of a one-tensor op: a call that records nothing (no input requiring grad,
+    or grad mode off) runs the function on the caller's tensor itself, as PyTorch's custom op
+    passes its inputs to the implementation, without wrapping arrays into fresh tensors and
+    back; any other call goes through `recorded`, the registry's callable (one node)."""
+    fn = op._default
+    gs, go = _grad_mode.state, _grad_mode.counts
+
+    def call(a):
+        if type(a) is not Tensor or (a._rg and (not go.off or gs.enabled)):
+            return recorded(a)
+        out = fn(a)
+        if type(out) is Tensor and out is not a:
+            d = out._data
+            base = out._base
+            if d is a._data or (base is not None and (base is a or base is a._base)):
+                raise RuntimeError(_alias_message(op))
+            if out._rg:
+                # a tensor the function closed over gave the result a history: the op is
+                # opaque to autograd (its own rule, if any, is the only one), as when recorded
+                return wrap(d)
+            return out
+        return wrap(_unwrap(op, out, (a._data,)))
+    call.__doc__ = recorded.__doc__
+    return call
 
 
 def _make_parse(op: CustomOpDef, rest: list):
@@ -345,7 +375,7 @@ def _make_kernel(op: CustomOpDef, general: bool, n_lead: int, fn=None):
             out = fn(t)
             if type(out) is Tensor:
                 d = out._data
-                if d is a:
+                if d is a or out._base is t:  # the input, or a view of it
                     raise RuntimeError(_alias_message(op))
                 return d
             return _unwrap(op, out, (a,))

@@ -51,7 +51,9 @@ def test_custom_op_is_a_registry_op_called_as_loom_ops_ns_name():
     entry = registry.ops[f"{ns}::mysin"]
     assert isinstance(entry.spec, OpSpec) and entry.plugin == __name__
     space = getattr(loom.ops, ns)
-    assert space.mysin is entry.call  # no wrapper between the name and dispatch
+    # the name is the op's own callable: a call that records nothing runs the function on
+    # the caller's tensor, one that records goes through the registry's callable (one node)
+    assert space.mysin is mysin._call
     x = loom.tensor([0.5, 1.0, -2.0])
     np.testing.assert_allclose(space.mysin(x).numpy(), np.sin(x.numpy()))
     np.testing.assert_allclose(mysin(x).numpy(), np.sin(x.numpy()))
@@ -326,3 +328,42 @@ def test_plugin_api_check(declared, ok):
     assert "plugin 'pack'" in str(e.value) and "1.0" in str(e.value)
     if declared != "one":
         assert f"loom plugin API {declared} (here)" in str(e.value)
+
+
+def test_call_recording_nothing_runs_the_function_on_the_callers_tensor_and_stays_opaque():
+    """As PyTorch's custom op: the result of a call without grad has no history, even when
+    the function uses a tensor that requires grad (the op is opaque to autograd); returning
+    the input or a view of it is refused on both paths."""
+    ns = _ns()
+    w = loom.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    tw = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    @custom_op(f"{ns}::scale", mutates_args=())
+    def scale(x: Tensor) -> Tensor:
+        return x * w
+
+    @torch.library.custom_op(f"{ns}::scale", mutates_args=())
+    def tscale(x: torch.Tensor) -> torch.Tensor:
+        return x * tw
+
+    x = loom.tensor([0.5, 1.0, -2.0])
+    y, ty = scale(x), tscale(torch.tensor([0.5, 1.0, -2.0]))
+    assert (y.requires_grad, y.grad_fn) == (ty.requires_grad, ty.grad_fn) == (False, None)
+    np.testing.assert_allclose(y.numpy(), ty.numpy())
+    xr = loom.tensor([0.5, 1.0, -2.0], requires_grad=True)
+    with loom.no_grad():
+        assert not scale(xr).requires_grad
+
+    @custom_op(f"{ns}::flat", mutates_args=())
+    def flat(x: Tensor) -> Tensor:
+        return x.view(-1)
+
+    @torch.library.custom_op(f"{ns}::flat", mutates_args=())
+    def tflat(x: torch.Tensor) -> torch.Tensor:
+        return x.view(-1)
+
+    for inp, tinp in ((x, torch.tensor([0.5, 1.0, -2.0])),
+                      (xr, torch.tensor([0.5, 1.0, -2.0], requires_grad=True))):
+        err, terr = _error(lambda: flat(inp)), _error(lambda: tflat(tinp))
+        assert err[0] is terr[0] is RuntimeError
+        assert "may not alias any inputs" in err[1] and "may not alias any inputs" in terr[1]
