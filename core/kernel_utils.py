@@ -112,9 +112,9 @@ def expand_to(g, shape):
         n = 1
         for s in shape:
             n *= s
-        if n <= 64:
-            # NumPy's broadcast_to costs ~4 us of Python-level checks, a small fresh array a
-            # tenth of that: the backward of every small sum (benchmark case fwdbwd10)
+        if n <= 4096:
+            # NumPy's broadcast_to costs ~4 us of Python-level checks, filling a small fresh
+            # array well under that: the backward of every small sum (a loss, fwdbwd10)
             out = np.empty(shape, g.dtype)
             out[...] = g
             return out

@@ -476,3 +476,30 @@ def test_cases_the_fuzz_found_as_pytorch(case):
         # kernels; the values are what is compared here
         warnings.simplefilter("ignore", RuntimeWarning)
         same_as_torch(FOUND[case])
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(3, 100), (500,), (2, 3, 64), (4, 63), (2, 70000)])
+def test_relu_and_number_clamps_match_torch_on_rows_of_every_length(dt, shape):
+    """relu and clamp with number bounds take NumPy's faster array-against-row loop when the
+    last dim is long and contiguous: same values as PyTorch there too (NaN, inf, bounds)."""
+    import torch
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape).astype(dt)
+    flat = a.reshape(-1)
+    flat[::7], flat[1::11], flat[2::13], flat[3::17] = np.nan, np.inf, -np.inf, 0.0
+    calls = [lambda m, x: m.relu(x), lambda m, x: x.clamp(min=0), lambda m, x: x.clamp(min=-0.5),
+             lambda m, x: x.clamp(max=0.5), lambda m, x: x.clamp(-1, 1),
+             lambda m, x: x.clamp_min(0.25), lambda m, x: x.clamp_max(-0.25)]
+    for f in calls:
+        x, tx = loom.from_numpy(a.copy()).requires_grad_(), torch.from_numpy(a.copy()).requires_grad_()
+        y, ty = f(loom, x), f(torch, tx)
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        g = rng.standard_normal(shape).astype(dt)
+        y.backward(loom.from_numpy(g))
+        ty.backward(torch.from_numpy(g))
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    # a transposed (strided) input takes the scalar loop: same values
+    t = a.T if a.ndim > 1 else a[::2]
+    np.testing.assert_array_equal(loom.from_numpy(t).clamp(min=0).numpy(),
+                                  torch.from_numpy(np.ascontiguousarray(t)).clamp(min=0).numpy())

@@ -293,6 +293,33 @@ def _clamp_dtype(x, lo, hi, who, numbers=True):
     return dt
 
 
+# NumPy's maximum/minimum run a float array against a row ~2x faster than against a scalar
+# (its SIMD loop takes two contiguous operands): a bound becomes a row as long as the last dim
+_ROW_MIN, _ROW_MAX = 64, 1 << 16
+_ZERO_ROWS: dict = {}
+
+
+def _bound_operand(v, x):
+    """The number `v` (a 0-dim array of x's dtype) as np.maximum/np.minimum's second operand
+    for `x`: a broadcast row when that loop is the faster one, else `v` itself."""
+    if type(x) is not np.ndarray or not x.ndim or x.dtype.kind != "f" or \
+            not _ROW_MIN <= x.shape[-1] <= _ROW_MAX or x.strides[-1] != x.itemsize:
+        return v
+    n = x.shape[-1]
+    if v == 0:
+        z = _ZERO_ROWS.get(x.dtype)
+        if z is None:
+            z = _ZERO_ROWS[x.dtype] = np.zeros(_ROW_MAX, x.dtype)
+            z.flags.writeable = False
+        return z[:n]
+    return np.full(n, v, x.dtype)
+
+
+def max0(xp, x):
+    """``maximum(x, 0)``, relu's kernel, with the faster of NumPy's loops."""
+    return xp.maximum(x, _bound_operand(np.asarray(0, x.dtype), x) if xp is np else 0)
+
+
 def _clamp_numbers(who):
     """clamp with number bounds (PyTorch's clamp.Scalar overload): one ufunc per bound given."""
     def clamp(xp, x, lo, hi):
@@ -301,9 +328,9 @@ def _clamp_numbers(who):
             (lo is not None or hi is not None) else _clamp_dtype(x, lo, hi, who).np
         y = x.astype(dt, copy=False)
         if lo is not None:
-            y = xp.maximum(y, _bound(lo, dt, who))
+            y = xp.maximum(y, _bound_operand(_bound(lo, dt, who), y))
         if hi is not None:
-            y = xp.minimum(y, _bound(hi, dt, who))
+            y = xp.minimum(y, _bound_operand(_bound(hi, dt, who), y))
         return y
     if who == "clamp":
         return lambda xp, x, min=None, max=None: clamp(xp, x, min, max)

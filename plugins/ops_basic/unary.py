@@ -11,7 +11,7 @@ from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor
                          unary, unary_samples, view, xp_of)
 
 from . import special
-from .elementwise import refuse
+from .elementwise import max0, refuse
 
 _LN2, _LN10, _SQRT_PI = math.log(2.0), math.log(10.0), math.sqrt(math.pi)
 
@@ -238,7 +238,7 @@ OPS = [
        error_samples=_errors(np.complex64, NotImplementedError),
        doc="``log(x / (1 - x))``, `x` clamped to [eps, 1 - eps] when eps is given."),
     unary("relu", _no_bool("Boolean inputs not supported for relu",
-                           _only("iuf", "clamp", lambda xp, x: xp.maximum(x, 0))),
+                           _only("iuf", "clamp", max0)),
           dx=lambda g, y: keep_where(~(y <= 0), g), int_to_float=False, holomorphic=False,
           error_samples=_errors(bool, RuntimeError),
           doc="Rectified linear unit ``max(x, 0)`` (its gradient at NaN passes, as PyTorch's)."),
