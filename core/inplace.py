@@ -99,6 +99,7 @@ def build_inplace(op: OpEntry):
     # (logical_and) refuse them on the general path
     ufunc_kernels = op.kernels if (op.ufunc is not None and op.kind is Kind.BINARY and
                                    op.scalars) else None
+    scaled_ok = ufunc_kernels is not None and op.alpha  # add_/sub_ with alpha=
 
     def inplace(a, *args, **kw):
         if not isinstance(a, Tensor):
@@ -106,6 +107,18 @@ def build_inplace(op: OpEntry):
         if fill and kw:  # zero_() and fill_(value) take no keywords, as in PyTorch
             raise TypeError(f"Tensor.{op.inplace}() takes no keyword arguments")
         if kw and "alpha" in kw and len(args) == 1:  # add_(b, alpha=2)
+            if scaled_ok and _go.off and not _gs.enabled and len(kw) == 1:
+                # an optimizer's update under no_grad (``p.add_(g, alpha=-lr)``): one scaled
+                # temporary and the ufunc into `a`, as NumPy's ``p -= lr * g``
+                b, alpha = args[0], kw["alpha"]
+                ad = a._data
+                if type(b) is Tensor and (type(alpha) is float or type(alpha) is int) and \
+                        ad.dtype.kind == "f" and b._data.dtype is ad.dtype and \
+                        type(b._data) is type(ad) and b._data.shape == ad.shape and \
+                        ad.flags.writeable:
+                    ufunc_kernels[type(ad)](ad, b._data * alpha, out=ad)
+                    bump_version(a)
+                    return a
             kw = dict(kw)
             args = (scaled_by_alpha(op, a, args[0], kw.pop("alpha")),)
         rec = False

@@ -478,3 +478,33 @@ def test_tensor_legacy_constructor_follows_default_dtype():
 def test_tensor_legacy_constructor_rejects_float_size(lib):
     with pytest.raises(TypeError):
         lib.Tensor(2.5)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16"])
+def test_scaled_add_and_sub_in_place_under_no_grad_match_the_recorded_path_and_torch(dt):
+    """``p.add_(g, alpha=a)`` / ``sub_`` under no_grad (an optimizer's update) take a short
+    path: the same values as with grad mode on and as PyTorch (up to its fused multiply-add's
+    last bit), the version counter bumped; other operands still take the general path."""
+    import torch
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 5)).astype(dt), rng.standard_normal((4, 5)).astype(dt)
+    for method in ("add_", "sub_"):
+        for alpha in (-0.01, 2, 0.5):
+            fast, ref = loom.from_numpy(a.copy()), loom.from_numpy(a.copy())
+            t = torch.from_numpy(a.copy())
+            v = fast._version
+            with loom.no_grad():
+                assert getattr(fast, method)(loom.from_numpy(b), alpha=alpha) is fast
+            assert fast._version == v + 1
+            getattr(ref, method)(loom.from_numpy(b), alpha=alpha)
+            getattr(t, method)(torch.from_numpy(b), alpha=alpha)
+            np.testing.assert_array_equal(fast.numpy(), ref.numpy())
+            tol = 2e-3 if dt == "float16" else 1e-6
+            np.testing.assert_allclose(fast.numpy(), t.numpy(), rtol=tol, atol=tol)
+    with loom.no_grad():  # a broadcast operand and an integer tensor: the general path
+        x = loom.ones(2, 3)
+        x.add_(loom.tensor([1.0, 2.0, 3.0]), alpha=2)
+        np.testing.assert_array_equal(x.numpy(), [[3, 5, 7], [3, 5, 7]])
+        i = loom.ones(3, dtype=loom.int64)
+        with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+            i.add_(loom.ones(3, dtype=loom.int64), alpha=0.5)

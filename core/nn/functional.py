@@ -393,10 +393,19 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     return _op("huber_loss")(input, target, reduction=reduction, delta=delta)
 
 
+_UNIT_WEIGHTS: dict = {}  # (classes, dtype, device) -> ones, read by the loss operators only
+
+
 def _class_weight(name, input, weight):
     if weight is None:
         c = input.shape[0 if input.ndim == 1 else 1] if input.ndim else 1
-        return loom.ones(c, dtype=input.dtype, device=input.device)
+        key = (c, input.dtype, input.device)
+        ones = _UNIT_WEIGHTS.get(key)
+        if ones is None:
+            if len(_UNIT_WEIGHTS) > 64:
+                _UNIT_WEIGHTS.clear()
+            ones = _UNIT_WEIGHTS[key] = loom.ones(c, dtype=input.dtype, device=input.device)
+        return ones
     if weight.requires_grad:
         raise RuntimeError(f"The function '{name}_forward' is not differentiable with respect "
                            f"to argument 'weight'. This input cannot have requires_grad True.")

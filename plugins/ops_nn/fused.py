@@ -75,6 +75,8 @@ def nll_like_backward(log_input):
         x, t, w = ctx.saved
         p = ctx.params
         x, t = _a(x), _a(t)
+        if not is_tensor(x) and x.ndim == 2 and t.ndim == 1:
+            return (_rows_backward(x, t, w, _a(g), p, log_input), None, None)
         cd = 0 if x.ndim == 1 else 1
         c = x.shape[cd]
         ls = p.get("label_smoothing", 0.0)
@@ -103,6 +105,33 @@ def nll_like_backward(log_input):
             gx = (sm * op_("sum", coef, cd, True) - coef) * scale
         return gx, None, None
     return backward
+
+
+def _rows_backward(x, t, w, g, p, log_input):
+    """The same gradient for (N, C) arrays and (N,) class indices, in a few array operations:
+    coef = (1 - ls) * w[t] at the target class plus (ls / C) * w everywhere (zero on ignored
+    rows); d/dx = -coef for log-probabilities, softmax(x) * rowsum(coef) - coef for logits."""
+    xp = xp_of(x)
+    n, c = x.shape
+    ls = p.get("label_smoothing", 0.0)
+    keep = t != p["ignore_index"]
+    every = bool(keep.all())
+    safe = t if every else xp.where(keep, t, 0)
+    wt = w[safe] if every else xp.where(keep, w[safe], 0)       # (N,)
+    red = p["reduction"]
+    scale = g / wt.sum() if red == "mean" else g if red == "sum" else g[:, None]
+    rows = xp.arange(n)
+    if log_input:
+        gx = xp.zeros_like(x)
+    else:
+        e = xp.exp(x - x.max(axis=1, keepdims=True))
+        rowsum = (1 - ls) * wt + ((ls / c) * w.sum()) * keep if ls else wt
+        gx = e * (rowsum / e.sum(axis=1))[:, None]               # softmax * rowsum(coef)
+    gx[rows, safe] -= (1 - ls) * wt
+    if ls:
+        gx -= (ls / c) * w * keep[:, None]
+    gx *= scale
+    return gx
 
 
 def weight_needs_grad(ctx):

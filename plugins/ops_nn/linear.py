@@ -74,7 +74,10 @@ def _parse(bias=_GIVEN):  # the None that `_prepare` puts after the tensors when
 def _linear(xp, *arrays, bias=_GIVEN):
     x, w = arrays[0], arrays[1]
     b = arrays[2] if len(arrays) == 3 else None
-    _check(x, w, b, b is not None)
+    dt = x.dtype
+    if not (w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and w.dtype == dt and
+            dt.kind in "fc" and (b is None or b.dtype == dt and b.shape == w.shape[:1])):
+        _check(x, w, b, b is not None)  # the common call skips straight to the product
     y = matmul(x, w.T)
     if b is not None:
         if b.shape == y.shape[-1:] and y.flags.writeable:

@@ -105,7 +105,51 @@ def _nll_core(logp, target, weight, ignore_index, reduction, label_smoothing, na
     return _reduce(loss, reduction)
 
 
+def _rows_fast(x, target, weight):
+    """Whether the array fast path serves this call: (N, C) floating scores with N > 0, (N,)
+    integer class indices and (C,) weights, the shapes `_nll_core` accepts; anything else
+    (tensors under a composite rule, other ranks, the errors) takes the general path."""
+    return not is_tensor(x) and x.ndim == 2 and x.shape[0] and x.dtype.kind == "f" and \
+        target.ndim == 1 and target.shape[0] == x.shape[0] and target.dtype.kind in "iu" and \
+        weight.shape == x.shape[1:]
+
+
+def _rows_loss(x, target, weight, ignore_index, reduction, label_smoothing, log_input):
+    """nll_loss / cross_entropy of (N, C) arrays against (N,) class indices in a few array
+    operations: the training-loop case, without an operator dispatch per step. The same
+    arithmetic as `_nll_core` (PyTorch's label smoothing, weights, ignore_index)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    xp = xp_of(x)
+    n, c = x.shape
+    if log_input:
+        logp = x
+    else:
+        z = x - x.max(axis=1, keepdims=True)
+        logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+    keep = target != ignore_index
+    every = bool(keep.all())
+    safe = target if every else xp.where(keep, target, 0)
+    hi, lo = int(safe.max()), int(safe.min())
+    if hi >= c or lo < 0:
+        raise IndexError(f"Target {hi if hi >= c else lo} is out of bounds.")
+    w = weight[safe]
+    if not every:
+        w = xp.where(keep, w, 0)
+    loss = -logp[xp.arange(n), safe] * w
+    if label_smoothing > 0:
+        smooth = -(logp * weight).sum(axis=1)
+        if not every:
+            smooth = xp.where(keep, smooth, 0)
+        loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
+    if reduction == "mean":
+        return _a(loss.sum() / w.sum())
+    return _a(loss.sum()) if reduction == "sum" else loss
+
+
 def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
+    if _rows_fast(input, target, weight):
+        return _rows_loss(input, target, weight, ignore_index, reduction, 0.0, True)
     return _nll_core(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
@@ -114,6 +158,8 @@ def _cross_entropy(input, target, weight, ignore_index=-100, reduction="mean",
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    if _rows_fast(input, target, weight):
+        return _rows_loss(input, target, weight, ignore_index, reduction, label_smoothing, False)
     cd = _class_dim("cross_entropy", input, target)
     logp = op_("log_softmax", input, cd)
     floating = target.is_floating_point() if is_tensor(target) else target.dtype.kind == "f"
