@@ -298,16 +298,45 @@ def _mlp_inputs():
             "onehot": np.eye(n[-1], dtype=np.float32)[labels]}
 
 
+def _numpy_linear_mlp(x, onehot, ws, bs):
+    """The MLP step in NumPy with the gradients written by hand, each weight stored as
+    `nn.Linear` stores it, (out, in): ``x @ W.T + b`` (BLAS runs a product with a transposed
+    operand at its own speed, so the layout is part of the work compared)."""
+    ws = [np.ascontiguousarray(w.T) for w in ws]
+
+    def step():
+        h1p = x @ ws[0].T + bs[0]
+        h1 = np.maximum(h1p, 0)
+        h2p = h1 @ ws[1].T + bs[1]
+        h2 = np.maximum(h2p, 0)
+        z = h2 @ ws[2].T + bs[2]
+        m = z.max(axis=1, keepdims=True)
+        e = np.exp(z - m)
+        s = e.sum(axis=1, keepdims=True)
+        logp = z - m - np.log(s)
+        loss = -(logp * onehot).sum() / MLP_BATCH
+        dz = (e / s - onehot) / MLP_BATCH
+        gw2, gb2 = dz.T @ h2, dz.sum(0)
+        dh2 = (dz @ ws[2]) * (h2p > 0)
+        gw1, gb1 = dh2.T @ h1, dh2.sum(0)
+        dh1 = (dh2 @ ws[1]) * (h1p > 0)
+        gw0, gb0 = dh1.T @ x, dh1.sum(0)
+        for p, g in zip(ws + bs, (gw0, gw1, gw2, gb0, gb1, gb2)):
+            p -= MLP_LR * g
+        return loss
+    return step, lambda: [np.asarray(step())] + [w.T.copy() for w in ws]
+
+
 def _nn_mlp_factory(lib_name: str):
     """The same MLP step written as PyTorch code is usually written: `nn.Sequential` of
-    `nn.Linear` and `nn.ReLU`, `F.cross_entropy` on class indices, `optim.SGD`. NumPy is the
-    hand-written step above (the same arithmetic, weights stored (in, out))."""
+    `nn.Linear` and `nn.ReLU`, `F.cross_entropy` on class indices, `optim.SGD`. NumPy writes it
+    by hand with the same weight layout."""
     def factory(inp):
         x, onehot = inp["x"], inp["onehot"]
         ws = [w.copy() for w in inp["ws"]]
         bs = [b.copy() for b in inp["bs"]]
         if lib_name == "numpy":
-            return _numpy_mlp(x, onehot, ws, bs)
+            return _numpy_linear_mlp(x, onehot, ws, bs)
         lib = _lib(lib_name)
         nn = lib.nn
         n = MLP_SIZES
