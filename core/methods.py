@@ -168,7 +168,9 @@ def install_names(op: OpEntry) -> None:
         # Tensor methods take no out= (and generic ops no alpha=): the bare callable serves them
         method(m, dunder if m.startswith("__") else call if op.kind is not Kind.BINARY else fn)
     for m in op.rmethods:
-        method(m, _reflected(dunder))
+        # ``2 * t`` is ``t * 2`` for a commutative operator, as PyTorch records it (the tensor
+        # first); the others swap their operands
+        method(m, dunder if m in _COMMUTATIVE else _reflected(dunder))
     for m in op.properties:
         method(m, property(call, doc=op.spec.doc))
     for f in op.functions:
@@ -196,6 +198,9 @@ def uninstall_names(op: OpEntry) -> None:
                 del target[name]
         elif Tensor.__dict__.get(name) is fn:
             delattr(Tensor, name)
+
+
+_COMMUTATIVE = frozenset({"__radd__", "__rmul__", "__rand__", "__ror__", "__rxor__"})
 
 
 def _reflected(call):

@@ -538,3 +538,16 @@ def test_in_place_on_leaf_under_no_grad_is_allowed():
     got, want = both(scenario)
     assert want == ("tensor([1.0000, 1.5000], requires_grad=True)", True, True)
     assert got == want
+
+
+def test_number_on_the_left_of_a_commutative_operator_records_the_tensor_first():
+    """``2 * t`` and ``2 + t`` record as PyTorch does: the tensor's edge first."""
+    import torch
+    for lib in (loom, torch):
+        t = lib.ones(2, requires_grad=True)
+        for y in (2 * t, 2 + t, 0.5 * t):
+            nf = y.grad_fn.next_functions
+            assert type(nf[0][0]).__name__ == "AccumulateGrad" and nf[1][0] is None
+    x = loom.tensor([1.0, -2.0], requires_grad=True)
+    (3 * x + 1).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
