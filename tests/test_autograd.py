@@ -543,6 +543,7 @@ def test_in_place_on_leaf_under_no_grad_is_allowed():
 def test_number_on_the_left_of_a_commutative_operator_records_the_tensor_first():
     """``2 * t`` and ``2 + t`` record as PyTorch does: the tensor's edge first."""
     import torch
+    import loom
     for lib in (loom, torch):
         t = lib.ones(2, requires_grad=True)
         for y in (2 * t, 2 + t, 0.5 * t):
