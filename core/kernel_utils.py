@@ -85,6 +85,9 @@ def keep_where(cond, g):
     return xp.where(cond, g, 0.0)
 
 
+_add_reduce = np.add.reduce
+
+
 def sum_to_shape(g, shape):
     """Sum gradient `g` over the dimensions that broadcasting added or stretched, so that it has
     `shape` (the input's shape). Written once for raw arrays and tensors: both offer
@@ -95,12 +98,16 @@ def sum_to_shape(g, shape):
     lead = len(gs) - len(shape)
     if not shape:  # everything summed: a 0-dim array, not NumPy's scalar
         return g.sum(keepdims=True).reshape(())
+    # NumPy's reduce itself for its arrays (ndarray.sum is a Python wrapper around it)
+    red = _add_reduce if type(g) is np.ndarray else None
     if lead:  # the added dimensions go (no reshape: the result stays a fresh array, which
         # the engine can make a leaf's .grad without a copy)
-        g = g.sum(axis=tuple(range(lead)) if lead > 1 else 0)
+        axis = tuple(range(lead)) if lead > 1 else 0
+        g = red(g, axis) if red is not None else g.sum(axis=axis)
     stretched = tuple(i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
     if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
+        g = red(g, stretched, None, None, True) if red is not None else \
+            g.sum(axis=stretched, keepdims=True)
     return g
 
 

@@ -63,7 +63,9 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
     """Attach a node for `op` to result `r`; `inputs` are the call's operands. A multi-output
     op passes all its result tensors as `outputs`: each floating one becomes output i of the
     node."""
-    node = _new(cls or node_class(op))
+    if cls is None:
+        cls = op.node_cls or node_class(op)
+    node = _new(cls)
     if len(inputs) == 2:
         # the common binary case, unrolled (no lists, no loops)
         a, b = inputs

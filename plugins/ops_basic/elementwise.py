@@ -400,6 +400,8 @@ def _to_tensor_overload(name):
     given is a tensor. A 0-dim tensor beside a number is a number, as PyTorch parses it (unless
     it requires grad)."""
     def redirect(input=None, min=None, max=None, *rest, **kw):
+        if type(min) in _PLAIN and type(max) in _PLAIN:
+            return None  # number bounds (``clamp(min=0)``): this operator
         tensors = [v for v in (min, max) if is_tensor(v)]
         if not tensors:
             return None
@@ -411,7 +413,7 @@ def _to_tensor_overload(name):
 
 
 def _num(v):  # a bound of the number overload: a 0-dim tensor is its value
-    return v.item() if is_tensor(v) else v
+    return v if type(v) in _PLAIN else v.item() if is_tensor(v) else v
 
 
 def _clamp_ops(which=None):
