@@ -114,8 +114,9 @@ def _rows_backward(x, t, w, g, p, log_input):
     xp = xp_of(x)
     n, c = x.shape
     ls = p.get("label_smoothing", 0.0)
-    keep = t != p["ignore_index"]
-    every = bool(keep.all())
+    ig = p["ignore_index"]
+    every = not int(t.min()) <= ig <= int(t.max())  # the forward checked the range
+    keep = True if every else t != ig
     safe = t if every else xp.where(keep, t, 0)
     wt = w[safe] if every else xp.where(keep, w[safe], 0)       # (N,)
     red = p["reduction"]
@@ -129,7 +130,7 @@ def _rows_backward(x, t, w, g, p, log_input):
         gx = e * (rowsum / e.sum(axis=1))[:, None]               # softmax * rowsum(coef)
     gx[rows, safe] -= (1 - ls) * wt
     if ls:
-        gx -= (ls / c) * w * keep[:, None]
+        gx -= (ls / c) * w if every else (ls / c) * w * keep[:, None]
     gx *= scale
     return gx
 

@@ -127,10 +127,15 @@ def _rows_loss(x, target, weight, ignore_index, reduction, label_smoothing, log_
     else:
         z = x - x.max(axis=1, keepdims=True)
         logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
-    keep = target != ignore_index
-    every = bool(keep.all())
-    safe = target if every else xp.where(keep, target, 0)
-    hi, lo = int(safe.max()), int(safe.min())
+    hi, lo = int(target.max()), int(target.min())
+    # an ignore_index outside the targets' range (-100 by default) ignores nothing
+    every = not lo <= ignore_index <= hi
+    if every:
+        keep, safe = None, target
+    else:
+        keep = target != ignore_index
+        safe = xp.where(keep, target, 0)
+        hi, lo = int(safe.max()), int(safe.min())
     if hi >= c or lo < 0:
         raise IndexError(f"Target {hi if hi >= c else lo} is out of bounds.")
     w = weight[safe]
