@@ -257,6 +257,9 @@ _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "
             "float32": "float", "float64": "double"}
 
 
+_FLOAT_MAX: dict = {}  # NumPy float dtype -> its largest finite value (np.finfo is slow)
+
+
 def _bound(v, dt, who):
     """A number bound as a 0-dim array of the result dtype `dt` (a NumPy dtype), with PyTorch's
     conversion: an unsigned type wraps negative numbers, a value out of range raises."""
@@ -272,7 +275,10 @@ def _bound(v, dt, who):
             raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
                                "overflow")
         return np.asarray(int(v) % (info.max + 1) if v < 0 and dt.kind == "u" else int(v), dt)
-    if math.isfinite(v) and abs(v) > float(np.finfo(dt).max):
+    fmax = _FLOAT_MAX.get(dt)
+    if fmax is None:
+        fmax = _FLOAT_MAX[dt] = float(np.finfo(dt).max)
+    if math.isfinite(v) and abs(v) > fmax:
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} "
                            "without overflow")
     return np.asarray(v, dt)
