@@ -244,19 +244,26 @@ def _direct(op: CustomOpDef, recorded: Callable) -> Callable:
         if type(a) is not Tensor or (a._rg and (not go.off or gs.enabled)):
             return recorded(a)
         out = fn(a)
-        if type(out) is Tensor and out is not a:
-            d = out._data
-            base = out._base
-            if d is a._data or (base is not None and (base is a or base is a._base)):
-                raise RuntimeError(_alias_message(op))
-            if out._rg:
-                # a tensor the function closed over gave the result a history: the op is
-                # opaque to autograd (its own rule, if any, is the only one), as when recorded
-                return wrap(d)
-            return out
-        return wrap(_unwrap(op, out, (a._data,)))
+        if type(out) is Tensor and out._base is None and not out._rg and \
+                out._data is not a._data:
+            return out  # a new tensor without history: the common case, in four tests
+        return _direct_result(op, out, a)
     call.__doc__ = recorded.__doc__
     return call
+
+
+def _direct_result(op: CustomOpDef, out, a):
+    """The checks of `_direct`'s call for a result that is not a plain new tensor."""
+    if type(out) is not Tensor:
+        return wrap(_unwrap(op, out, (a._data,)))
+    base = out._base
+    if out._data is a._data or (base is not None and (base is a or base is a._base)):
+        raise RuntimeError(_alias_message(op))
+    if out._rg:
+        # a tensor the function closed over gave the result a history: the op is opaque to
+        # autograd (its own rule, if any, is the only one), as when the call is recorded
+        return wrap(out._data)
+    return out
 
 
 def _make_parse(op: CustomOpDef, rest: list):
