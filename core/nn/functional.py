@@ -10,6 +10,8 @@ from typing import Optional
 import loom
 from loom.plugin import registry as _registry
 
+from .padding import pad  # noqa: F401  (F.pad: constant, reflect, replicate, circular)
+
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
     "tanh", "sigmoid", "softmax", "log_softmax", "hardtanh", "relu6", "mish", "softsign",
@@ -323,33 +325,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def adaptive_avg_pool2d(input, output_size):
     return _op("adaptive_avg_pool2d")(input, output_size)
-
-
-def pad(input, pad, mode: str = "constant", value: Optional[float] = None):
-    """Constant padding: `pad` is (left, right) pairs from the last dim backwards."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported (only 'constant')")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise RuntimeError("Padding length must be divisible by 2" if len(pad) % 2 else
-                           "Padding length should be less than or equal to two times the "
-                           "input dimension")
-    out = input
-    for i in range(len(pad) // 2):
-        d = input.ndim - 1 - i
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        if lo < 0:
-            out = out.narrow(d, -lo, out.shape[d] + lo)
-            lo = 0
-        if hi < 0:
-            out = out.narrow(d, 0, out.shape[d] + hi)
-            hi = 0
-        parts = []
-        for n in (lo, hi):
-            shape = list(out.shape)
-            shape[d] = n
-            parts.append(loom.full(shape, value or 0, dtype=input.dtype, device=input.device))
-        out = loom.cat([parts[0], out, parts[1]], d)
-    return out
 
 
 # ----------------------------------------------------------------------------- losses
