@@ -20,7 +20,7 @@ __all__ = [
     "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
-    "scaled_dot_product_attention", "normalize", "pad",
+    "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
 ]
 
 
@@ -455,3 +455,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     if dropout_p > 0:
         w = dropout(w, dropout_p)
     return w @ value
+
+
+# the multi-head attention of nn.MultiheadAttention; imported last, as it is written with the
+# functions above
+from .attention_functional import multi_head_attention_forward  # noqa: E402,F401
