@@ -244,9 +244,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
             norms = loom.linalg.vector_norm(rows, norm_type, -1, keepdim=True)
             scale = loom.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[input.reshape(-1).unique()] = rows * scale
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
-    return _op("embedding")(weight, input, padding_idx=padding_idx)
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported (loom has no "
+                                  "sparse tensors)")
+    out = _op("embedding")(weight, input, padding_idx=padding_idx)
+    if scale_grad_by_freq and out.requires_grad:
+        # each row's gradient divided by how often its index occurs in `input`: the gradient
+        # reaching each looked-up row is scaled before the embedding's backward sums it
+        counts = loom.bincount(input.reshape(-1), minlength=weight.shape[0])[input]
+        scale = (1.0 / counts.to(out.dtype)).unsqueeze(-1)
+        out.register_hook(lambda g: g * scale)
+    return out
 
 
 def one_hot(tensor, num_classes: int = -1):
