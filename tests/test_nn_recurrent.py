@@ -11,7 +11,7 @@ import torch
 import loom
 from loom import nn
 
-from nn_oracle import compare_module, to_loom
+from nn_oracle import close, compare_module, to_loom
 
 torch.manual_seed(0)
 
@@ -137,3 +137,108 @@ def test_forward_errors_match_torch(case):
 def test_input_dtype_must_match_the_weights():
     t = _error(lambda: torch.nn.GRU(3, 4)(torch.randn(5, 2, 3, dtype=torch.float64)))
     assert _error(lambda: nn.GRU(3, 4)(loom.randn(5, 2, 3, dtype=loom.float64))) == t
+
+
+# ----------------------------------------------------------------------------- packed sequences
+
+def _packed_flat(lib, lengths, batch_first, enforce_sorted):
+    """Pack the padded input, run the layer (with a given state when one is passed), and
+    return the packed output's data, its padded form and the state as one vector."""
+    R = lib.nn.utils.rnn
+
+    class PackedFlat(lib.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x, *hx):
+            p = R.pack_padded_sequence(x, lengths, batch_first=batch_first,
+                                       enforce_sorted=enforce_sorted)
+            state = (tuple(hx) if len(hx) == 2 else hx[0]) if hx else None
+            out, h = self.m(p, state)
+            padded, lens = R.pad_packed_sequence(out, batch_first=batch_first, padding_value=-2.0)
+            assert lens.tolist() == list(lengths)
+            parts = [out.data, padded] + (list(h) if isinstance(h, tuple) else [h])
+            return lib.cat([q.reshape(-1) for q in parts])
+    return PackedFlat
+
+
+@pytest.mark.parametrize("name,kwargs,lengths,enforce_sorted,with_state", [
+    ("LSTM", {}, [5, 3, 2], True, False),
+    ("GRU", {"bidirectional": True, "num_layers": 2}, [2, 5, 3], False, True),
+    ("RNN", {"batch_first": True}, [4, 4, 1], False, False),
+    ("LSTM", {"proj_size": 2, "bidirectional": True, "num_layers": 2}, [3, 5, 1], False, True),
+])
+def test_packed_input_matches_torch(name, kwargs, lengths, enforce_sorted, with_state):
+    bf = kwargs.get("batch_first", False)
+    x = _x(3, 5, 3) if bf else _x(5, 3, 3)
+    dirs = 2 * kwargs.get("num_layers", 1) if kwargs.get("bidirectional") else \
+        kwargs.get("num_layers", 1)
+    hx = []
+    if with_state:
+        hx = [_x(dirs, 3, kwargs.get("proj_size") or 4)]
+        if name == "LSTM":
+            hx.append(_x(dirs, 3, 4))
+    tm = getattr(torch.nn, name)(3, 4, **kwargs).double()
+    lm = getattr(nn, name)(3, 4, **kwargs).double()
+    compare_module(_packed_flat(torch, lengths, bf, enforce_sorted)(tm),
+                   _packed_flat(loom, lengths, bf, enforce_sorted)(lm), x, *hx, rtol=1e-6)
+
+
+@pytest.mark.parametrize("lengths,enforce_sorted,batch_first", [
+    ([4, 3, 2], True, False), ([2, 4, 3], False, False), ([2, 3, 3], False, True)])
+def test_pack_and_pad_match_torch(lengths, enforce_sorted, batch_first):
+    from torch.nn.utils import rnn as TR
+    from loom.nn.utils import rnn as LR
+    x = _x(3, 4, 2) if batch_first else _x(4, 3, 2)
+    t = TR.pack_padded_sequence(x, lengths, batch_first, enforce_sorted)
+    lo = LR.pack_padded_sequence(to_loom(x), lengths, batch_first, enforce_sorted)
+    assert isinstance(lo, LR.PackedSequence) and len(lo) == 4
+    for a, b, what in zip(lo, t, t._fields):
+        close(a, b, what=what)
+    assert repr(lo) == repr(t)
+    tp = TR.pad_packed_sequence(t, batch_first, -1.0, total_length=6)
+    lp = LR.pad_packed_sequence(lo, batch_first, -1.0, total_length=6)
+    close(lp[0], tp[0])
+    close(lp[1], tp[1])
+    seqs = [_x(n, 2) for n in (3, 1, 4)]
+    for bf in (False, True):
+        for side in ("right", "left"):
+            close(LR.pad_sequence([to_loom(s) for s in seqs], bf, 5.0, side),
+                  TR.pad_sequence(seqs, bf, 5.0, side))
+    for a, b in zip(LR.unpack_sequence(LR.pack_sequence([to_loom(s) for s in seqs], False)),
+                    TR.unpack_sequence(TR.pack_sequence(seqs, False))):
+        close(a, b)
+    padded = _x(4, 3, 2)
+    for a, b in zip(LR.unpad_sequence(to_loom(padded), loom.tensor([1, 4, 2])),
+                    TR.unpad_sequence(padded, torch.tensor([1, 4, 2]))):
+        close(a, b)
+
+
+def test_packing_is_differentiable():
+    from loom.nn.utils import rnn as LR
+    x = loom.randn(4, 3, 2, dtype=loom.float64, requires_grad=True)
+    fn = lambda a: LR.pad_packed_sequence(   # noqa: E731
+        LR.pack_padded_sequence(a, [2, 4, 3], enforce_sorted=False), padding_value=1.5)[0] ** 2
+    assert loom.autograd.gradcheck(fn, (x,)) and loom.autograd.gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("call", [
+    lambda R, x: R.pack_padded_sequence(x, [4, 2, 3]),
+    lambda R, x: R.pack_padded_sequence(x, [4, 3, 0]),
+    lambda R, x: R.pack_padded_sequence(x, [4, 3]),
+    lambda R, x: R.pad_packed_sequence(R.pack_padded_sequence(x, [2, 4, 3], enforce_sorted=False),
+                                       total_length=3),
+    lambda R, x: R.pad_sequence([x[0], x[1].repeat(1, 2)]),
+    lambda R, x: R.pad_sequence([x[0], x[1]], padding_side="middle"),
+    lambda R, x: R.pad_sequence([]),
+    lambda R, x: R.pad_sequence(5),
+    lambda R, x: R.pack_sequence([x[0, 0], x[:, 0, 0]]),
+    lambda R, x: R.pad_sequence([x[0, :, :1], x[1]]),
+    lambda R, x: R.pad_sequence([x[0], x[1, :, :1]]).shape,       # trailing dims broadcast
+], ids=["unsorted", "zero-length", "count", "total_length", "trailing", "side", "empty",
+        "not-iterable", "pack-unsorted", "output-shape", "broadcast"])
+def test_packing_errors_match_torch(call):
+    x = torch.randn(4, 3, 2)
+    t = _error(lambda: call(torch.nn.utils.rnn, x))
+    assert _error(lambda: call(loom.nn.utils.rnn, to_loom(x))) == t

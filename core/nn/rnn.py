@@ -11,6 +11,7 @@ import loom
 from . import functional as F, init
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -143,11 +144,21 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         lstm = self.mode == "LSTM"
-        batched = input.dim() == 3
-        if input.dim() not in (2, 3):
-            raise ValueError(f"{self.mode[:4].rstrip('_')}: Expected input to be 2D or 3D, "
-                             f"got {input.dim()}D " +
-                             ("tensor instead" if self.mode.startswith("RNN") else "instead"))
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            # the time steps one after the other, each with the sequences still running (a
+            # prefix of the batch, sorted by decreasing length)
+            input, batch_sizes, sorted_indices, unsorted_indices = input
+            sizes = [int(b) for b in batch_sizes.tolist()]
+            if input.dim() != 2:
+                raise RuntimeError(f"input must have 2 dimensions, got {input.dim()}")
+            batched = True
+        else:
+            batched = input.dim() == 3
+            if input.dim() not in (2, 3):
+                raise ValueError(f"{self.mode[:4].rstrip('_')}: Expected input to be 2D or 3D, "
+                                 f"got {input.dim()}D " +
+                                 ("tensor instead" if self.mode.startswith("RNN") else "instead"))
         w0 = getattr(self, self._flat_weights_names[0])
         if input.dtype != w0.dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
@@ -156,10 +167,15 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
-        x = input if batched else input.unsqueeze(1)
-        if batched and self.batch_first:
-            x = x.transpose(0, 1)
-        steps, n = x.shape[0], x.shape[1]
+        if packed:
+            x, n, steps = input, sizes[0], len(sizes)
+            offsets = [sum(sizes[:t]) for t in range(steps)]
+        else:
+            x = input if batched else input.unsqueeze(1)
+            if batched and self.batch_first:
+                x = x.transpose(0, 1)
+            steps, n = x.shape[0], x.shape[1]
+            sizes = [n] * steps
         dirs = 2 if self.bidirectional else 1
         if hx is None:
             f = {"dtype": input.dtype, "device": input.device}
@@ -168,6 +184,9 @@ class RNNBase(Module):
                 if self.proj_size > 0 else c
             hx = (h, c) if lstm else h
         else:
+            if packed and sorted_indices is not None:     # the state in the sorted order
+                hx = tuple(t.index_select(1, sorted_indices) for t in hx) if lstm else \
+                    hx.index_select(1, sorted_indices)
             hx = self._check_hidden(hx, batched, n, lstm)
         cell = _CELLS[self.mode]
         h_n, c_n = [], []
@@ -180,13 +199,20 @@ class RNNBase(Module):
                 w_hr = getattr(self, f"weight_hr_l{layer}" + ("_reverse" if d else "")) \
                     if self.proj_size > 0 else None
                 seq = [None] * steps
-                order = range(steps - 1, -1, -1) if d else range(steps)
-                for t in order:
-                    state = cell(x[t], state, *w)
+                for t in (range(steps - 1, -1, -1) if d else range(steps)):
+                    b = sizes[t]
+                    xt = x.narrow(0, offsets[t], b) if packed else x[t]
+                    # the running sequences step; the others keep their state
+                    part = state if b == n else \
+                        tuple(s[:b] for s in state) if lstm else state[:b]
+                    new = cell(xt, part, *w)
                     if w_hr is not None:        # LSTM with projections: h = W_hr (o * tanh(c))
-                        state = (F.linear(state[0], w_hr), state[1])
-                    seq[t] = state[0] if lstm else state
-                outs.append(loom.stack(seq, 0))
+                        new = (F.linear(new[0], w_hr), new[1])
+                    seq[t] = new[0] if lstm else new
+                    state = new if b == n else \
+                        tuple(loom.cat([a, s[b:]]) for a, s in zip(new, state)) if lstm else \
+                        loom.cat([new, state[b:]])
+                outs.append(loom.cat(seq, 0) if packed else loom.stack(seq, 0))
                 h_n.append(state[0] if lstm else state)
                 if lstm:
                     c_n.append(state[1])
@@ -194,10 +220,15 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         out = x
-        if batched and self.batch_first:
-            out = out.transpose(0, 1)
         h = loom.stack(h_n, 0)
         hidden = (h, loom.stack(c_n, 0)) if lstm else h
+        if packed:
+            if unsorted_indices is not None:            # the state in the batch's order
+                hidden = tuple(t.index_select(1, unsorted_indices) for t in hidden) if lstm \
+                    else hidden.index_select(1, unsorted_indices)
+            return PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices), hidden
+        if batched and self.batch_first:
+            out = out.transpose(0, 1)
         if not batched:
             out = out.squeeze(1)
             hidden = tuple(t.squeeze(1) for t in hidden) if lstm else hidden.squeeze(1)
