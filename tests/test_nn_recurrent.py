@@ -242,3 +242,20 @@ def test_packing_errors_match_torch(call):
     x = torch.randn(4, 3, 2)
     t = _error(lambda: call(torch.nn.utils.rnn, x))
     assert _error(lambda: call(loom.nn.utils.rnn, to_loom(x))) == t
+
+
+def test_packed_sequence_conversions():
+    from loom.nn.utils import rnn as LR
+    p = LR.pack_sequence([loom.ones(2), loom.ones(3)], enforce_sorted=False)
+    d = p.double()
+    assert d.data.dtype == loom.float64 and d.batch_sizes is p.batch_sizes
+    assert bool((d.sorted_indices == p.sorted_indices).all()) and p.float() is p
+    assert not p.is_cuda and not p.is_pinned()
+    with pytest.raises(NotImplementedError, match="pinned memory"):
+        p.pin_memory()
+
+
+def test_pack_refuses_lengths_past_the_padded_input():
+    # PyTorch reads past the end of the input here; loom says so
+    with pytest.raises(RuntimeError, match="longest length to be at most the padded length 4"):
+        loom.nn.utils.rnn.pack_padded_sequence(loom.zeros(4, 3, 2), [5, 3, 2])

@@ -83,6 +83,12 @@ class PackedSequence(namedtuple("PackedSequence_",
     def is_cuda(self) -> bool:
         return self.data.device.type == "cuda"
 
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self):
+        raise NotImplementedError("PackedSequence.pin_memory: loom has no pinned memory")
+
 
 def _lengths(lengths):
     if isinstance(lengths, loom.Tensor):
