@@ -205,3 +205,15 @@ def test_mismatched_mask_types_warn_as_torch():
                                          "attn_mask is deprecated"):
         m(q, q, q, key_padding_mask=loom.zeros(N, L, dtype=loom.bool),
           attn_mask=loom.zeros(L, L))
+
+
+def test_second_order_gradients():
+    loom.manual_seed(0)
+    m = nn.MultiheadAttention(4, 2, kdim=3, add_bias_kv=True, add_zero_attn=True).double()
+    mask = loom.tensor([[False, True, False], [False, False, True]])
+    q = loom.randn(2, 1, 4, dtype=loom.float64, requires_grad=True)
+    k = loom.randn(3, 1, 3, dtype=loom.float64, requires_grad=True)
+    v = loom.randn(3, 1, 4, dtype=loom.float64, requires_grad=True)
+    fn = lambda q, k, v: m(q, k, v, attn_mask=mask)[0]   # noqa: E731
+    assert loom.autograd.gradcheck(fn, (q, k, v))
+    assert loom.autograd.gradgradcheck(fn, (q, k, v))

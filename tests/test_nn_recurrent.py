@@ -259,3 +259,11 @@ def test_pack_refuses_lengths_past_the_padded_input():
     # PyTorch reads past the end of the input here; loom says so
     with pytest.raises(RuntimeError, match="longest length to be at most the padded length 4"):
         loom.nn.utils.rnn.pack_padded_sequence(loom.zeros(4, 3, 2), [5, 3, 2])
+
+
+def test_lstm_projection_second_order():
+    loom.manual_seed(0)
+    m = nn.LSTM(2, 3, proj_size=2, bidirectional=True).double()
+    x = loom.randn(3, 1, 2, dtype=loom.float64, requires_grad=True)
+    fn = lambda x: m(x)[0]   # noqa: E731
+    assert loom.autograd.gradcheck(fn, (x,)) and loom.autograd.gradgradcheck(fn, (x,))
