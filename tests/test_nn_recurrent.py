@@ -267,3 +267,37 @@ def test_lstm_projection_second_order():
     x = loom.randn(3, 1, 2, dtype=loom.float64, requires_grad=True)
     fn = lambda x: m(x)[0]   # noqa: E731
     assert loom.autograd.gradcheck(fn, (x,)) and loom.autograd.gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("shape,hx_shape", [((2, 3, 1), None), ((2, 5), None), ((2, 3), (3, 4)),
+                                            ((2, 3), (2, 5)), ((3,), (1, 4))])
+def test_cell_errors_match_torch(name, shape, hx_shape):
+    def run(lib, conv):
+        m = getattr(lib.nn, name)(3, 4)
+        hx = None
+        if hx_shape is not None:
+            h = conv(torch.zeros(*hx_shape))
+            hx = (h, conv(torch.zeros(hx_shape[0], 4))) if name == "LSTMCell" else h
+        return m(conv(torch.randn(*shape)), hx)
+    t = _error(lambda: run(torch, lambda a: a))
+    assert t is not None and _error(lambda: run(loom, to_loom)) == t
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_unbatched_cell_with_state_matches_torch(name):
+    hx = (_x(4), _x(4)) if name == "LSTMCell" else (_x(4),)
+    tm, lm = getattr(torch.nn, name)(3, 4).double(), getattr(nn, name)(3, 4).double()
+    compare_module(_flat_cell(torch)(tm), _flat_cell(loom)(lm), _x(3), *hx)
+
+
+def _flat_cell(lib):
+    class FlatCell(lib.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x, *hx):
+            out = self.m(x, tuple(hx) if len(hx) == 2 else hx[0])
+            return lib.cat([o.reshape(-1) for o in (out if isinstance(out, tuple) else (out,))])
+    return FlatCell

@@ -310,13 +310,28 @@ class _CellBase(Module):
             init.uniform_(w, -std, std)
 
     def forward(self, input, hx=None):
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
+                             f"{input.dim()}D instead")
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
+        if x.shape[1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
+                               f"{self.input_size}")
         if hx is None:
             z = loom.zeros(x.shape[0], self.hidden_size, dtype=input.dtype, device=input.device)
             hx = (z, z) if self._mode == "LSTM" else z
-        elif not batched:
-            hx = tuple(h.unsqueeze(0) for h in hx) if self._mode == "LSTM" else hx.unsqueeze(0)
+        else:
+            if not batched:
+                hx = tuple(h.unsqueeze(0) for h in hx) if self._mode == "LSTM" else \
+                    hx.unsqueeze(0)
+            for i, h in enumerate(hx if self._mode == "LSTM" else (hx,)):
+                if h.shape[0] != x.shape[0]:
+                    raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{i} "
+                                       f"batch size {h.shape[0]}")
+                if h.shape[1] != self.hidden_size:
+                    raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got "
+                                       f"{h.shape[1]}, expected {self.hidden_size}")
         out = _CELLS[self._mode](x, hx, self.weight_ih, self.weight_hh, self.bias_ih,
                                  self.bias_hh)
         if not batched:
