@@ -125,7 +125,7 @@ class _Pickler(pickle._Pickler):
         return NotImplemented
 
     def _reduce_tensor(self, t: loom.Tensor):
-        if type(t).__name__ == "Parameter" and type(t) is not loom.Tensor:
+        if getattr(t, "_is_param", False):  # an nn.Parameter
             data = t.detach()
             return (_Global("torch._utils", "_rebuild_parameter"),
                     (data, t.requires_grad, collections.OrderedDict()))

@@ -5,8 +5,9 @@ Slots set on every tensor: `_data` (the backend array), `_rg` (requires grad), `
 until a view or an in-place op needs one; `_version` reads it as an int),
 `_grad` and `_base` (the tensor a view views). Slots used rarely (`_edge`, `_accum` (a leaf's
 (AccumulateGrad, 0) edge; the node also holds the leaf's hooks), `_retain`, `_views` (weak
-references to the views of a tensor with history)) stay unset until
-needed: dispatch builds tensors with `object.__new__` and six stores, which is most of why a
+references to the views of a tensor with history), `_is_param` (set by `nn.Parameter`, as
+PyTorch's flag of that name: such a tensor prints as a parameter and stays one through
+deepcopy and pickling)) stay unset until needed: dispatch builds tensors with `object.__new__` and six stores, which is most of why a
 10-element add costs less in loom than in PyTorch.
 
 This module holds the class and what needs nothing above storage; `tensor_api` completes it
@@ -66,7 +67,7 @@ class Tensor:
     """A multi-dimensional array with autograd, in PyTorch's programming model."""
 
     __slots__ = ("_data", "_rg", "grad_fn", "_vc", "_grad", "_base", "_edge", "_accum",
-                 "_retain", "_views", "__weakref__")
+                 "_retain", "_views", "_is_param", "__weakref__")
     # NumPy defers to our reflected operators (`ndarray + tensor` is Tensor.__radd__); its
     # functions take tensors through __array__ and give tensors back through __array_wrap__
     __array_priority__ = 1000

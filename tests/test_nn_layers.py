@@ -187,3 +187,27 @@ def test_multihead_attention_masks_match_torch():
 def test_repr_matches_torch(name, args, kwargs):
     assert repr(getattr(nn, name)(*args, **kwargs)) == \
         repr(getattr(torch.nn, name)(*args, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [{"scale_grad_by_freq": True},
+                                    {"scale_grad_by_freq": True, "padding_idx": 2},
+                                    {"max_norm": 1.0},
+                                    {"max_norm": 0.5, "norm_type": 1.0, "scale_grad_by_freq": True},
+                                    {"max_norm": 1.5, "padding_idx": 4}])
+def test_embedding_options_match_torch(kwargs):
+    torch.manual_seed(0)
+    tm = torch.nn.Embedding(10, 3, **kwargs).double()
+    lm = nn.Embedding(10, 3, **kwargs).double()
+    assert repr(lm) == repr(tm)
+    # repeated indices: the frequencies scale the gradients; max_norm renormalises the rows
+    # in place (the state dicts after the call are compared too)
+    compare_module(tm, lm, torch.tensor([[1, 2, 4, 2], [4, 9, 2, 2]]))
+
+
+def test_embedding_weight_shape_is_checked():
+    for lib in (torch, loom):
+        with pytest.raises(AssertionError, match="Shape of weight does not match num_embeddings "
+                                                 "and embedding_dim"):
+            lib.nn.Embedding(3, 2, _weight=lib.zeros(2, 3))
+    with pytest.raises(NotImplementedError, match="sparse gradients"):
+        nn.Embedding(3, 2, sparse=True)(loom.tensor([0]))

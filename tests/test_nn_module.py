@@ -159,6 +159,71 @@ def test_parameter_is_recognised_and_registered():
         m.missing
 
 
+def _both(fn):
+    """fn(lib) run with torch and with loom."""
+    return fn(torch), fn(loom)
+
+
+def test_parameter_repr_matches_torch():
+    for make in (lambda lib: lib.nn.Parameter(lib.ones(2)),
+                 lambda lib: lib.nn.Parameter(lib.ones(2, dtype=lib.int64), requires_grad=False),
+                 lambda lib: lib.nn.Parameter(lib.arange(6.0).reshape(2, 3).double()),
+                 lambda lib: lib.nn.Parameter()):
+        t, lp = _both(make)
+        assert repr(lp) == repr(t) and str(lp) == str(t)
+        assert repr(lp).startswith("Parameter containing:\n")
+    p = nn.Parameter(loom.ones(2))
+    assert type(p) is loom.Tensor                     # the per-call path's exact-type test
+    # what is derived from a parameter is a plain tensor, as in PyTorch
+    for derived in (p.data, p.detach(), p * 2, p[0]):
+        assert not isinstance(derived, nn.Parameter)
+        assert not repr(derived).startswith("Parameter")
+    p.data = loom.zeros(2)                            # replacing the data keeps the parameter
+    assert isinstance(p, nn.Parameter) and repr(p) == repr(torch.nn.Parameter(torch.zeros(2)))
+
+
+def test_parameter_survives_deepcopy_pickle_and_load_state_dict():
+    import copy
+    import pickle
+    p = nn.Parameter(loom.ones(2), requires_grad=False)
+    for q in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
+        assert isinstance(q, nn.Parameter) and not q.requires_grad and q is not p
+    m = nn.Linear(3, 2)
+    m2 = copy.deepcopy(m)
+    assert all(isinstance(w, nn.Parameter) for w in m2.parameters())
+    assert m2.weight is not m.weight and bool((m2.weight == m.weight).all())
+    m2.weight = nn.Parameter(loom.zeros(2, 3))        # a deep copy's parameters re-register
+    # the state dict holds plain detached tensors; loading copies into the same parameters
+    sd = m.state_dict()
+    assert not any(isinstance(v, nn.Parameter) for v in sd.values())
+    w = m2.weight
+    m2.load_state_dict(sd)
+    assert m2.weight is w and isinstance(w, nn.Parameter) and bool((w == m.weight).all())
+    m2.load_state_dict(sd, assign=True)               # assign: new parameters over the tensors
+    assert m2.weight is not w and isinstance(m2.weight, nn.Parameter)
+    assert m2.weight.requires_grad
+
+
+def test_module_setattr_of_parameters_matches_torch():
+    def run(lib):
+        m = lib.nn.Linear(2, 2)
+        out = []
+        for f in (lambda: setattr(m, "weight", lib.ones(2, 2)),
+                  lambda: m.register_parameter("w2", lib.ones(2))):
+            with pytest.raises(TypeError) as e:
+                f()
+            out.append(str(e.value))
+        m.weight = None                               # None unsets a parameter
+        out.append(m.weight)
+        m.register_buffer("b", lib.ones(1))
+        m.b = lib.nn.Parameter(lib.ones(1))           # a parameter replaces a buffer
+        m.foo = lib.nn.Parameter(lib.ones(1))
+        out.append((list(dict(m.named_parameters())), list(dict(m.named_buffers()))))
+        return out
+    t, lp = _both(run)
+    assert t == lp
+
+
 def test_module_errors_match_torch():
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         nn.Module()(1)

@@ -13,6 +13,9 @@ from .parameter import Parameter
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 def _ntuple(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
@@ -32,21 +35,33 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode '{padding_mode}' is not supported "
-                                      f"(only 'zeros')")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  f"{{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in _ntuple(stride, k)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {set(_PADDING_MODES)}, but got "
+                             f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _ntuple(kernel_size, k)
         self.stride, self.dilation = _ntuple(stride, k), _ntuple(dilation, k)
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, k)
         self.output_padding = _ntuple(output_padding, k)
         self.groups, self.padding_mode = groups, padding_mode
+        # what F.pad takes for a padding_mode other than 'zeros': (before, after) pairs from
+        # the last dim backwards; 'same' splits the total as PyTorch does (the extra at the end)
+        if isinstance(self.padding, str):
+            rev = [0, 0] * k
+            if self.padding == "same":
+                for i, (d, ks) in enumerate(zip(self.dilation, self.kernel_size)):
+                    total = d * (ks - 1)
+                    rev[2 * (k - 1 - i)], rev[2 * (k - 1 - i) + 1] = total // 2, total - total // 2
+            self._reversed_padding_repeated_twice = rev
+        else:
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding)
+                                                          for _ in range(2))
         self.transposed = self._transposed
         shape = ((in_channels, out_channels // groups) if self._transposed else
                  (out_channels, in_channels // groups)) + self.kernel_size
@@ -80,7 +95,16 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+    def _padded(self, input):
+        """The input and the padding the convolution takes: a padding_mode other than 'zeros'
+        pads with F.pad in that mode and convolves with padding 0, as PyTorch does."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return F.pad(input, self._reversed_padding_repeated_twice, self.padding_mode), 0
 
 
 class Conv1d(_ConvNd):
@@ -88,7 +112,8 @@ class Conv1d(_ConvNd):
     _k = 1
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
@@ -97,7 +122,8 @@ class Conv2d(_ConvNd):
     _k = 2
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
@@ -108,6 +134,9 @@ class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
                  device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f'{type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, device, dtype, output_padding)
 

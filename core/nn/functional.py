@@ -10,6 +10,8 @@ from typing import Optional
 import loom
 from loom.plugin import registry as _registry
 
+from .padding import pad  # noqa: F401  (F.pad: constant, reflect, replicate, circular)
+
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
     "tanh", "sigmoid", "softmax", "log_softmax", "hardtanh", "relu6", "mish", "softsign",
@@ -18,7 +20,7 @@ __all__ = [
     "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
-    "scaled_dot_product_attention", "normalize", "pad",
+    "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
 ]
 
 
@@ -240,9 +242,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
             norms = loom.linalg.vector_norm(rows, norm_type, -1, keepdim=True)
             scale = loom.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[input.reshape(-1).unique()] = rows * scale
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
-    return _op("embedding")(weight, input, padding_idx=padding_idx)
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported (loom has no "
+                                  "sparse tensors)")
+    out = _op("embedding")(weight, input, padding_idx=padding_idx)
+    if scale_grad_by_freq and out.requires_grad:
+        # each row's gradient divided by how often its index occurs in `input`: the gradient
+        # reaching each looked-up row is scaled before the embedding's backward sums it
+        counts = loom.bincount(input.reshape(-1), minlength=weight.shape[0])[input]
+        scale = (1.0 / counts.to(out.dtype)).unsqueeze(-1)
+        out.register_hook(lambda g: g * scale)
+    return out
 
 
 def one_hot(tensor, num_classes: int = -1):
@@ -321,33 +331,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def adaptive_avg_pool2d(input, output_size):
     return _op("adaptive_avg_pool2d")(input, output_size)
-
-
-def pad(input, pad, mode: str = "constant", value: Optional[float] = None):
-    """Constant padding: `pad` is (left, right) pairs from the last dim backwards."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported (only 'constant')")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise RuntimeError("Padding length must be divisible by 2" if len(pad) % 2 else
-                           "Padding length should be less than or equal to two times the "
-                           "input dimension")
-    out = input
-    for i in range(len(pad) // 2):
-        d = input.ndim - 1 - i
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        if lo < 0:
-            out = out.narrow(d, -lo, out.shape[d] + lo)
-            lo = 0
-        if hi < 0:
-            out = out.narrow(d, 0, out.shape[d] + hi)
-            hi = 0
-        parts = []
-        for n in (lo, hi):
-            shape = list(out.shape)
-            shape[d] = n
-            parts.append(loom.full(shape, value or 0, dtype=input.dtype, device=input.device))
-        out = loom.cat([parts[0], out, parts[1]], d)
-    return out
 
 
 # ----------------------------------------------------------------------------- losses
@@ -487,3 +470,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     if dropout_p > 0:
         w = dropout(w, dropout_p)
     return w @ value
+
+
+# the multi-head attention of nn.MultiheadAttention; imported last, as it is written with the
+# functions above
+from .attention_functional import multi_head_attention_forward  # noqa: E402,F401

@@ -43,6 +43,13 @@ class RemovableHandle:
         self.remove()
 
 
+def _typename(obj) -> str:
+    """PyTorch's ``torch.typename``: a tensor's legacy type name ('torch.FloatTensor')."""
+    if isinstance(obj, loom.Tensor):
+        return obj.type()
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
 def _addindent(s: str, n: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
@@ -85,7 +92,7 @@ class Module:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_name(name, "parameter", self._parameters)
         if param is not None and not is_parameter(param):
-            raise TypeError(f"cannot assign '{type(param).__module__}.{type(param).__name__}' "
+            raise TypeError(f"cannot assign '{_typename(param)}' "
                             f"object to parameter '{name}' (torch.nn.Parameter or None "
                             f"required)")
         self._parameters[name] = param
@@ -142,8 +149,7 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__module__}."
-                                f"{type(value).__name__}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 f"(torch.nn.Parameter or None expected)")
             params[name] = None
             return

@@ -1,29 +1,20 @@
 """`Parameter`: a tensor that a `Module` registers as one of its parameters.
 
 A parameter is a plain loom `Tensor` (so the per-call path, which checks ``type(x) is Tensor``,
-stays one type test) marked as a parameter: ``Parameter(data)`` returns a leaf sharing `data`'s
-storage, and ``isinstance(p, nn.Parameter)`` is true for it (and for no other tensor) through
-the metaclass, which looks the tensor up in a table of weak references."""
+stays one type test) carrying PyTorch's ``_is_param`` flag: ``Parameter(data)`` returns a leaf
+sharing `data`'s storage with the flag set, and ``isinstance(p, nn.Parameter)`` is true for it
+(and for no other tensor) through the metaclass, as PyTorch's own metaclass does for flagged
+tensors. The flag makes it print as "Parameter containing:" and survive deepcopy and pickling;
+tensors derived from it (``p.data``, ``p.detach()``, ``p * 2``) are plain tensors."""
 from __future__ import annotations
-
-import weakref
 
 import loom
 
 __all__ = ["Parameter", "Buffer", "is_parameter"]
 
-# id -> weak reference: a WeakSet would compare tensors with ==, which is elementwise
-_PARAMETERS: dict = {}
-
-
-def _mark(t) -> None:
-    key = id(t)
-    _PARAMETERS[key] = weakref.ref(t, lambda _r, key=key: _PARAMETERS.pop(key, None))
-
 
 def _marked(t) -> bool:
-    r = _PARAMETERS.get(id(t))
-    return r is not None and r() is t
+    return getattr(t, "_is_param", False)
 
 
 class _ParameterMeta(type):
@@ -51,7 +42,7 @@ class Parameter(metaclass=_ParameterMeta):
                 raise RuntimeError("Only Tensors of floating point and complex dtype can "
                                    "require gradients")
             t.requires_grad_(True)
-        _mark(t)
+        t._is_param = True
         return t
 
 
@@ -68,8 +59,3 @@ class Buffer:
     def __init__(self, data, persistent: bool = True):
         self.data = data
         self.persistent = persistent
-
-
-def parameter_repr(t) -> str:
-    """PyTorch's repr of a parameter: ``Parameter containing:`` then the tensor."""
-    return "Parameter containing:\n" + repr(t)

@@ -1,10 +1,12 @@
-"""`loom.nn.utils`: gradient clipping and flattening parameters to one vector."""
+"""`loom.nn.utils`: gradient clipping, flattening parameters to one vector, and (in `rnn`)
+padding and packing sequences for the recurrent layers."""
 from __future__ import annotations
 
 import math
 
 import loom
 
+from . import rnn  # noqa: F401  (nn.utils.rnn: padding and packing sequences)
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_"]
 
