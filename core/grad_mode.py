@@ -80,7 +80,7 @@ class _BareDecorator(_GradMode):
         return self
 
     def __init__(self, orig_func=None):
-        super().__init__()
+        self._prev = []  # _GradMode's, set here: `with no_grad():` is on training loops' path
 
 
 class no_grad(_BareDecorator):

@@ -327,19 +327,26 @@ def max0(xp, x):
 
 
 def _clamp_numbers(who):
-    """clamp with number bounds (PyTorch's clamp.Scalar overload): one ufunc per bound given."""
-    def clamp(xp, x, lo, hi):
-        lo, hi = _num(lo), _num(hi)
-        dt = x.dtype if x.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN and \
-            (lo is not None or hi is not None) else _clamp_dtype(x, lo, hi, who).np
-        y = x.astype(dt, copy=False)
+    """clamp with number bounds (PyTorch's clamp.Scalar overload): one ufunc per bound given.
+    A floating tensor with Python numbers (``clamp(min=0)``, a ReLU) takes the first branch."""
+    def clamp(xp, x, min=None, max=None):
+        lo, hi = min, max
+        if type(lo) not in _PLAIN or type(hi) not in _PLAIN:
+            lo, hi = _num(lo), _num(hi)
+        dt = x.dtype
+        if dt.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN and \
+                (lo is not None or hi is not None):
+            y = x
+        else:
+            dt = _clamp_dtype(x, lo, hi, who).np
+            y = x.astype(dt, copy=False)
         if lo is not None:
             y = xp.maximum(y, _bound_operand(_bound(lo, dt, who), y))
         if hi is not None:
             y = xp.minimum(y, _bound_operand(_bound(hi, dt, who), y))
         return y
     if who == "clamp":
-        return lambda xp, x, min=None, max=None: clamp(xp, x, min, max)
+        return clamp  # the kernel itself: (xp, x, min, max), named as PyTorch's parameters
     def one(v, which):  # clamp_min / clamp_max: the bound is required (None matches nothing)
         if v is None:
             raise TypeError(f"{who}() received an invalid combination of arguments - got "
@@ -355,7 +362,9 @@ _PLAIN = (float, int, type(None))
 
 def _clamp_numbers_bwd(ctx, g):  # PyTorch's ClampBackward1: 0 outside [min, max] and at NaN
     (x,), p = ctx.saved, ctx.params
-    lo, hi = _num(p.get("min")), _num(p.get("max"))
+    lo, hi = p.get("min"), p.get("max")
+    if type(lo) not in _PLAIN or type(hi) not in _PLAIN:
+        lo, hi = _num(lo), _num(hi)
     keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
     return (_keep(keep, g),)
 
