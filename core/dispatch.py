@@ -397,18 +397,25 @@ def _generic_call(op: OpEntry, prepare, parse):
             rg = a._rg or b._rg
         else:
             inputs = args[:n]
+            # plain loops: a generator expression costs a frame per call (F.linear's three
+            # inputs are on the training-loop path)
+            arrays = []
+            rg = False
+            t0 = None
             for i, t in enumerate(inputs):
                 if not isinstance(t, Tensor):
                     raise TypeError(f"{op.name}(): argument {i + 1} must be Tensor, not "
                                     f"{type(t).__name__}")
-            arrays = tuple(t._data for t in inputs)
-            t0 = type(arrays[0])
-            for arr in arrays[1:]:
-                if type(arr) is not t0:
+                arr = t._data
+                if t0 is None:
+                    t0 = type(arr)
+                elif type(arr) is not t0:
                     raise device_error(op, _by_array_type[t0].device_of(arrays[0]),
-                                        _by_array_type[type(arr)].device_of(arr))
+                                       _by_array_type[type(arr)].device_of(arr))
+                arrays.append(arr)
+                if t._rg:
+                    rg = True
             k = kernels.get(t0)
-            rg = any(t._rg for t in inputs)
         if k is None:
             raise RuntimeError(f"operator '{op.name}' has no kernel for device "
                                f"{inputs[0].device}")

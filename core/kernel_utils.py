@@ -104,7 +104,7 @@ def sum_to_shape(g, shape):
         # the engine can make a leaf's .grad without a copy)
         axis = tuple(range(lead)) if lead > 1 else 0
         g = red(g, axis) if red is not None else g.sum(axis=axis)
-    stretched = tuple(i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
+    stretched = tuple([i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1])
     if stretched:
         g = red(g, stretched, None, None, True) if red is not None else \
             g.sum(axis=stretched, keepdims=True)
