@@ -111,7 +111,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
                 node.next = (e, None)
                 node.needs_input_grad = _FIRST
                 node.shapes = (ad.shape, None)
-            node.dtypes = None
+            node.dtypes = node.params = None
             if save:
                 _save(node, r, (v, t) if swapped else (t, v), save)
             else:
@@ -185,7 +185,7 @@ def _build_binary(op: OpEntry, dunder: bool = False):
             node.next = (ea, eb)
             node.needs_input_grad = (ea is not None, eb is not None)
             node.shapes = (ad.shape, bd.shape)
-            node.dtypes = None
+            node.dtypes = node.params = None
             if save:
                 _save(node, r, (a, b), save)
             else:

@@ -96,6 +96,7 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
         node.needs_input_grad = tuple([e is not None for e in nxt])
         node.shapes = shapes
     node.dtypes = in_dtypes
+    node.params = None  # the caller sets the call's parameters, if the op takes any
     if save:
         _save(node, r, inputs, save, outputs)
     else:

@@ -102,7 +102,8 @@ def _div(xp, a, b, rounding_mode=None):
 
 def _div_bwd(ctx, g):  # a rounding division (ctx.params set) is piecewise constant: zeros
     a, b = ctx.saved
-    (na, nb), (sa, sb), mode = ctx.needs_input_grad, ctx.shapes, getattr(ctx, "params", None)
+    (na, nb), (sa, sb), p = ctx.needs_input_grad, ctx.shapes, ctx.params
+    mode = p and p.get("rounding_mode")
     return (sum_to_shape(g * 0 if mode else g / b, sa) if na else None,
             sum_to_shape(g * 0 if mode else -g * a / (b * b), sb) if nb else None)
 
