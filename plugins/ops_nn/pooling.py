@@ -4,9 +4,10 @@ import math
 
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, is_tensor, op, xp_of
+import loom
+from loom.plugin import ErrorInput, SampleInput, is_tensor, keep_where, op, xp_of
 
-from .common import composite, pad, refuse_dtypes, stack, taps, tuple_of
+from .common import composite, matmul, pad, refuse_dtypes, stack, taps, tuple_of, untaps
 
 
 def _out_size(n, k, s, p, d, ceil_mode):
@@ -17,13 +18,16 @@ def _out_size(n, k, s, p, d, ceil_mode):
     return o
 
 
-def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill):
-    if x.ndim not in (k + 1, k + 2):
+def _geometry(name, shape, k, kernel_size, stride, padding, dilation, ceil_mode):
+    """The pooling windows over an input of `shape`: (kernel, stride, padding, dilation,
+    output size, input size, pads), spatial dims only; `pads` ((before, after) per dim)
+    reach the last window ceil_mode makes."""
+    if len(shape) not in (k + 1, k + 2):
         raise RuntimeError(f"{name}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with "
-                           f"optional 0 dim batch size for input, but got:{list(x.shape)}")
-    if any(s == 0 for s in x.shape[-k - 1 + (x.ndim == k + 1):]):
+                           f"optional 0 dim batch size for input, but got:{list(shape)}")
+    if any(s == 0 for s in shape[-k - 1 + (len(shape) == k + 1):]):
         raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with optional 0 "
-                           f"dim batch size for input, but got:{list(x.shape)}")
+                           f"dim batch size for input, but got:{list(shape)}")
     fn = name.replace("_with_indices", "")
     ks = tuple_of(kernel_size, k, "kernel_size", fn, 2)
     st = ks if stride is None or stride == [] or stride == () else \
@@ -36,17 +40,29 @@ def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill
                                if "max" in name else
                                f"pad should be at most half of kernel size, but got "
                                f"pad={p} and kernel_size={kk}")
-    sp = x.shape[-k:]
+    sp = tuple(shape[-k:])
     out = tuple(_out_size(n, kk, s, p, d, ceil_mode) for n, kk, s, p, d in zip(sp, ks, st, pd, dl))
     if any(o <= 0 for o in out):
-        raise RuntimeError(f"{name}: Given input size: ({'x'.join(map(str, x.shape[-k - 1:]))}). "
-                           f"Calculated output size: ({'x'.join(map(str, (x.shape[-k - 1],) + out))})"
+        raise RuntimeError(f"{name}: Given input size: ({'x'.join(map(str, shape[-k - 1:]))}). "
+                           f"Calculated output size: ({'x'.join(map(str, (shape[-k - 1],) + out))})"
                            f". Output size is too small")
     # pad right enough for ceil_mode's last window
     pads = [(p, max(p, (o - 1) * s + d * (kk - 1) + 1 - n - p))
             for p, o, s, d, kk, n in zip(pd, out, st, dl, ks, sp)]
-    xp_ = pad(x, pads, fill)
-    return stack(taps(xp_, ks, st, dl, out), -k - 1), ks, st, pd, dl, out, sp, pads
+    return ks, st, pd, dl, out, sp, pads
+
+
+def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill):
+    geo = _geometry(name, x.shape, k, kernel_size, stride, padding, dilation, ceil_mode)
+    ks, st, _, dl, out, _, pads = geo
+    return (stack(taps(pad(x, pads, fill), ks, st, dl, out), -k - 1),) + geo
+
+
+def _scatter(parts, geo):
+    """The per-tap gradients `parts` added back into the input's shape (`untaps`)."""
+    ks, st, _, dl, out, sp, pads = geo
+    size = tuple(n + b + a for n, (b, a) in zip(sp, pads))
+    return untaps(parts, size, pads, ks, st, dl, out)
 
 
 def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -69,6 +85,47 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return values, idx.astype(np.int64)
 
 
+def _max_pool_backward(name, k):
+    """Max pooling's rule: the gradient of each window's maximum goes to the input element its
+    index names. The index is turned into the window's tap, and tap t's share (the gradient
+    where t holds the maximum, zero elsewhere) is scattered back with the others."""
+    def backward(ctx, grads):
+        g, p = grads[0], ctx.params
+        idx = ctx.saved[1][1]
+        geo = _geometry(name, ctx.shapes[0], k, p["kernel_size"], p["stride"], p["padding"],
+                        p["dilation"], p["ceil_mode"])
+        ks, st, pd, dl, out, sp, _ = geo
+        if g is None:
+            return (None,)
+        tap = 0
+        for i in range(k):
+            # the index's coordinate in dim i, then its offset in the window
+            stride_i = int(np.prod(sp[i + 1:]))
+            coord = (idx // stride_i) % sp[i] if i else idx // stride_i
+            start = _arange(idx, out[i]) * st[i] - pd[i]
+            start = start.reshape((-1,) + (1,) * (k - 1 - i))
+            tap = tap * ks[i] + (coord - start) // dl[i]
+        parts = [keep_where(tap == t, g) for t in range(int(np.prod(ks)))]
+        return (_tied(_scatter(parts, geo), ctx),)
+    return backward
+
+
+def _tied(gx, ctx):
+    """`gx`, recorded (under ``create_graph``) as a function of the input too, with a zero
+    derivative: PyTorch's pooling backward takes the input, so differentiating the gradient
+    in the input gives zeros, not an unused-input error."""
+    if not is_tensor(gx):
+        return gx
+    x = ctx.saved[0]
+    return gx + keep_where(loom.zeros_like(x, dtype=loom.bool), x)
+
+
+def _arange(like, n):
+    if is_tensor(like):
+        return loom.arange(n, device=like.device)
+    return xp_of(like).arange(n)
+
+
 def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
 
@@ -87,8 +144,20 @@ def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
     integer = not is_tensor(total) and total.dtype.kind in "iu"
     if divisor_override:
         return total // divisor_override if integer else total / divisor_override
-    # the divisor of each window: its cells inside the padded input (count_include_pad) or
-    # inside the input itself, as PyTorch counts them
+    div = _divisor(ks, st, pd, out, sp, count_include_pad)
+    dt = x.dtype
+    if is_tensor(total):
+        return total / loom.as_tensor(div, dtype=dt, device=total.device)
+    if integer:  # Long input: the quotient truncated, as PyTorch's integer division
+        return xp_of(total).trunc(total / xp_of(total).asarray(div)).astype(dt)
+    return total / xp_of(total).asarray(div).astype(dt)
+
+
+def _divisor(ks, st, pd, out, sp, count_include_pad):
+    """The divisor of each window (a float64 array of the output's spatial shape): its cells
+    inside the padded input (count_include_pad) or inside the input itself, as PyTorch counts
+    them."""
+    k = len(ks)
     div = np.ones(out)
     for i in range(k):
         start = np.arange(out[i]) * st[i] - pd[i]
@@ -98,14 +167,30 @@ def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
         else:
             n = end - start
         div = div * n.reshape((-1,) + (1,) * (k - 1 - i))
-    dt = x.dtype
-    div = div.astype(np.float64)
-    if is_tensor(total):
-        import loom
-        return total / loom.as_tensor(div, dtype=dt, device=total.device)
-    if integer:  # Long input: the quotient truncated, as PyTorch's integer division
-        return xp_of(total).trunc(total / xp_of(total).asarray(div)).astype(dt)
-    return total / xp_of(total).asarray(div).astype(dt)
+    return div
+
+
+def _avg_pool_backward(name, k):
+    """Average pooling's rule: each window's gradient over its divisor, spread over the
+    window's taps and scattered back."""
+    def backward(ctx, g):
+        p = ctx.params
+        geo = _geometry(name, ctx.shapes[0], k, p["kernel_size"], p["stride"], p["padding"], 1,
+                        p["ceil_mode"])
+        ks, st, pd, _, out, sp, _ = geo
+        if p.get("divisor_override"):
+            share = g / p["divisor_override"]
+        else:
+            share = g / _const(_divisor(ks, st, pd, out, sp, p["count_include_pad"]), g)
+        return (_tied(_scatter([share] * int(np.prod(ks)), geo), ctx),)
+    return backward
+
+
+def _const(a, like):
+    """NumPy array `a` in the dtype and on the device of `like` (an array or a tensor)."""
+    if is_tensor(like):
+        return loom.as_tensor(a, dtype=like.dtype, device=like.device)
+    return xp_of(like).asarray(a).astype(like.dtype, copy=False)
 
 
 def _avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -140,6 +225,24 @@ def _adaptive_avg_pool2d(input, output_size):
     return stack(rows, -2)
 
 
+def _adaptive_matrix(n, m):
+    """The (m, n) matrix whose row i averages adaptive cell i of a length-n axis."""
+    a = np.zeros((m, n))
+    for i in range(m):
+        lo, hi = (i * n) // m, -(-((i + 1) * n) // m)
+        a[i, lo:hi] = 1.0 / (hi - lo)
+    return a
+
+
+def _adaptive_avg_pool2d_backward(ctx, g):
+    """Adaptive average pooling is ``Ah @ x @ Aw^T`` with the averaging matrices of each
+    axis, so its gradient is ``Ah^T @ g @ Aw``."""
+    h, w = ctx.shapes[0][-2:]
+    oh, ow = g.shape[-2:]
+    ah, aw = _adaptive_matrix(h, oh), _adaptive_matrix(w, ow)
+    return (_tied(matmul(matmul(_const(ah.T, g), g), _const(aw, g)), ctx),)
+
+
 def _samples(calls, **fields):
     def samples(rng, dt):
         return [SampleInput((rng.standard_normal(shape).astype(dt),) + rest, kw, **fields)
@@ -147,8 +250,8 @@ def _samples(calls, **fields):
     return samples
 
 
-def _op(name, fn, calls, doc, errors, torch_name=None, **fields):
-    kernel, backward = composite(fn, 1)
+def _op(name, fn, calls, doc, errors, backward, torch_name=None, **fields):
+    kernel, _ = composite(fn, 1)  # the kernel: fn on arrays, with fn's signature
     return op(name, kernel, backward=backward, inputs=1, save_inputs=(0,), methods=(),
               functions=fields.pop("functions", (name,)),
               torch_name=torch_name or f"nn.functional.{name}", samples=_samples(calls),
@@ -165,23 +268,27 @@ OPS = [
         [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 9), (3,), {"dilation": 2, "padding": 1})],
         "1-d max pooling: the maxima and their flat positions in the input.",
-        _bad_input((2, 2, 3, 4), 2), functions=()),
+        _bad_input((2, 2, 3, 4), 2), _max_pool_backward("max_pool1d", 1),
+        save_output=True, functions=()),
     _op("max_pool2d_with_indices", _max_pool2d,
         [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0), (2, 1)), {})],
         "2-d max pooling: the maxima and their flat positions in the input's H x W.",
-        _bad_input((2, 3), 2), functions=()),
+        _bad_input((2, 3), 2), _max_pool_backward("max_pool2d", 2),
+        save_output=True, functions=()),
     _op("avg_pool1d", _avg_pool1d,
         [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 9), (3, 2, 1), {"count_include_pad": False})],
-        "1-d average pooling.", _bad_input((2, 2, 3, 4), 2), torch_name="avg_pool1d"),
+        "1-d average pooling.", _bad_input((2, 2, 3, 4), 2), _avg_pool_backward("avg_pool1d", 1),
+        torch_name="avg_pool1d"),
     _op("avg_pool2d", _avg_pool2d,
         [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0)), {"count_include_pad": False}),
          ((1, 2, 4, 4), (2,), {"divisor_override": 3})],
-        "2-d average pooling.", _bad_input((1, 2, 3, 4, 5), 2), functions=()),
+        "2-d average pooling.", _bad_input((1, 2, 3, 4, 5), 2), _avg_pool_backward("avg_pool2d", 2),
+        functions=()),
     _op("adaptive_avg_pool2d", _adaptive_avg_pool2d,
         [((2, 3, 7, 5), ((3, 2),), {}), ((3, 6, 6), (2,), {}), ((1, 2, 5, 4), ((5, 4),), {})],
         "2-d adaptive average pooling to `output_size`.", _bad_input((2, 3), 2),
-        functions=()),
+        _adaptive_avg_pool2d_backward, functions=()),
 ]
