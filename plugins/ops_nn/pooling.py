@@ -52,12 +52,6 @@ def _geometry(name, shape, k, kernel_size, stride, padding, dilation, ceil_mode)
     return ks, st, pd, dl, out, sp, pads
 
 
-def _windows(name, x, k, kernel_size, stride, padding, dilation, ceil_mode, fill):
-    geo = _geometry(name, x.shape, k, kernel_size, stride, padding, dilation, ceil_mode)
-    ks, st, _, dl, out, _, pads = geo
-    return (stack(taps(pad(x, pads, fill), ks, st, dl, out), -k - 1),) + geo
-
-
 def _scatter(parts, geo):
     """The per-tap gradients `parts` added back into the input's shape (`untaps`)."""
     ks, st, _, dl, out, sp, pads = geo
@@ -66,16 +60,25 @@ def _scatter(parts, geo):
 
 
 def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    if not is_tensor(x):
-        refuse_dtypes(name.replace("_with_indices", ""), x,
-                      ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char",
-                       "Byte"))
-    w, ks, st, pd, dl, out, sp, _ = _windows(name, x, k, kernel_size, stride, padding, dilation,
-                                             ceil_mode, -math.inf)
-    if is_tensor(w):  # the backward rule's pass: the values carry the gradient
-        return w.amax(-k - 1), w.argmax(-k - 1)
-    xp = xp_of(w)
-    values, tap = w.max(axis=-k - 1), w.argmax(axis=-k - 1)
+    refuse_dtypes(name, x, ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char",
+                            "Byte"))
+    geo = _geometry(name, x.shape, k, kernel_size, stride, padding, dilation, ceil_mode)
+    ks, st, pd, dl, out, sp, pads = geo
+    xp = xp_of(x)
+    # the maxima elementwise over the taps, then each window's tap as PyTorch's scan in tap
+    # order picks it: the first maximum, or the last NaN (several times faster than an argmax
+    # across a stacked axis of the taps)
+    parts = taps(pad(x, pads, -math.inf), ks, st, dl, out)
+    values = xp.array(parts[0], copy=True)
+    for part in parts[1:]:
+        xp.maximum(values, part, out=values)
+    tap = xp.zeros(values.shape, np.intp)
+    for t in range(len(parts) - 1, 0, -1):
+        xp.copyto(tap, t, where=parts[t] == values)
+    xp.copyto(tap, 0, where=parts[0] == values)
+    if values.dtype.kind in "fc" and xp.isnan(values).any():
+        for t, part in enumerate(parts):
+            xp.copyto(tap, t, where=part != part)
     # indices: the flat position in the input's spatial dims of each window's maximum
     offs = xp.asarray(np.array(list(np.ndindex(*ks))).reshape(-1, k))    # (T, k)
     idx = 0
@@ -85,29 +88,32 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return values, idx.astype(np.int64)
 
 
-def _max_pool_backward(name, k):
-    """Max pooling's rule: the gradient of each window's maximum goes to the input element its
-    index names. The index is turned into the window's tap, and tap t's share (the gradient
-    where t holds the maximum, zero elsewhere) is scattered back with the others."""
+def _max_pool_backward(k):
+    """Max pooling's rule: the gradient of each window's maximum added to the input element
+    its index names. On arrays that is one `bincount` over flat positions (each (N, C) plane
+    offset by its number); on tensors (under ``create_graph``) a `scatter_add`, which records
+    itself."""
     def backward(ctx, grads):
-        g, p = grads[0], ctx.params
-        idx = ctx.saved[1][1]
-        geo = _geometry(name, ctx.shapes[0], k, p["kernel_size"], p["stride"], p["padding"],
-                        p["dilation"], p["ceil_mode"])
-        ks, st, pd, dl, out, sp, _ = geo
+        g, idx, shape = grads[0], ctx.saved[1][1], ctx.shapes[0]
         if g is None:
             return (None,)
-        tap = 0
-        for i in range(k):
-            # the index's coordinate in dim i, then its offset in the window
-            stride_i = int(np.prod(sp[i + 1:]))
-            coord = (idx // stride_i) % sp[i] if i else idx // stride_i
-            start = _arange(idx, out[i]) * st[i] - pd[i]
-            start = start.reshape((-1,) + (1,) * (k - 1 - i))
-            tap = tap * ks[i] + (coord - start) // dl[i]
-        parts = [keep_where(tap == t, g) for t in range(int(np.prod(ks)))]
-        return (_tied(_scatter(parts, geo), ctx),)
+        lead, plane = tuple(g.shape[:-k]), _numel(shape[-k:])
+        g2, i2 = g.reshape(lead + (-1,)), idx.reshape(lead + (-1,))
+        if is_tensor(g):
+            gx = loom.zeros(lead + (plane,), dtype=g.dtype, device=g.device)
+            return (_tied(gx.scatter_add(-1, i2, g2).reshape(shape), ctx),)
+        xp = xp_of(g)
+        flat = i2 + (xp.arange(_numel(lead)) * plane).reshape(lead + (1,))
+        gx = xp.bincount(flat.reshape(-1), weights=g2.reshape(-1), minlength=_numel(shape))
+        return (gx.astype(g.dtype, copy=False).reshape(shape),)
     return backward
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def _tied(gx, ctx):
@@ -120,12 +126,6 @@ def _tied(gx, ctx):
     return gx + keep_where(loom.zeros_like(x, dtype=loom.bool), x)
 
 
-def _arange(like, n):
-    if is_tensor(like):
-        return loom.arange(n, device=like.device)
-    return xp_of(like).arange(n)
-
-
 def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
 
@@ -136,18 +136,22 @@ def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mod
 
 def _avg_pool(name, k, x, kernel_size, stride=None, padding=0, ceil_mode=False,
               count_include_pad=True, divisor_override=None):
-    if not is_tensor(x):  # PyTorch's CPU kernel (avg_pool2d serves 1-d too)
-        refuse_dtypes("avg_pool2d", x, ("Float", "Double", "Half", "BFloat16", "Long"))
-    w, ks, st, pd, dl, out, sp, pads = _windows(name, x, k, kernel_size, stride, padding, 1,
-                                                ceil_mode, 0.0)
-    total = w.sum(-k - 1) if is_tensor(w) else w.sum(axis=-k - 1)
-    integer = not is_tensor(total) and total.dtype.kind in "iu"
+    # PyTorch's CPU kernel (avg_pool2d serves 1-d too)
+    refuse_dtypes("avg_pool2d", x, ("Float", "Double", "Half", "BFloat16", "Long"))
+    ks, st, pd, dl, out, sp, pads = _geometry(name, x.shape, k, kernel_size, stride, padding, 1,
+                                              ceil_mode)
+    dt = x.dtype
+    if dt == np.float16:  # accumulated in float32, as PyTorch's CPU kernel does
+        return _avg_pool(name, k, x.astype(np.float32), kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override).astype(dt)
+    parts = taps(pad(x, pads), ks, st, dl, out)
+    total = parts[0] + parts[1] if len(parts) > 1 else parts[0].copy()
+    for part in parts[2:]:  # summed in place, tap by tap (no stacked copy of the windows)
+        total += part
+    integer = total.dtype.kind in "iu"
     if divisor_override:
         return total // divisor_override if integer else total / divisor_override
     div = _divisor(ks, st, pd, out, sp, count_include_pad)
-    dt = x.dtype
-    if is_tensor(total):
-        return total / loom.as_tensor(div, dtype=dt, device=total.device)
     if integer:  # Long input: the quotient truncated, as PyTorch's integer division
         return xp_of(total).trunc(total / xp_of(total).asarray(div)).astype(dt)
     return total / xp_of(total).asarray(div).astype(dt)
@@ -220,7 +224,7 @@ def _adaptive_avg_pool2d(input, output_size):
         for j in range(ow):
             c, d = (j * w) // ow, -(-((j + 1) * w) // ow)
             cell = x[..., a:b, c:d]
-            cols.append(cell.mean((-2, -1)) if is_tensor(cell) else cell.mean(axis=(-2, -1)))
+            cols.append(cell.mean(axis=(-2, -1)))
         rows.append(stack(cols, -1))
     return stack(rows, -2)
 
@@ -268,13 +272,13 @@ OPS = [
         [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 9), (3,), {"dilation": 2, "padding": 1})],
         "1-d max pooling: the maxima and their flat positions in the input.",
-        _bad_input((2, 2, 3, 4), 2), _max_pool_backward("max_pool1d", 1),
+        _bad_input((2, 2, 3, 4), 2), _max_pool_backward(1),
         save_output=True, functions=()),
     _op("max_pool2d_with_indices", _max_pool2d,
         [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0), (2, 1)), {})],
         "2-d max pooling: the maxima and their flat positions in the input's H x W.",
-        _bad_input((2, 3), 2), _max_pool_backward("max_pool2d", 2),
+        _bad_input((2, 3), 2), _max_pool_backward(2),
         save_output=True, functions=()),
     _op("avg_pool1d", _avg_pool1d,
         [((2, 3, 7), (2,), {}), ((3, 8), (3, 2, 1), {"ceil_mode": True}),
