@@ -214,9 +214,10 @@ def _adaptive_avg_pool2d(input, output_size):
     if x.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{list(x.shape)}")
-    oh, ow = tuple_of(output_size, 2, "output_size")
     h, w = x.shape[-2:]
-    oh, ow = h if oh is None else oh, w if ow is None else ow
+    if isinstance(output_size, (list, tuple)) and len(output_size) == 2:  # None: keep the size
+        output_size = tuple(n if s is None else s for s, n in zip(output_size, (h, w)))
+    oh, ow = tuple_of(output_size, 2, "output_size")
     rows = []
     for i in range(oh):
         a, b = (i * h) // oh, -(-((i + 1) * h) // oh)
