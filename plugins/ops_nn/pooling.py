@@ -1,5 +1,6 @@
 """Pooling: max (with the indices PyTorch returns), average and adaptive average, 1-d and
 2-d, on the window taps of the padded input; one function serves kernel and backward rule."""
+import functools
 import math
 
 import numpy as np
@@ -72,20 +73,40 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     values = xp.array(parts[0], copy=True)
     for part in parts[1:]:
         xp.maximum(values, part, out=values)
-    tap = xp.zeros(values.shape, np.intp)
-    for t in range(len(parts) - 1, 0, -1):
-        xp.copyto(tap, t, where=parts[t] == values)
-    xp.copyto(tap, 0, where=parts[0] == values)
+    # the index: the window's first position in the input's flattened spatial dims plus the
+    # picked tap's offset from it
+    steps = [_numel(sp[i + 1:]) for i in range(k)]
+    offsets = [sum(o * d * n for o, d, n in zip(off, dl, steps)) for off in np.ndindex(*ks)]
+    if len(parts) <= 16:  # which taps hold the maximum, as bits; a table gives the first's
+        wide = len(parts) > 8
+        code = xp.zeros(values.shape, np.uint16 if wide else np.uint8)
+        for t, part in enumerate(parts):
+            hit = part == values
+            hit = hit.astype(np.uint16) if wide else hit.view(np.uint8)
+            hit <<= t
+            code |= hit
+        idx = xp.asarray(_first_of(tuple(offsets)))[code]
+    else:
+        idx = xp.zeros(values.shape, np.int64)
+        for t in range(len(parts) - 1, -1, -1):
+            xp.copyto(idx, offsets[t], where=parts[t] == values)
     if values.dtype.kind in "fc" and xp.isnan(values).any():
         for t, part in enumerate(parts):
-            xp.copyto(tap, t, where=part != part)
-    # indices: the flat position in the input's spatial dims of each window's maximum
-    offs = xp.asarray(np.array(list(np.ndindex(*ks))).reshape(-1, k))    # (T, k)
-    idx = 0
+            xp.copyto(idx, offsets[t], where=part != part)
     for i in range(k):
-        grid = (xp.arange(out[i]) * st[i] - pd[i]).reshape((-1,) + (1,) * (k - 1 - i))
-        idx = idx * sp[i] + grid + offs[tap, i] * dl[i]
-    return values, idx.astype(np.int64)
+        first = (xp.arange(out[i], dtype=np.int64) * st[i] - pd[i]) * steps[i]
+        idx += first.reshape((-1,) + (1,) * (k - 1 - i))
+    return values, idx
+
+
+@functools.lru_cache(maxsize=64)
+def _first_of(offsets):
+    """For each bit mask of taps, the offset of its lowest tap (0 for none): the pick among
+    tied maxima, one table lookup per window instead of a pass per tap."""
+    codes = np.arange(1, 1 << len(offsets))
+    table = np.zeros(1 << len(offsets), np.int64)
+    table[1:] = np.asarray(offsets, np.int64)[np.log2(codes & -codes).astype(np.intp)]
+    return table
 
 
 def _max_pool_backward(k):
