@@ -169,3 +169,23 @@ def test_transposed_conv_padding_beyond_the_kernel_matches_torch():
           TF.conv_transpose2d(x, w, stride=2, padding=4), 1e-10, 1e-12, "output")
     with pytest.raises(RuntimeError, match="Output size is too small"):
         F.conv_transpose2d(loom.ones(1, 2, 2, 2), loom.ones(2, 3, 3, 3), padding=3)
+
+
+@pytest.mark.parametrize("kw", [{"kernel_size": 3, "stride": 2, "padding": 1},
+                                {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2},
+                                {"kernel_size": 2, "stride": 2, "ceil_mode": True}])
+def test_max_pool_windows_of_minus_inf_name_their_first_inner_position_as_torch(kw):
+    x = torch.full((1, 1, 5, 5), -np.inf, dtype=torch.float64)
+    x[0, 0, 2, 2] = 1.0
+    t_out, t_idx = TF.max_pool2d(x, return_indices=True, **kw)
+    l_out, l_idx = F.max_pool2d(to_loom(x), return_indices=True, **kw)
+    assert l_idx.tolist() == t_idx.tolist()
+    close(l_out, t_out, what="values")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_max_pool_of_integers_with_padding_matches_torch(dtype):
+    x = torch.arange(16).reshape(1, 1, 4, 4) - (0 if dtype == "uint8" else 8)
+    t_out, t_idx = TF.max_pool2d(x.to(getattr(torch, dtype)), 3, 2, 1, return_indices=True)
+    l_out, l_idx = F.max_pool2d(to_loom(x).to(getattr(loom, dtype)), 3, 2, 1, return_indices=True)
+    assert l_out.tolist() == t_out.tolist() and l_idx.tolist() == t_idx.tolist()

@@ -5,7 +5,7 @@ taps' product with the gradient for the weight), written in operations arrays an
 both offer, so the same rule runs on arrays and, under ``create_graph``, records itself."""
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, is_tensor, op
+from loom.plugin import ErrorInput, SampleInput, dense, is_tensor, op
 
 from .common import (composite, matmul, pad, refuse_dtypes, stack, taps, transpose_last,
                      tuple_of, untaps)
@@ -145,7 +145,7 @@ def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
 def _conv_backward(k):
     def backward(ctx, g):
         x, w = ctx.saved
-        p = ctx.params
+        p, g = ctx.params, dense(g)  # a broadcast gradient made whole once, not per product
         unbatched = _unbatched(x, k)
         if unbatched:
             x, g = x[None], g[None]
@@ -210,7 +210,7 @@ def _conv_transpose(x, w, k, stride=1, padding=0, output_padding=0, groups=1, di
 def _conv_transpose_backward(k):
     def backward(ctx, g):
         x, w = ctx.saved
-        p = ctx.params
+        p, g = ctx.params, dense(g)  # a broadcast gradient made whole once, not per product
         unbatched = _unbatched(x, k)
         if unbatched:
             x, g = x[None], g[None]

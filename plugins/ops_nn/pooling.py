@@ -1,5 +1,7 @@
 """Pooling: max (with the indices PyTorch returns), average and adaptive average, 1-d and
-2-d, on the window taps of the padded input; one function serves kernel and backward rule."""
+2-d, on the window taps of the padded input. The backward rules send the gradient through the
+indices (max), spread it over the taps (average, `untaps`) or apply the transposed averaging
+matrices (adaptive); each serves arrays and, under ``create_graph``, tensors."""
 import functools
 import math
 
@@ -44,9 +46,10 @@ def _geometry(name, shape, k, kernel_size, stride, padding, dilation, ceil_mode)
     sp = tuple(shape[-k:])
     out = tuple(_out_size(n, kk, s, p, d, ceil_mode) for n, kk, s, p, d in zip(sp, ks, st, pd, dl))
     if any(o <= 0 for o in out):
-        raise RuntimeError(f"{name}: Given input size: ({'x'.join(map(str, shape[-k - 1:]))}). "
-                           f"Calculated output size: ({'x'.join(map(str, (shape[-k - 1],) + out))})"
-                           f". Output size is too small")
+        given, calc = shape[-k - 1:], (shape[-k - 1],) + out
+        raise RuntimeError(f"{name}: Given input size: ({'x'.join(map(str, given))}). "
+                           f"Calculated output size: ({'x'.join(map(str, calc))}). "
+                           f"Output size is too small")
     # pad right enough for ceil_mode's last window
     pads = [(p, max(p, (o - 1) * s + d * (kk - 1) + 1 - n - p))
             for p, o, s, d, kk, n in zip(pd, out, st, dl, ks, sp)]
@@ -69,7 +72,8 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     # the maxima elementwise over the taps, then each window's tap as PyTorch's scan in tap
     # order picks it: the first maximum, or the last NaN (several times faster than an argmax
     # across a stacked axis of the taps)
-    parts = taps(pad(x, pads, -math.inf), ks, st, dl, out)
+    low = -math.inf if x.dtype.kind in "fc" else np.iinfo(x.dtype).min   # the padding
+    parts = taps(pad(x, pads, low), ks, st, dl, out)
     values = xp.array(parts[0], copy=True)
     for part in parts[1:]:
         xp.maximum(values, part, out=values)
@@ -93,9 +97,16 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     if values.dtype.kind in "fc" and xp.isnan(values).any():
         for t, part in enumerate(parts):
             xp.copyto(idx, offsets[t], where=part != part)
+    inside = 0  # each window's first position inside the input (its start may be padding)
     for i in range(k):
-        first = (xp.arange(out[i], dtype=np.int64) * st[i] - pd[i]) * steps[i]
-        idx += first.reshape((-1,) + (1,) * (k - 1 - i))
+        start = np.arange(out[i], dtype=np.int64) * st[i] - pd[i]
+        shape = (-1,) + (1,) * (k - 1 - i)
+        idx += xp.asarray(start * steps[i]).reshape(shape)
+        start = np.where(start < 0, start + -(start // dl[i]) * dl[i], start)
+        inside = inside + xp.asarray(start * steps[i]).reshape(shape)
+    if any(b or a for b, a in pads) and (values == low).any():
+        # a window holding nothing above the padding: PyTorch names its first inner position
+        idx = xp.where(values == low, inside, idx)
     return values, idx
 
 
@@ -311,7 +322,8 @@ OPS = [
         [((2, 3, 6, 5), (2,), {}), ((3, 7, 7), (3, 2, 1), {"ceil_mode": True}),
          ((1, 2, 7, 6), ((3, 2), (1, 2), (1, 0)), {"count_include_pad": False}),
          ((1, 2, 4, 4), (2,), {"divisor_override": 3})],
-        "2-d average pooling.", _bad_input((1, 2, 3, 4, 5), 2), _avg_pool_backward("avg_pool2d", 2),
+        "2-d average pooling.", _bad_input((1, 2, 3, 4, 5), 2),
+        _avg_pool_backward("avg_pool2d", 2),
         functions=()),
     _op("adaptive_avg_pool2d", _adaptive_avg_pool2d,
         [((2, 3, 7, 5), ((3, 2),), {}), ((3, 6, 6), (2,), {}), ((1, 2, 5, 4), ((5, 4),), {})],
