@@ -33,17 +33,16 @@ def pad(x, pads, value=0.0):
     return x
 
 
+def _tap(off, dilation, stride, out):
+    """The index of the elements kernel offset `off` reads in every window."""
+    return (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                               for o, d, s, n in zip(off, dilation, stride, out))
+
+
 def taps(x, kernel, stride, dilation, out):
     """The window taps of `x` over its last ``len(kernel)`` dims: a list, one strided slice per
     kernel offset, each of shape ``x.shape[:-k] + out``."""
-    k = len(kernel)
-    offsets = np.ndindex(*kernel)
-    res = []
-    for off in offsets:
-        idx = (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                                  for o, d, s, n in zip(off, dilation, stride, out))
-        res.append(x[idx])
-    return res
+    return [x[_tap(off, dilation, stride, out)] for off in np.ndindex(*kernel)]
 
 
 def untaps(parts, size, pads, kernel, stride, dilation, out):
@@ -59,9 +58,7 @@ def untaps(parts, size, pads, kernel, stride, dilation, out):
         xp = xp_of(parts[0])
         res = xp.zeros(lead + tuple(size), parts[0].dtype)
         for off, part in zip(np.ndindex(*kernel), parts):
-            idx = (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                                      for o, d, s, n in zip(off, dilation, stride, out))
-            res[idx] += part
+            res[_tap(off, dilation, stride, out)] += part
     else:
         res = None
         for off, part in zip(np.ndindex(*kernel), parts):
@@ -75,8 +72,8 @@ def untaps(parts, size, pads, kernel, stride, dilation, out):
 
 
 def spread(x, stride, k):
-    """`x` with ``stride - 1`` zeros between the elements of each of its last `k` dims (the
-    input of a strided transposed convolution); arrays or tensors."""
+    """`x` with ``stride - 1`` zeros between the elements of each of its last `k` dims (where
+    a strided tap's elements lie in the input); arrays or tensors."""
     for i, s in enumerate(stride):
         if s == 1:
             continue

@@ -5,7 +5,7 @@ taps' product with the gradient for the weight), written in operations arrays an
 both offer, so the same rule runs on arrays and, under ``create_graph``, records itself."""
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, dense, is_tensor, op
+from loom.plugin import ErrorInput, SampleInput, dense, op
 
 from .common import (composite, matmul, pad, refuse_dtypes, stack, taps, transpose_last,
                      tuple_of, untaps)
@@ -82,7 +82,7 @@ def _cols(x, geo, groups):
     x = pad(x, pads)
     x = x.reshape((n, groups, c // groups) + tuple(x.shape[2:]))
     cols = stack(taps(x, ks, stride, dilation, out), 2)             # (n, g, T, cg, *out)
-    return cols.reshape((n, groups, -1, _numel(out)))
+    return cols.reshape((n, groups, _numel(ks) * (c // groups), _numel(out)))
 
 
 def _numel(shape):
@@ -94,9 +94,9 @@ def _numel(shape):
 
 def _wmat(w, groups):
     """The weight (O, cg, *k) as (g, og, T*cg), in the order of `_cols`' rows."""
-    o, cg = w.shape[0], w.shape[1]
-    w = w.reshape((groups, o // groups, cg, -1))
-    return transpose_last(w).reshape((groups, o // groups, -1))
+    o, cg, t = w.shape[0], w.shape[1], _numel(w.shape[2:])
+    w = w.reshape((groups, o // groups, cg, t))
+    return transpose_last(w).reshape((groups, o // groups, t * cg))
 
 
 def _forward(x, w, geo, groups):
@@ -109,7 +109,7 @@ def _input_adjoint(gy, w, geo, groups):
     ks, stride, dilation, pads, sp, out = geo
     n, o, cg, t = gy.shape[0], w.shape[0], w.shape[1], _numel(ks)
     wm = transpose_last(_wmat(w, groups))                                # (g, T*cg, og)
-    gcols = matmul(wm, gy.reshape((n, groups, o // groups, -1)))         # (n, g, T*cg, L)
+    gcols = matmul(wm, gy.reshape((n, groups, o // groups, _numel(out))))  # (n, g, T*cg, L)
     gcols = gcols.reshape((n, groups, t, cg) + out)
     size = tuple(s + b + a for s, (b, a) in zip(sp, pads))
     gx = untaps([gcols[:, :, i] for i in range(t)], size, pads, ks, stride, dilation, out)
@@ -118,10 +118,10 @@ def _input_adjoint(gy, w, geo, groups):
 
 def _weight_adjoint(x, gy, wshape, geo, groups):
     """The gradient of `_forward` in its weight, for gradient `gy` of shape (n, O, *out)."""
-    n, o, cg = gy.shape[0], wshape[0], wshape[1]
+    n, o, cg, t = gy.shape[0], wshape[0], wshape[1], _numel(geo[0])
     cols = _cols(x, geo, groups)                                         # (n, g, T*cg, L)
-    gw = matmul(gy.reshape((n, groups, o // groups, -1)), transpose_last(cols)).sum(0)
-    gw = transpose_last(gw.reshape((groups, o // groups, -1, cg)))      # (g, og, cg, T)
+    gw = matmul(gy.reshape((n, groups, o // groups, _numel(geo[5]))), transpose_last(cols))
+    gw = transpose_last(gw.sum(0).reshape((groups, o // groups, t, cg)))  # (g, og, cg, T)
     return gw.reshape(tuple(wshape))
 
 
@@ -131,10 +131,9 @@ def _unbatched(x, k):
 
 def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
     _check(name, x, w, k, groups)
-    if not is_tensor(x):
-        dil = tuple_of(dilation, k, "dilation", name, 5)
-        kernel = "slow_conv_dilated<>" if any(d > 1 for d in dil) else "slow_conv2d_cpu"
-        refuse_dtypes(kernel, x, _CONV_DTYPES[kernel])
+    dil = tuple_of(dilation, k, "dilation", name, 5)
+    kernel = "slow_conv_dilated<>" if any(d > 1 for d in dil) else "slow_conv2d_cpu"
+    refuse_dtypes(kernel, x, _CONV_DTYPES[kernel])
     unbatched = _unbatched(x, k)
     if unbatched:
         x = x[None]
@@ -142,21 +141,27 @@ def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
     return y[0] if unbatched else y
 
 
-def _conv_backward(k):
+def _backward(k, transposed=False):
+    """The rule of a convolution, or (`transposed`) of its input adjoint: each gradient is one
+    of the three maps, computed only when ``needs_input_grad`` asks for it."""
     def backward(ctx, g):
-        x, w = ctx.saved
-        p, g = ctx.params, dense(g)  # a broadcast gradient made whole once, not per product
+        (x, w), p = ctx.saved, ctx.params
+        g = dense(g)  # a broadcast gradient (of a sum) made whole once, not in every product
         unbatched = _unbatched(x, k)
         if unbatched:
             x, g = x[None], g[None]
-        geo = _geometry(x.shape, w.shape, k, p["stride"], p["padding"], p["dilation"],
-                        p["groups"])
+        if transposed:
+            geo = _t_geometry(x.shape, w.shape, k, p["stride"], p["padding"],
+                              p["output_padding"], p["groups"], p["dilation"])
+        else:
+            geo = _geometry(x.shape, w.shape, k, p["stride"], p["padding"], p["dilation"],
+                            p["groups"])
         gx = gw = None
         if ctx.needs_input_grad[0]:
-            gx = _input_adjoint(g, w, geo, p["groups"])
+            gx = (_forward if transposed else _input_adjoint)(g, w, geo, p["groups"])
             gx = gx[0] if unbatched else gx
         if ctx.needs_input_grad[1]:
-            gw = _weight_adjoint(x, g, w.shape, geo, p["groups"])
+            gw = _weight_adjoint(*((g, x) if transposed else (x, g)), w.shape, geo, p["groups"])
         return gx, gw
     return backward
 
@@ -171,10 +176,10 @@ def _conv2d(input, weight, stride=1, padding=0, dilation=1, groups=1):
 
 def _t_geometry(xshape, wshape, k, stride, padding, output_padding, groups, dilation):
     """A transposed convolution's windows: those of the convolution it is the input adjoint
-    of (its output is that convolution's input), and the output's shape."""
+    of (whose input is the transposed convolution's output)."""
     stride, dilation = tuple_of(stride, k, "stride"), tuple_of(dilation, k, "dilation")
     padding, opad = tuple_of(padding, k, "padding"), tuple_of(output_padding, k, "output_padding")
-    c, og, ks = wshape[0], wshape[1], tuple(wshape[2:])
+    c, ks = wshape[0], tuple(wshape[2:])
     if xshape[1] != c:
         raise RuntimeError(f"Given transposed=1, weight of size {list(wshape)}, expected "
                            f"input{list(xshape)} to have {c} channels, but got {xshape[1]} "
@@ -189,41 +194,20 @@ def _t_geometry(xshape, wshape, k, stride, padding, output_padding, groups, dila
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sp))}). "
                            f"Calculated output size per channel: "
                            f"({' x '.join(map(str, ysp))}). Output size is too small")
-    geo = (ks, stride, dilation, tuple((p, p) for p in padding), ysp, sp)
-    return geo, (xshape[0], og * groups) + ysp
+    return ks, stride, dilation, tuple((p, p) for p in padding), ysp, sp
 
 
 def _conv_transpose(x, w, k, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                     name="conv_transpose2d"):
     _check(name, x, w, k, groups)
-    if not is_tensor(x):
-        refuse_dtypes("slow_conv_transpose2d_out_cpu", x,
-                      _CONV_DTYPES["slow_conv_transpose2d_out_cpu"])
+    refuse_dtypes("slow_conv_transpose2d_out_cpu", x,
+                  _CONV_DTYPES["slow_conv_transpose2d_out_cpu"])
     unbatched = _unbatched(x, k)
     if unbatched:
         x = x[None]
-    geo, _ = _t_geometry(x.shape, w.shape, k, stride, padding, output_padding, groups, dilation)
+    geo = _t_geometry(x.shape, w.shape, k, stride, padding, output_padding, groups, dilation)
     y = _input_adjoint(x, w, geo, groups)
     return y[0] if unbatched else y
-
-
-def _conv_transpose_backward(k):
-    def backward(ctx, g):
-        x, w = ctx.saved
-        p, g = ctx.params, dense(g)  # a broadcast gradient made whole once, not per product
-        unbatched = _unbatched(x, k)
-        if unbatched:
-            x, g = x[None], g[None]
-        geo, _ = _t_geometry(x.shape, w.shape, k, p["stride"], p["padding"],
-                             p["output_padding"], p["groups"], p["dilation"])
-        gx = gw = None
-        if ctx.needs_input_grad[0]:
-            gx = _forward(g, w, geo, p["groups"])
-            gx = gx[0] if unbatched else gx
-        if ctx.needs_input_grad[1]:
-            gw = _weight_adjoint(g, x, w.shape, geo, p["groups"])
-        return gx, gw
-    return backward
 
 
 def _conv_transpose1d(input, weight, stride=1, padding=0, output_padding=0, groups=1,
@@ -255,7 +239,7 @@ def _errors(shape_x, shape_w):
 def _op(name, fn, calls, doc, errors):
     kernel, _ = composite(fn, 2)  # the kernel: fn on arrays, with fn's signature
     k = 1 if "1d" in name else 2
-    backward = (_conv_transpose_backward if "transpose" in name else _conv_backward)(k)
+    backward = _backward(k, transposed="transpose" in name)
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(name,), torch_name=name, samples=_samples(calls),
               error_samples=errors, doc=doc)
