@@ -248,7 +248,8 @@ def _op(name, fn, calls, doc, errors):
 OPS = [
     _op("conv1d", _conv1d, [(((2, 4, 7), (6, 4, 3)), {}),
                             (((2, 4, 9), (6, 2, 2)), dict(stride=2, padding=1, groups=2)),
-                            (((4, 8), (3, 4, 3)), dict(dilation=2, padding="same"))],
+                            (((4, 8), (3, 4, 3)), dict(dilation=2, padding="same")),
+                            (((2, 3, 10), (4, 3, 4)), dict(padding="same"))],
         "1-d convolution (cross-correlation) of input (N, C, L) with weight (O, C/groups, K); "
         "bias is added by `loom.nn.functional.conv1d`.", _errors((1, 3, 5), (2, 2, 3))),
     _op("conv2d", _conv2d, [(((2, 3, 6, 5), (4, 3, 3, 2)), {}),
@@ -266,7 +267,8 @@ OPS = [
     _op("conv_transpose2d", _conv_transpose2d,
         [(((2, 3, 4, 4), (3, 2, 3, 3)), {}),
          (((1, 4, 3, 4), (4, 1, 2, 3)), dict(stride=(2, 1), padding=(0, 1), groups=2,
-                                             dilation=(1, 2)))],
+                                             dilation=(1, 2))),
+         (((1, 2, 4, 4), (2, 3, 3, 3)), dict(stride=2, padding=3))],
         "2-d transposed convolution of input (N, C, H, W) with weight (C, O/groups, kH, kW).",
         lambda rng: [ErrorInput((np.ones((1, 3, 5, 5)), np.ones((2, 2, 3, 3))),
                                 match="channels")]),
