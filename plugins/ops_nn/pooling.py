@@ -110,7 +110,7 @@ def _max_pool(name, k, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return values, idx
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # a table holds up to 2**16 entries
 def _first_of(offsets):
     """For each bit mask of taps, the offset of its lowest tap (0 for none): the pick among
     tied maxima, one table lookup per window instead of a pass per tap."""
