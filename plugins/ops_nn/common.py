@@ -1,5 +1,6 @@
-"""What the nn kernels share: padding and window taps that serve raw arrays and loom tensors
-alike; `composite` (a kernel and its backward rule from one function) comes from loom.plugin."""
+"""What the nn kernels share: padding, window taps and their adjoint (`untaps`, the scatter-add
+of per-tap gradients back into the input) that serve raw arrays and loom tensors alike;
+`composite` (a kernel and its backward rule from one function) comes from loom.plugin."""
 import numpy as np
 
 import loom
@@ -32,17 +33,65 @@ def pad(x, pads, value=0.0):
     return x
 
 
+def _tap(off, dilation, stride, out):
+    """The index of the elements kernel offset `off` reads in every window."""
+    return (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                               for o, d, s, n in zip(off, dilation, stride, out))
+
+
 def taps(x, kernel, stride, dilation, out):
     """The window taps of `x` over its last ``len(kernel)`` dims: a list, one strided slice per
     kernel offset, each of shape ``x.shape[:-k] + out``."""
+    return [x[_tap(off, dilation, stride, out)] for off in np.ndindex(*kernel)]
+
+
+def untaps(parts, size, pads, kernel, stride, dilation, out):
+    """The adjoint of `taps` followed by `pad`: ``parts[t]`` (shape ``lead + out``, one per
+    kernel offset in `taps`' order) added into a zero array of the padded spatial `size`, at
+    the positions tap t read, then cropped by `pads` ((before, after) per dim). On arrays the
+    parts are added in place into strided slices (one pass each); on tensors (a rule recorded
+    under ``create_graph``) each part is spread out with zeros and padded to place, so the
+    sum stays differentiable."""
     k = len(kernel)
-    offsets = np.ndindex(*kernel)
-    res = []
-    for off in offsets:
-        idx = (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                                  for o, d, s, n in zip(off, dilation, stride, out))
-        res.append(x[idx])
-    return res
+    lead = tuple(parts[0].shape[:-k])
+    if not is_tensor(parts[0]):
+        xp = xp_of(parts[0])
+        res = xp.zeros(lead + tuple(size), parts[0].dtype)
+        for off, part in zip(np.ndindex(*kernel), parts):
+            res[_tap(off, dilation, stride, out)] += part
+    else:
+        res = None
+        for off, part in zip(np.ndindex(*kernel), parts):
+            part = spread(part, stride, k)
+            placed = pad(part, [(o * d, n - o * d - m) for o, d, n, m in
+                                zip(off, dilation, size, part.shape[-k:])])
+            res = placed if res is None else res + placed
+    if not any(b or a for b, a in pads):
+        return res
+    return res[(Ellipsis,) + tuple(slice(b, n - a) for (b, a), n in zip(pads, size))]
+
+
+def spread(x, stride, k):
+    """`x` with ``stride - 1`` zeros between the elements of each of its last `k` dims (where
+    a strided tap's elements lie in the input); arrays or tensors."""
+    for i, s in enumerate(stride):
+        if s == 1:
+            continue
+        d = x.ndim - k + i
+        n = x.shape[d]
+        # (.., n, ..) -> (.., n, s, ..) with zeros after each element, then drop the tail
+        zero = xp_of(x).zeros_like(x)
+        parts = stack([x] + [zero] * (s - 1), d + 1)
+        shape = list(x.shape)
+        shape[d] = n * s
+        x = parts.reshape(tuple(shape))
+        x = x[(slice(None),) * d + (slice(0, (n - 1) * s + 1),)]
+    return x
+
+
+def transpose_last(a):
+    """`a` with its last two dims swapped (a matrix transpose over a batch)."""
+    return a.transpose(-1, -2) if is_tensor(a) else a.swapaxes(-1, -2)
 
 
 def stack(xs, dim):

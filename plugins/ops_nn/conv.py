@@ -1,11 +1,14 @@
 """Convolution (1-d and 2-d, grouped, strided, dilated, padded, and transposed) as im2col: the
 window taps of the padded input are stacked and contracted with the weight in one matmul per
-group. One function serves the kernel (on arrays) and the backward rule (on tensors)."""
+group. The backward rules are the two adjoints of that product (col2im for the input, the
+taps' product with the gradient for the weight), written in operations arrays and tensors
+both offer, so the same rule runs on arrays and, under ``create_graph``, records itself."""
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, is_tensor, op, xp_of
+from loom.plugin import ErrorInput, SampleInput, dense, op
 
-from .common import composite, matmul, op_, pad, refuse_dtypes, stack, taps, tuple_of
+from .common import (composite, matmul, pad, refuse_dtypes, stack, taps, transpose_last,
+                     tuple_of, untaps)
 
 # the dtypes PyTorch's CPU convolution kernels take: the plain one every type but bool, the
 # dilated and transposed ones the floating types and Long
@@ -25,53 +28,142 @@ def _check(name, x, w, k, groups):
                            f"{list(x.shape)} instead")
 
 
-def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
-    _check(name, x, w, k, groups)
-    if not is_tensor(x):
-        dil = tuple_of(dilation, k, "dilation", name, 5)
-        kernel = ("slow_conv_transpose2d_out_cpu" if "transpose" in name else
-                  "slow_conv_dilated<>" if any(d > 1 for d in dil) else "slow_conv2d_cpu")
-        refuse_dtypes(kernel, x, _CONV_DTYPES[kernel])
-    unbatched = x.ndim == k + 1
-    if unbatched:
-        x = x[None]
-    stride, dilation = tuple_of(stride, k, "stride"), tuple_of(dilation, k, "dilation")
-    n, c = x.shape[0], x.shape[1]
-    o, cg, ks = w.shape[0], w.shape[1], tuple(w.shape[2:])
+def _pads(padding, k, ks, stride, dilation):
+    """((before, after), ...) per spatial dim from an int, a tuple or 'same'/'valid'."""
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in tuple_of(padding, k, "padding"))
+    if padding == "valid":
+        return ((0, 0),) * k
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        tot = [d * (kk - 1) for d, kk in zip(dilation, ks)]
+        return tuple((t // 2, t - t // 2) for t in tot)
+    raise ValueError(f"Invalid padding string '{padding}'")
+
+
+def _geometry(xshape, wshape, k, stride, padding, dilation, groups):
+    """A convolution's windows, from the (batched) input's and the weight's shapes:
+    (kernel, stride, dilation, pads, input size, output size), spatial dims only."""
+    c, o, cg, ks = xshape[1], wshape[0], wshape[1], tuple(wshape[2:])
     if c != cg * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
-                           f"input{list(x.shape)} to have {cg * groups} channels, but got {c} "
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(wshape)}, expected "
+                           f"input{list(xshape)} to have {cg * groups} channels, but got {c} "
                            f"channels instead")
     if o % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
-                           f"{groups} at dimension 0, but got weight of size {list(w.shape)} "
+                           f"{groups} at dimension 0, but got weight of size {list(wshape)} "
                            f"instead")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = [(0, 0)] * k
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            tot = [d * (kk - 1) for d, kk in zip(dilation, ks)]
-            pads = [(t // 2, t - t // 2) for t in tot]
-        else:
-            raise ValueError(f"Invalid padding string '{padding}'")
-    else:
-        pads = [(p, p) for p in tuple_of(padding, k, "padding")]
-    x = pad(x, pads)
-    sp = x.shape[2:]
-    out = tuple((s - d * (kk - 1) - 1) // st + 1 for s, d, kk, st in zip(sp, dilation, ks, stride))
+    stride, dilation = tuple_of(stride, k, "stride"), tuple_of(dilation, k, "dilation")
+    pads = _pads(padding, k, ks, stride, dilation)
+    sp = tuple(xshape[2:])
+    padded = tuple(n + b + a for n, (b, a) in zip(sp, pads))
+    out = tuple((s - d * (kk - 1) - 1) // st + 1
+                for s, d, kk, st in zip(padded, dilation, ks, stride))
     if any(v <= 0 for v in out):
-        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, sp))})"
-                           f". Kernel size: ({' x '.join(map(str, ks))}). Kernel size can't be "
-                           f"greater than actual input size")
-    t = int(np.prod(ks))
-    cols = stack(taps(x, ks, stride, dilation, out), 2)          # (n, c, T, *out)
-    cols = cols.reshape((n, groups, cg * t, int(np.prod(out))))   # (n, g, cg*T, L)
-    wm = w.reshape((groups, o // groups, cg * t))                 # (g, og, cg*T)
-    y = matmul(wm, cols)                                          # (n, g, og, L)
-    y = y.reshape((n, o) + out)
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))}). Kernel size: "
+                           f"({' x '.join(map(str, ks))}). Kernel size can't be greater than "
+                           f"actual input size")
+    return ks, stride, dilation, pads, sp, out
+
+
+# The three linear maps every convolution is made of, on (batched) arrays or tensors alike:
+# the forward (im2col: the window taps of the padded input stacked and contracted with the
+# weight, one matmul per group), its adjoint in the input (the weight's transpose times the
+# gradient, scattered back over the taps: col2im) and its adjoint in the weight (the gradient
+# times the taps' transpose, summed over the batch). A transposed convolution is the input
+# adjoint of a convolution, so its gradients are the forward and the weight adjoint.
+
+def _cols(x, geo, groups):
+    """The window taps of `x` (n, C, *in) as (n, g, T*cg, L), tap-major in each group."""
+    ks, stride, dilation, pads, _, out = geo
+    n, c = x.shape[0], x.shape[1]
+    x = pad(x, pads)
+    x = x.reshape((n, groups, c // groups) + tuple(x.shape[2:]))
+    cols = stack(taps(x, ks, stride, dilation, out), 2)             # (n, g, T, cg, *out)
+    return cols.reshape((n, groups, _numel(ks) * (c // groups), _numel(out)))
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _wmat(w, groups):
+    """The weight (O, cg, *k) as (g, og, T*cg), in the order of `_cols`' rows."""
+    o, cg, t = w.shape[0], w.shape[1], _numel(w.shape[2:])
+    w = w.reshape((groups, o // groups, cg, t))
+    return transpose_last(w).reshape((groups, o // groups, t * cg))
+
+
+def _forward(x, w, geo, groups):
+    y = matmul(_wmat(w, groups), _cols(x, geo, groups))                  # (n, g, og, L)
+    return y.reshape((x.shape[0], w.shape[0]) + geo[5])
+
+
+def _input_adjoint(gy, w, geo, groups):
+    """The gradient of `_forward` in its input, for gradient `gy` of shape (n, O, *out)."""
+    ks, stride, dilation, pads, sp, out = geo
+    n, o, cg, t = gy.shape[0], w.shape[0], w.shape[1], _numel(ks)
+    wm = transpose_last(_wmat(w, groups))                                # (g, T*cg, og)
+    gcols = matmul(wm, gy.reshape((n, groups, o // groups, _numel(out))))  # (n, g, T*cg, L)
+    gcols = gcols.reshape((n, groups, t, cg) + out)
+    size = tuple(s + b + a for s, (b, a) in zip(sp, pads))
+    gx = untaps([gcols[:, :, i] for i in range(t)], size, pads, ks, stride, dilation, out)
+    return gx.reshape((n, groups * cg) + sp)
+
+
+def _weight_adjoint(x, gy, wshape, geo, groups):
+    """The gradient of `_forward` in its weight, for gradient `gy` of shape (n, O, *out)."""
+    n, o, cg, t = gy.shape[0], wshape[0], wshape[1], _numel(geo[0])
+    cols = _cols(x, geo, groups)                                         # (n, g, T*cg, L)
+    gw = matmul(gy.reshape((n, groups, o // groups, _numel(geo[5]))), transpose_last(cols))
+    gw = transpose_last(gw.sum(0).reshape((groups, o // groups, t, cg)))  # (g, og, cg, T)
+    return gw.reshape(tuple(wshape))
+
+
+def _unbatched(x, k):
+    return x.ndim == k + 1
+
+
+def _conv(x, w, k, stride=1, padding=0, dilation=1, groups=1, name="conv2d"):
+    _check(name, x, w, k, groups)
+    dil = tuple_of(dilation, k, "dilation", name, 5)
+    kernel = "slow_conv_dilated<>" if any(d > 1 for d in dil) else "slow_conv2d_cpu"
+    refuse_dtypes(kernel, x, _CONV_DTYPES[kernel])
+    unbatched = _unbatched(x, k)
+    if unbatched:
+        x = x[None]
+    y = _forward(x, w, _geometry(x.shape, w.shape, k, stride, padding, dilation, groups), groups)
     return y[0] if unbatched else y
+
+
+def _backward(k, transposed=False):
+    """The rule of a convolution, or (`transposed`) of its input adjoint: each gradient is one
+    of the three maps, computed only when ``needs_input_grad`` asks for it."""
+    def backward(ctx, g):
+        (x, w), p = ctx.saved, ctx.params
+        g = dense(g)  # a broadcast gradient (of a sum) made whole once, not in every product
+        unbatched = _unbatched(x, k)
+        if unbatched:
+            x, g = x[None], g[None]
+        if transposed:
+            geo = _t_geometry(x.shape, w.shape, k, p["stride"], p["padding"],
+                              p["output_padding"], p["groups"], p["dilation"])
+        else:
+            geo = _geometry(x.shape, w.shape, k, p["stride"], p["padding"], p["dilation"],
+                            p["groups"])
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = (_forward if transposed else _input_adjoint)(g, w, geo, p["groups"])
+            gx = gx[0] if unbatched else gx
+        if ctx.needs_input_grad[1]:
+            gw = _weight_adjoint(*((g, x) if transposed else (x, g)), w.shape, geo, p["groups"])
+        return gx, gw
+    return backward
 
 
 def _conv1d(input, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -82,54 +174,39 @@ def _conv2d(input, weight, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, 2, stride, padding, dilation, groups, "conv2d")
 
 
-def _dilate(x, stride, k):
-    """Zeros inserted between the elements of the last `k` dims (stride - 1 each)."""
-    if all(s == 1 for s in stride):
-        return x
-    for i, s in enumerate(stride):
-        if s == 1:
-            continue
-        d = x.ndim - k + i
-        n = x.shape[d]
-        # (.., n, ..) -> (.., n, s, ..) with zeros after each element, then drop the tail
-        zero = xp_of(x).zeros_like(x)
-        parts = stack([x] + [zero] * (s - 1), d + 1)
-        shape = list(x.shape)
-        shape[d] = n * s
-        x = parts.reshape(tuple(shape))
-        idx = (slice(None),) * d + (slice(0, (n - 1) * s + 1),)
-        x = x[idx]
-    return x
+def _t_geometry(xshape, wshape, k, stride, padding, output_padding, groups, dilation):
+    """A transposed convolution's windows: those of the convolution it is the input adjoint
+    of (whose input is the transposed convolution's output)."""
+    stride, dilation = tuple_of(stride, k, "stride"), tuple_of(dilation, k, "dilation")
+    padding, opad = tuple_of(padding, k, "padding"), tuple_of(output_padding, k, "output_padding")
+    c, ks = wshape[0], tuple(wshape[2:])
+    if xshape[1] != c:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(wshape)}, expected "
+                           f"input{list(xshape)} to have {c} channels, but got {xshape[1]} "
+                           f"channels instead")
+    for op_pad, s, d in zip(opad, stride, dilation):
+        if op_pad >= s and op_pad >= d:
+            raise RuntimeError("output padding must be smaller than either stride or dilation")
+    sp = tuple(xshape[2:])
+    ysp = tuple((n - 1) * s - 2 * p + d * (kk - 1) + op + 1
+                for n, s, p, d, kk, op in zip(sp, stride, padding, dilation, ks, opad))
+    if any(v <= 0 for v in ysp):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sp))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, ysp))}). Output size is too small")
+    return ks, stride, dilation, tuple((p, p) for p in padding), ysp, sp
 
 
 def _conv_transpose(x, w, k, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                     name="conv_transpose2d"):
     _check(name, x, w, k, groups)
-    unbatched = x.ndim == k + 1
+    refuse_dtypes("slow_conv_transpose2d_out_cpu", x,
+                  _CONV_DTYPES["slow_conv_transpose2d_out_cpu"])
+    unbatched = _unbatched(x, k)
     if unbatched:
         x = x[None]
-    stride, dilation = tuple_of(stride, k, "stride"), tuple_of(dilation, k, "dilation")
-    padding, opad = tuple_of(padding, k, "padding"), tuple_of(output_padding, k, "output_padding")
-    c, og, ks = w.shape[0], w.shape[1], tuple(w.shape[2:])
-    if x.shape[1] != c:
-        raise RuntimeError(f"Given transposed=1, weight of size {list(w.shape)}, expected "
-                           f"input{list(x.shape)} to have {c} channels, but got {x.shape[1]} "
-                           f"channels instead")
-    for op_pad, s, d in zip(opad, stride, dilation):
-        if op_pad >= s and op_pad >= d:
-            raise RuntimeError("output padding must be smaller than either stride or dilation")
-    x = _dilate(x, stride, k)
-    x = pad(x, [(d * (kk - 1) - p, d * (kk - 1) - p + op)
-                for d, kk, p, op in zip(dilation, ks, padding, opad)]) \
-        if all(d * (kk - 1) - p >= 0 for d, kk, p in zip(dilation, ks, padding)) else None
-    if x is None:
-        raise NotImplementedError("conv_transpose with padding > dilation * (kernel_size - 1)")
-    # weight (c, og, *ks) -> (g * og, c / g, *ks), flipped in space
-    cg = c // groups
-    wt = w.reshape((groups, cg, og) + ks)
-    wt = op_("permute", wt, (0, 2, 1) + tuple(range(3, 3 + k))).reshape((groups * og, cg) + ks)
-    wt = op_("flip", wt, tuple(range(2, 2 + k)))
-    y = _conv(x, wt, k, 1, 0, dilation, groups, name)
+    geo = _t_geometry(x.shape, w.shape, k, stride, padding, output_padding, groups, dilation)
+    y = _input_adjoint(x, w, geo, groups)
     return y[0] if unbatched else y
 
 
@@ -160,7 +237,9 @@ def _errors(shape_x, shape_w):
 
 
 def _op(name, fn, calls, doc, errors):
-    kernel, backward = composite(fn, 2)
+    kernel, _ = composite(fn, 2)  # the kernel: fn on arrays, with fn's signature
+    k = 1 if "1d" in name else 2
+    backward = _backward(k, transposed="transpose" in name)
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(name,), torch_name=name, samples=_samples(calls),
               error_samples=errors, doc=doc)
@@ -169,7 +248,8 @@ def _op(name, fn, calls, doc, errors):
 OPS = [
     _op("conv1d", _conv1d, [(((2, 4, 7), (6, 4, 3)), {}),
                             (((2, 4, 9), (6, 2, 2)), dict(stride=2, padding=1, groups=2)),
-                            (((4, 8), (3, 4, 3)), dict(dilation=2, padding="same"))],
+                            (((4, 8), (3, 4, 3)), dict(dilation=2, padding="same")),
+                            (((2, 3, 10), (4, 3, 4)), dict(padding="same"))],
         "1-d convolution (cross-correlation) of input (N, C, L) with weight (O, C/groups, K); "
         "bias is added by `loom.nn.functional.conv1d`.", _errors((1, 3, 5), (2, 2, 3))),
     _op("conv2d", _conv2d, [(((2, 3, 6, 5), (4, 3, 3, 2)), {}),
@@ -187,7 +267,8 @@ OPS = [
     _op("conv_transpose2d", _conv_transpose2d,
         [(((2, 3, 4, 4), (3, 2, 3, 3)), {}),
          (((1, 4, 3, 4), (4, 1, 2, 3)), dict(stride=(2, 1), padding=(0, 1), groups=2,
-                                             dilation=(1, 2)))],
+                                             dilation=(1, 2))),
+         (((1, 2, 4, 4), (2, 3, 3, 3)), dict(stride=2, padding=3))],
         "2-d transposed convolution of input (N, C, H, W) with weight (C, O/groups, kH, kW).",
         lambda rng: [ErrorInput((np.ones((1, 3, 5, 5)), np.ones((2, 2, 3, 3))),
                                 match="channels")]),
