@@ -82,6 +82,14 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
         node.next = (ea, eb)
         node.needs_input_grad = (ea is not None, eb is not None)
         node.shapes = (sa, sb)
+    elif len(inputs) == 3 and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor and \
+            type(inputs[2]) is Tensor:
+        # three tensors (linear with a bias, where, addcmul), unrolled as well
+        a, b, c = inputs
+        ea, eb, ec = edge_of(a), edge_of(b), edge_of(c)
+        node.next = (ea, eb, ec)
+        node.needs_input_grad = (ea is not None, eb is not None, ec is not None)
+        node.shapes = (a._data.shape, b._data.shape, c._data.shape)
     else:
         nxt = []
         shapes = []
@@ -132,9 +140,10 @@ def _output_box(r):
 
 def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
-    if save == _BOTH and len(inputs) == 2 and type(inputs[0]) is Tensor and \
+    if save == _BOTH and len(inputs) > 1 and type(inputs[0]) is Tensor and \
             type(inputs[1]) is Tensor:
-        a, b = inputs
+        # the first two inputs (a binary op, or linear's input and weight)
+        a, b = inputs[0], inputs[1]
         va = a._vc
         vb = b._vc
         node._saved = [a, b]
