@@ -295,9 +295,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         if saved is FREED:
                             raise RuntimeError(SAVED_FREED_MESSAGE)
                         n.saved = n._unpack(create_graph)
-                    if multi or n.op.takes_complex_grad or \
-                            (g._data if create_graph else g).dtype.kind != "c":
-                        outs = n.op.backward(n, g)
+                    op = n.op
+                    if multi or (g._data if create_graph else g).dtype.kind != "c" or \
+                            op.takes_complex_grad:
+                        outs = op.backward(n, g)
                     else:
                         outs = _complex_backward(n, g, create_graph)
                     if n.dtypes is not None:
@@ -360,7 +361,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         # itself instead of being copied.
                         fresh = type(g) is _ndarray and g.base is None and \
                             _refcount(g) <= _FRESH_REFS and g.flags.writeable
-                        if fresh or create_graph:
+                        if fresh and not create_graph and g.dtype is var._data.dtype:
+                            # the common first gradient of a leaf (`_accumulate` unrolled):
+                            # the fresh array becomes its .grad
+                            lock = m.lock
+                            lock.acquire()
+                            try:
+                                if var._grad is None:
+                                    var._grad = wrap(g)
+                                else:  # another thread accumulated meanwhile
+                                    var._grad._data = var._grad._data + g
+                            finally:
+                                lock.release()
+                        elif fresh or create_graph:
                             _accumulate(m, g, create_graph, None, fresh)
                         else:
                             # still shared (an add hands one array to both inputs): settle it

@@ -265,6 +265,13 @@ def binary(name: str, kernel: Union[Callable, str, None] = None, *, da: Derivati
             saved = ctx.saved if slots else ()
             return (sum_to_shape(fa(g, saved), sa) if na and fa is not None else None,
                     sum_to_shape(fb(g, saved), sb) if nb and fb is not None else None)
+        if da == 1 and db == 1 and type(da) is int and type(db) is int:
+            def backward(ctx, g):  # noqa: F811 (add: the gradient passes to both sides)
+                na, nb = ctx.needs_input_grad
+                sa, sb = ctx.shapes
+                gs = g.shape
+                return (None if not na else g if gs == sa else sum_to_shape(g, sa),
+                        None if not nb else g if gs == sb else sum_to_shape(g, sb))
         fields.update(backward=backward, save_inputs=save_in, save_output="y" in used)
     names = (name, *aliases)
     methods = fields.pop("methods", names + ((f"__{dunder}__",) if dunder else ()))

@@ -68,7 +68,16 @@ def _mul_bwd(ctx, g):  # written out (not da=/db=): mul is the hot op of trainin
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
     sa, sb = ctx.shapes
-    return (sum_to_shape(g * b, sa) if na else None, sum_to_shape(g * a, sb) if nb else None)
+    ga = gb = None
+    if na:
+        ga = g * b
+        if ga.shape != sa:
+            ga = sum_to_shape(ga, sa)
+    if nb:
+        gb = g * a
+        if gb.shape != sb:
+            gb = sum_to_shape(gb, sb)
+    return ga, gb
 
 
 def _integral_division(name, xp, a, b):
