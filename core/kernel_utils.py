@@ -77,12 +77,20 @@ def keep_where(cond, g):
     NumPy's select, when `g` is finite (an inf or NaN in `g` would make the product NaN where
     `cond` is False; then the select is done). On tensors
     (a rule recorded under ``create_graph``) it is loom's differentiable `where`."""
+    if type(g) is np.ndarray and type(cond) is np.ndarray and g.ndim:
+        # NumPy's reduce itself (ndarray.all is a Python wrapper): the training-loop path
+        if _all_of(np.isfinite(g), None):
+            return g * cond
+        return np.where(cond, g, 0.0)
     if isinstance(g, Tensor) or isinstance(cond, Tensor) or not g.ndim:
         return xp_of(g).where(cond, g, 0.0)
-    xp = np if type(g) is np.ndarray else xp_of(g)
+    xp = xp_of(g)
     if xp.isfinite(g).all():
         return g * cond
     return xp.where(cond, g, 0.0)
+
+
+_all_of = np.logical_and.reduce
 
 
 _add_reduce = np.add.reduce

@@ -376,7 +376,7 @@ def _clamp_numbers_bwd(ctx, g):  # PyTorch's ClampBackward1: 0 outside [min, max
     if type(lo) not in _PLAIN or type(hi) not in _PLAIN:
         lo, hi = _num(lo), _num(hi)
     keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
-    return (_keep(keep, g),)
+    return (keep_where(keep, g),)
 
 
 def _clamp_prepare(input, min=None, max=None, who="clamp"):

@@ -95,6 +95,10 @@ def _matmul_bwd(ctx, g):
     a, b = ctx.saved
     na, nb = ctx.needs_input_grad
     sa, sb = ctx.shapes
+    if len(sa) == 2 and len(sb) == 2:  # two matrices (a layer's x @ W): mm's rule
+        if na and nb:
+            g = dense(g)
+        return (g @ b.T if na else None, a.T @ g if nb else None)
     # a 1-D operand as a matrix (a: one row, b: one column), so one rule covers every case
     if len(sb) == 1:
         b, g = b.reshape(sb + (1,)), g.reshape(tuple(g.shape) + (1,))
