@@ -49,7 +49,8 @@ def make_parser(op: OpEntry):
                     p = dict(defaults)
                     p.update(zip(positional, rest))
                     return check(p) if flags else p
-            elif names.issuperset(kw) and not any(n in kw for n in positional[:len(rest)]):
+            elif names.issuperset(kw) and (not rest or
+                                           not any(n in kw for n in positional[:len(rest)])):
                 # keywords that name parameters (``sum(dim=1, keepdim=True)``): no bind either
                 p = dict(defaults)
                 p.update(zip(positional, rest))

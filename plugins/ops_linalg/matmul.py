@@ -124,7 +124,12 @@ def _product(name, error, calls, doc, backward=None, da=None, db=None, product=N
     """A product of two tensors: `error(a, b)` is PyTorch's message for the wrong ranks or sizes
     (a chain of conditions: a call pays only the comparisons), checked before the dtypes; then
     ``product(xp, a, b)``, matmul by default. Backward: `backward`, or ``da``/``db(g, a, b)``."""
+    two_matrices = name in ("mm", "matmul")  # the products defined on two matrices
+
     def kernel(xp, a, b):
+        if two_matrices and a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and \
+                a.dtype == b.dtype and a.dtype.kind in "fc":
+            return xp.matmul(a, b)  # two matrices that fit: the checks below all pass
         msg = error(a, b) or (_dtype_error(name, a, b) if same_dtype and a.dtype != b.dtype
                               else None)
         if msg is not None:
