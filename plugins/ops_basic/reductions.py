@@ -289,8 +289,19 @@ def _logsumexp_bwd(ctx, g):
     return (g * xp_of(y).exp(ctx.saved[0] - y),)
 
 
+_max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce
+
+
 def _softmax(log):
     def kernel(xp, a, dim, dtype=None):
+        if xp is np and type(dim) is int and dtype is None and a.dtype.kind == "f" and \
+                a.size and -a.ndim <= dim < a.ndim:
+            # a float array over one valid dim (a classifier's log_softmax(dim=1)): NumPy's
+            # reductions directly, none of the checks below can fail
+            ax = dim % a.ndim
+            z = a - _max_reduce(a, ax, None, None, True)
+            s = _add_reduce(np.exp(z), ax, None, None, True)
+            return z - np.log(s) if log else np.exp(z) / s
         if dim is None or isinstance(dim, bool):
             raise TypeError(f"{'log_' * log}softmax(): argument 'dim' must be int, not "
                             f"{type(dim).__name__}")
@@ -306,7 +317,11 @@ def _softmax(log):
         return z - xp.log(s) if log else xp.exp(z) / s
 
     def backward(ctx, g):
-        y, ax = ctx.saved[0], _axis(ctx.saved[0], ctx.params["dim"])
+        y, dim = ctx.saved[0], ctx.params["dim"]
+        if type(y) is np.ndarray and type(g) is np.ndarray and type(dim) is int and y.ndim:
+            gs = _add_reduce(g if log else g * y, dim % y.ndim, None, None, True)
+            return (g - np.exp(y) * gs if log else y * (g - gs),)
+        ax = _axis(y, dim)
         return (g - xp_of(y).exp(y) * g.sum(axis=ax, keepdims=True) if log else
                 y * (g - (g * y).sum(axis=ax, keepdims=True)),)
     return dict(kernel=kernel, backward=backward, save_output=True, samples=sample_calls(
