@@ -415,3 +415,30 @@ def test_mode_with_nan_and_long_tied_rows_follows_torch():
         lo, to = (T.mode(T.from_numpy(a.copy()), 1) for T in (loom, torch))
         assert lo.indices.tolist() == to.indices.tolist(), a
         np.testing.assert_array_equal(np.asarray(lo.values.tolist()), to.values.numpy())
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (16, 32), (15, 10), (64, 33), (40, 1)])
+def test_softmax_and_cross_entropy_over_few_classes_match_torch(shape):
+    """Over a short last dim (a classifier's classes) the reductions run on the transposed
+    copy: the same values and gradients as PyTorch, NaN rows included."""
+    import torch
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[min(3, shape[0] - 1), 0] = np.nan
+    g = rng.standard_normal(shape).astype(np.float32)
+    for f in ("log_softmax", "softmax"):
+        a, b = loom.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+        ya, yb = getattr(a, f)(1), getattr(b, f)(1)
+        ya.backward(loom.from_numpy(g))
+        yb.backward(torch.from_numpy(g))
+        np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+    x[min(3, shape[0] - 1), 0] = 0.5
+    t = rng.integers(0, shape[1], shape[0])
+    a, b = loom.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    la = loom.nn.functional.cross_entropy(a, loom.from_numpy(t), label_smoothing=0.1)
+    lb = torch.nn.functional.cross_entropy(b, torch.from_numpy(t), label_smoothing=0.1)
+    la.backward()
+    lb.backward()
+    np.testing.assert_allclose(la.item(), lb.item(), rtol=1e-5)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-6)

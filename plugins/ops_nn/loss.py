@@ -125,8 +125,8 @@ def _rows_loss(x, target, weight, ignore_index, reduction, label_smoothing, log_
     if log_input:
         logp = x
     else:
-        z = x - x.max(axis=1, keepdims=True)
-        logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+        z = x - fused.row_reduce(x, "max")
+        logp = z - xp.log(fused.row_reduce(xp.exp(z), "sum"))
     hi, lo = int(target.max()), int(target.min())
     # an ignore_index outside the targets' range (-100 by default) ignores nothing
     every = not lo <= ignore_index <= hi
