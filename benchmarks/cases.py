@@ -228,6 +228,15 @@ MLP_BATCH = 128
 MLP_LR = 0.01
 
 
+def _xent(z, onehot):
+    """NumPy's stable log-softmax cross entropy of logits `z` and its gradient, by hand."""
+    m = z.max(axis=1, keepdims=True)
+    e = np.exp(z - m)
+    s = e.sum(axis=1, keepdims=True)
+    logp = z - m - np.log(s)
+    return -(logp * onehot).sum() / MLP_BATCH, (e / s - onehot) / MLP_BATCH
+
+
 def _numpy_mlp(x, onehot, ws, bs):
     """The MLP step in NumPy with the gradients written by hand (weights (in, out))."""
     def step():
@@ -236,12 +245,7 @@ def _numpy_mlp(x, onehot, ws, bs):
         h2p = h1 @ ws[1] + bs[1]
         h2 = np.maximum(h2p, 0)
         z = h2 @ ws[2] + bs[2]
-        m = z.max(axis=1, keepdims=True)
-        e = np.exp(z - m)
-        s = e.sum(axis=1, keepdims=True)
-        logp = z - m - np.log(s)
-        loss = -(logp * onehot).sum() / MLP_BATCH
-        dz = (e / s - onehot) / MLP_BATCH
+        loss, dz = _xent(z, onehot)
         gw2, gb2 = h2.T @ dz, dz.sum(0)
         dh2 = (dz @ ws[2].T) * (h2p > 0)
         gw1, gb1 = h1.T @ dh2, dh2.sum(0)
@@ -310,12 +314,7 @@ def _numpy_linear_mlp(x, onehot, ws, bs):
         h2p = h1 @ ws[1].T + bs[1]
         h2 = np.maximum(h2p, 0)
         z = h2 @ ws[2].T + bs[2]
-        m = z.max(axis=1, keepdims=True)
-        e = np.exp(z - m)
-        s = e.sum(axis=1, keepdims=True)
-        logp = z - m - np.log(s)
-        loss = -(logp * onehot).sum() / MLP_BATCH
-        dz = (e / s - onehot) / MLP_BATCH
+        loss, dz = _xent(z, onehot)
         gw2, gb2 = dz.T @ h2, dz.sum(0)
         dh2 = (dz @ ws[2]) * (h2p > 0)
         gw1, gb1 = dh2.T @ h1, dh2.sum(0)

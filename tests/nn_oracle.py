@@ -2,6 +2,8 @@
 the same inputs, compared on outputs, gradients and state dicts."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -65,3 +67,14 @@ def compare_module(tm, lm, *inputs, rtol=1e-5, atol=1e-6, grad_inputs=True, trai
     for k in ts:
         close(ls[k], ts[k], rtol, atol, f"state {k}")
     return l_out
+
+
+def error_of(fn):
+    """``(type, message)`` of the exception `fn` raises (warnings silenced), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn()
+    except Exception as e:  # noqa: BLE001 -- the type is what is compared
+        return type(e), str(e)
+    return None

@@ -5,7 +5,6 @@ average_attn_weights, the is_causal hint; outputs, weights, input and parameter 
 state dicts; PyTorch's errors and the same initial weights from the same seed."""
 from __future__ import annotations
 
-import warnings
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ import loom
 import loom.nn.functional as F
 from loom import nn
 
-from nn_oracle import close, compare_module, to_loom
+from nn_oracle import close, compare_module, error_of as _error, to_loom
 
 E, H = 8, 2
 
@@ -144,16 +143,6 @@ def test_functional_form_matches_torch():
                                                   else a for a in args), training=False)
     close(l_out, t_out, rtol=1e-6)
     close(l_w, t_w, rtol=1e-6)
-
-
-def _error(fn):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fn()
-    except Exception as e:  # noqa: BLE001 -- the type is what is compared
-        return type(e), str(e)
-    return None
 
 
 ERRORS = [

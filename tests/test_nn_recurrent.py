@@ -3,7 +3,6 @@ in every layout, the whole output (sequence, h_n and c_n) differentiated togethe
 initial states, and PyTorch's errors for bad arguments, inputs and states."""
 from __future__ import annotations
 
-import warnings
 
 import pytest
 import torch
@@ -11,7 +10,7 @@ import torch
 import loom
 from loom import nn
 
-from nn_oracle import close, compare_module, to_loom
+from nn_oracle import close, compare_module, error_of as _error, to_loom
 
 torch.manual_seed(0)
 
@@ -68,16 +67,6 @@ def test_lstm_projection_shapes_and_given_state():
 def test_whole_output_and_given_state_match_torch(name):
     hx = (_x(4, 2, 4), _x(4, 2, 4)) if name == "LSTM" else (_x(4, 2, 4),)
     _compare(name, (3, 4), {"num_layers": 2, "bidirectional": True}, _x(5, 2, 3), *hx)
-
-
-def _error(fn):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fn()
-    except Exception as e:  # noqa: BLE001 -- the type is what is compared
-        return type(e), str(e)
-    return None
 
 
 @pytest.mark.parametrize("make", [
