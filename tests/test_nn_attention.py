@@ -5,7 +5,6 @@ average_attn_weights, the is_causal hint; outputs, weights, input and parameter 
 state dicts; PyTorch's errors and the same initial weights from the same seed."""
 from __future__ import annotations
 
-
 import pytest
 import torch
 

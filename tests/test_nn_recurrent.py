@@ -3,7 +3,6 @@ in every layout, the whole output (sequence, h_n and c_n) differentiated togethe
 initial states, and PyTorch's errors for bad arguments, inputs and states."""
 from __future__ import annotations
 
-
 import pytest
 import torch
 
