@@ -3,6 +3,10 @@
 loom's public API only; the kernels that must be operators (convolution, pooling, embedding,
 the losses) come from the bundled ``ops_nn`` plugin."""
 from . import functional, init, utils  # noqa: F401
+from .attention_functional import multi_head_attention_forward as _mha
+# F.multi_head_attention_forward, as PyTorch names it: it is written on top of `functional`
+# (linear, pad, dropout), so the package puts it there rather than functional importing it back
+functional.multi_head_attention_forward = _mha
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,  # noqa
                          Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .attention import MultiheadAttention  # noqa: F401

@@ -470,8 +470,3 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     if dropout_p > 0:
         w = dropout(w, dropout_p)
     return w @ value
-
-
-# the multi-head attention of nn.MultiheadAttention; imported last, as it is written with the
-# functions above
-from .attention_functional import multi_head_attention_forward  # noqa: E402,F401
