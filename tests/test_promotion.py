@@ -104,7 +104,7 @@ def disagreement(label, got, want):
     return None
 
 
-# Differences owned by plugins/ops_basic/elementwise.py (being rewritten): (test, operator) ->
+# Differences owned by the elementwise operators of ops_basic: (test, operator) ->
 # (a text each of its disagreements contains, why). Any other disagreement fails; these make the
 # test xfail. Strict, as in test_ops.py: once fixed, the test fails until its entry leaves.
 # (case group, op) -> (a fragment of the differing cases, why): none left

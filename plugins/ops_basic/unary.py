@@ -11,7 +11,8 @@ from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor
                          unary, unary_samples, view, xp_of)
 
 from . import special
-from .elementwise import max0, refuse
+from .clamp import max0
+from .elementwise import refuse
 
 _LN2, _LN10, _SQRT_PI = math.log(2.0), math.log(10.0), math.sqrt(math.pi)
 
