@@ -139,6 +139,10 @@ def test_softmax_without_dim_picks_torch_dim():
      RuntimeError, "mat1 and mat2 must have the same dtype, but got Double and Float"),
     (lambda F, T: F.linear(T.ones(2, 3), T.ones(4, 3), T.ones(4, dtype=T.float64)),
      RuntimeError, "self and mat2 must have the same dtype, but got Double and Float"),
+    (lambda F, T: F.linear(T.ones(2, 3, dtype=T.float64), T.ones(4, 3, dtype=T.float64),
+                           T.ones(2, 1, 4, dtype=T.float64)), RuntimeError,
+     r"expand\(torch.DoubleTensor\{\[2, 1, 4\]\}, size=\[2, 4\]\): the number of sizes "
+     r"provided \(2\) must be greater or equal to the number of dimensions in the tensor \(3\)"),
     (lambda F, T: F.linear(T.ones(()), T.ones(4, 3)), RuntimeError,
      "both arguments to linear need to be at least 1D, but they are 0D and 2D"),
     (lambda F, T: F.linear(T.ones(2, 3), T.ones(2, 4, 3)), RuntimeError,

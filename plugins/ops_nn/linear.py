@@ -46,17 +46,17 @@ def _check(x, w, b, has_bias):
         if b.dtype != w.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got "
                                f"{scalar_name(b)} and {scalar_name(w)}")
-        _check_bias(b.shape, (rows, w.shape[0]))
+        _check_bias(b.shape, (rows, w.shape[0]), scalar_name(b))
     if x.dtype == bool:
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
-def _check_bias(shape, target):
+def _check_bias(shape, target, scalar):
     """The bias expands to (rows, out), the product's 2-D form, as addmm's does."""
     tsizes = f"Target sizes: [{', '.join(map(str, target))}].  Tensor sizes: " \
              f"[{', '.join(map(str, shape))}]"
     if len(shape) > 2:
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, "
+        raise RuntimeError(f"expand(torch.{scalar}Tensor{{[{', '.join(map(str, shape))}]}}, "
                            f"size=[{', '.join(map(str, target))}]): the number of sizes provided "
                            f"(2) must be greater or equal to the number of dimensions in the "
                            f"tensor ({len(shape)})")
