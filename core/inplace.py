@@ -102,6 +102,28 @@ def build_inplace(op: OpEntry):
     scaled_ok = ufunc_kernels is not None and op.alpha  # add_/sub_ with alpha=
 
     def inplace(a, *args, **kw):
+        if ufunc_kernels is not None and _go.off and not kw and len(args) == 1 and \
+                type(a) is Tensor and not _gs.enabled:
+            # an optimizer's update under no_grad (``p.sub_(lr * g)``): the ufunc into `a`, as
+            # NumPy's ``p -= lr * g``, when the operand matches `a` (the general path below
+            # otherwise)
+            b = args[0]
+            ad = a._data
+            if type(b) is Tensor:
+                bd = b._data
+                if bd.dtype is ad.dtype and type(bd) is type(ad) and bd.shape == ad.shape and \
+                        ad.flags.writeable:
+                    try:
+                        ufunc_kernels[type(ad)](ad, bd, out=ad)
+                    except TypeError:
+                        pass  # NumPy cannot write it into `a`: PyTorch's error, below
+                    else:
+                        box = a._vc
+                        if box is None:
+                            a._vc = [1]
+                        else:
+                            box[0] += 1
+                        return a
         if not isinstance(a, Tensor):
             raise TypeError(f"{op.inplace}(): self must be a Tensor")
         if fill and kw:  # zero_() and fill_(value) take no keywords, as in PyTorch

@@ -66,7 +66,19 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
     if cls is None:
         cls = op.node_cls or node_class(op)
     node = _new(cls)
-    if len(inputs) == 2:
+    n_in = len(inputs)
+    if n_in == 1 and type(inputs[0]) is Tensor:
+        # one tensor (unary and reduction ops, softmax, clamp): unrolled as well
+        a = inputs[0]
+        fn = a.grad_fn
+        if fn is not None:
+            ea = a._edge
+        else:  # a leaf that requires grad (recording is only asked for when one does)
+            ea = edge_of(a)
+        node.next = (ea,)
+        node.needs_input_grad = _ONE if ea is not None else _NONE
+        node.shapes = (a._data.shape,)
+    elif n_in == 2:
         # the common binary case, unrolled (no lists, no loops)
         a, b = inputs
         if type(a) is Tensor:
@@ -82,7 +94,7 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
         node.next = (ea, eb)
         node.needs_input_grad = (ea is not None, eb is not None)
         node.shapes = (sa, sb)
-    elif len(inputs) == 3 and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor and \
+    elif n_in == 3 and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor and \
             type(inputs[2]) is Tensor:
         # three tensors (linear with a bias, where, addcmul), unrolled as well
         a, b, c = inputs
@@ -127,6 +139,8 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
 
 
 _BOTH = (0, 1)
+_ONE = (True,)
+_NONE = (False,)
 _FIRST = (True, False)
 _SECOND = (False, True)
 
@@ -151,6 +165,24 @@ def _save(node, r, inputs, save, outputs=None):
         if saved_hooks:
             pack_saved(node)
         return
+    if len(save) == 1 and outputs is None:
+        # one saved value, the common unary case: the input (relu, clamp) or the output
+        # (exp, softmax)
+        i = save[0]
+        if i == -1:
+            node._saved = [_output_box(r)]
+            node._versions = [None]
+            if saved_hooks:
+                pack_saved(node)
+            return
+        if i == 0 and inputs and type(inputs[0]) is Tensor:
+            t = inputs[0]
+            v = t._vc
+            node._saved = [t]
+            node._versions = [0 if v is None else v[0]]
+            if saved_hooks:
+                pack_saved(node)
+            return
     saved = []
     versions = []
     for i in save:

@@ -65,7 +65,7 @@ _ZERO_ROWS: dict = {}
 
 
 def _bound_operand(v, x):
-    """The number `v` (a 0-dim array of x's dtype) as np.maximum/np.minimum's second operand
+    """The number `v` (a 0-dim array of x's dtype) as np.maximum/np.minimum's first operand
     for `x`: a broadcast row when that loop is the faster one, else `v` itself."""
     if type(x) is not np.ndarray or not x.ndim or x.dtype.kind != "f" or \
             not _ROW_MIN <= x.shape[-1] <= _ROW_MAX or x.strides[-1] != x.itemsize:
@@ -81,8 +81,10 @@ def _bound_operand(v, x):
 
 
 def max0(xp, x):
-    """``maximum(x, 0)``, relu's kernel, with the faster of NumPy's loops."""
-    return xp.maximum(x, _bound_operand(np.asarray(0, x.dtype), x) if xp is np else 0)
+    """``maximum(x, 0)``, relu's kernel, with the faster of NumPy's loops. The bound is the
+    first operand: on a tie NumPy returns the second, PyTorch its input (``relu(-0.0)`` is
+    -0.0)."""
+    return xp.maximum(_bound_operand(np.asarray(0, x.dtype), x) if xp is np else 0, x)
 
 
 def _clamp_numbers(who):
@@ -100,9 +102,9 @@ def _clamp_numbers(who):
             dt = _clamp_dtype(x, lo, hi, who).np
             y = x.astype(dt, copy=False)
         if lo is not None:
-            y = xp.maximum(y, _bound_operand(_bound(lo, dt, who), y))
+            y = xp.maximum(_bound_operand(_bound(lo, dt, who), y), y)  # a tie keeps y
         if hi is not None:
-            y = xp.minimum(y, _bound_operand(_bound(hi, dt, who), y))
+            y = xp.minimum(_bound_operand(_bound(hi, dt, who), y), y)
         return y
     if who == "clamp":
         return clamp  # the kernel itself: (xp, x, min, max), named as PyTorch's parameters
