@@ -331,7 +331,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     continue
                 m = e[0]
                 if g is not None:
-                    if direct and type(m) is AccumulateGrad and m._hooks is None:
+                    if type(m) is AccumulateGrad and direct and m._hooks is None:
                         # Straight into the leaf's .grad: no buffer, no scheduling.
                         var = m._var()
                         if var is None:

@@ -226,15 +226,13 @@ class OpNode(Node):
             return ()
         if saved is FREED:
             raise RuntimeError(SAVED_FREED_MESSAGE)
-        versions = self._versions
         out = []
-        i = 0
-        for s in saved:
+        for s, expected in zip(saved, self._versions):
             t = type(s)
             if t is Tensor:
                 v = s._vc  # None: never modified in place, so still version 0
-                if v is not None and v[0] != versions[i]:
-                    self._version_error(s, v[0], versions[i], s._data)
+                if v is not None and v[0] != expected:
+                    self._version_error(s, v[0], expected, s._data)
                 out.append(s if as_tensors else s._data)
             elif t is tuple:  # the output: (array, version box, expected version)
                 arr, box, ver = s
@@ -263,7 +261,6 @@ class OpNode(Node):
                 out.append(u if as_tensors else u._data)
             else:
                 out.append(s)  # a Python scalar operand
-            i += 1
         return out
 
     def _version_error(self, tensor, current, expected, arr):
