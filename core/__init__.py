@@ -31,8 +31,10 @@ from . import autograd, linalg, return_types  # noqa: E402,F401
 from .legacy import make_legacy_types as _legacy  # noqa: E402
 from .device_module import cuda, get_device_module  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
+from . import tensor_more as _tensor_more  # noqa: E402
 
 _tensor_api.attach()
+_tensor_more.attach()
 
 globals().update(_legacy())
 _methods.publish_into(globals())

@@ -43,7 +43,7 @@ LEVELS = {
     # 8: `loom.ops`, the namespaces of custom ops (filled from the registry)
     "ops": 8,
     # 10: the rest of Tensor (it calls autograd.backward), the extension API, custom ops
-    "tensor_api": 10, "plugin": 10, "library": 10,
+    "tensor_api": 10, "tensor_more": 10, "plugin": 10, "library": 10,
     # 11: loading plugins
     "plugins": 11,
     # 12: the package; 13: the conformance kit (it runs operators through `loom`, which never
