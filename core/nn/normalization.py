@@ -1,5 +1,8 @@
-"""Normalisation layers: LayerNorm, GroupNorm and BatchNorm1d/2d (with running statistics)."""
+"""Normalisation layers: LayerNorm, GroupNorm, BatchNorm1d/2d/3d (with running statistics),
+InstanceNorm1d/2d/3d, LocalResponseNorm and RMSNorm."""
 from __future__ import annotations
+
+import warnings
 
 import loom
 
@@ -7,7 +10,8 @@ from . import functional as F, init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d"]
+__all__ = ["LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm"]
 
 
 class LayerNorm(Module):
@@ -156,3 +160,103 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input over the batch and spatial dims."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class _InstanceNorm(_BatchNorm):
+    """Per-sample, per-channel normalisation over the spatial dims. Unlike batch norm, the
+    affine parameters and the running statistics are off by default."""
+
+    _spatial = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input):
+        dim = input.dim()
+        if dim not in (self._spatial + 1, self._spatial + 2):
+            raise ValueError(f"expected {self._spatial + 1}D or {self._spatial + 2}D input "
+                             f"(got {dim}D input)")
+        unbatched = dim == self._spatial + 1
+        if unbatched:
+            input = input.unsqueeze(0)
+        if input.shape[1] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={1 - unbatched} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[1]}.")
+            warnings.warn(f"input's size at dim={1 - unbatched} does not match num_features. "
+                          f"You can silence this warning by not passing in num_features, "
+                          f"which is not used because affine=False", stacklevel=3)
+        use_input_stats = self.training or not self.track_running_stats
+        out = F.instance_norm(input, self.running_mean, self.running_var, self.weight,
+                              self.bias, use_input_stats,
+                              0.1 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input."""
+
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input."""
+
+    _spatial = 3
+
+
+class LocalResponseNorm(Module):
+    """Normalise each element by the squares of its `size` neighbouring channels."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """Divide by the root mean square over the trailing `normalized_shape`, then scale."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(loom.ones(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
