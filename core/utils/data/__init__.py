@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
-from .dataset import (ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
-                      random_split)
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
+                      Subset, TensorDataset, random_split)
+from .sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler,
+                      SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
-           "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
-           "default_convert"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
+           "StackDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "BatchSampler", "WeightedRandomSampler",
+           "DistributedSampler", "DataLoader", "default_collate", "default_convert",
+           "get_worker_info"]
+
+
+def get_worker_info():
+    """None: loom's DataLoader loads every batch in the calling process, where PyTorch's
+    `get_worker_info` is None too (an `IterableDataset` that splits its stream by worker reads
+    all of it)."""
+    return None
