@@ -15,6 +15,8 @@ from .activation_functional import *  # noqa: F401,F403  (selu, glu, softmin, th
 from .activation_functional import __all__ as _activations
 from .normalization_functional import *  # noqa: F401,F403  (instance_norm, dropout2d, ...)
 from .normalization_functional import __all__ as _normalizations
+from .pooling_functional import *  # noqa: F401,F403  (adaptive max pooling, unfold, ...)
+from .pooling_functional import __all__ as _poolings
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -25,7 +27,7 @@ __all__ = [
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
-    *_activations, *_normalizations,
+    *_activations, *_normalizations, *_poolings,
 ]
 
 
