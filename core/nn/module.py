@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import loom
 
+from .hooks import BackwardHooks, RemovableHandle
 from .parameter import Buffer, Parameter, is_parameter
 
 __all__ = ["Module", "RemovableHandle"]
@@ -24,25 +25,6 @@ class _IncompatibleKeysResult(_IncompatibleKeys):
     __str__ = __repr__
 
 
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods: ``remove()`` unregisters the hook."""
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 def _typename(obj) -> str:
     """PyTorch's ``torch.typename``: a tensor's legacy type name ('torch.FloatTensor')."""
     if isinstance(obj, loom.Tensor):
@@ -57,7 +39,7 @@ def _addindent(s: str, n: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
 
 
-class Module:
+class Module(BackwardHooks):
     """Base class for all neural network modules. Subclasses call ``super().__init__()`` and
     then assign parameters (`Parameter`), buffers (`register_buffer`) and submodules as
     attributes; calling the module runs ``forward`` between its hooks."""
@@ -78,6 +60,8 @@ class Module:
         d["_forward_hooks_with_kwargs"] = set()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     forward: Callable[..., Any]
 
@@ -224,6 +208,26 @@ class Module:
         if name not in mod._parameters:
             raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
         return mod._parameters[name]
+
+    def get_buffer(self, target: str):
+        """The buffer at dotted path `target`."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
+        return mod._buffers[name]
+
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put `module` at dotted path `target` (its parent must exist)."""
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        setattr(parent, name, module)
 
     # ------------------------------------------------------------------ iteration
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
@@ -388,6 +392,16 @@ class Module:
     def half(self) -> "Module":
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> "Module":
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+    def share_memory(self) -> "Module":
+        """Returns the module: its CPU tensors reach worker processes by pickling."""
+        return self
+
+    def compile(self, *args, **kwargs) -> None:
+        """Accepted for scripts that call it; the module keeps running eagerly."""
+
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of every parameter and persistent buffer by dotted name (detached
         unless `keep_vars`)."""
@@ -488,8 +502,14 @@ class Module:
         return h
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            return self._call_with_backward_hooks(args, kwargs)
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs, None)
+
+    def _call_with_hooks(self, args, kwargs, bw_hook):
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -499,13 +519,15 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        if bw_hook is not None:
+            args = bw_hook.setup_input(args)
         out = self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_hooks.items()):
             res = hook(self, args, kwargs, out) if hid in self._forward_hooks_with_kwargs \
                 else hook(self, args, out)
             if res is not None:
                 out = res
-        return out
+        return out if bw_hook is None else bw_hook.setup_output(out)
 
     # ------------------------------------------------------------------ repr
     def _get_name(self) -> str:
