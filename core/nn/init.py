@@ -3,6 +3,7 @@ fan computation, gains and defaults."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import loom
 
@@ -206,3 +207,30 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
             idx = loom.randperm(rows)[:zeros]
             tensor[idx, c] = 0
     return tensor
+
+
+def _deprecated(fn):
+    """The older name without the trailing underscore: the same function, with PyTorch's
+    FutureWarning."""
+    old = fn.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fn.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+    deprecated_init.__name__ = old
+    deprecated_init.__doc__ = f"Deprecated: `{fn.__name__}`."
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

@@ -6,9 +6,21 @@ import math
 
 import loom
 
-from . import rnn  # noqa: F401  (nn.utils.rnn: padding and packing sequences)
+from . import fusion, rnn  # noqa: F401  (nn.utils.rnn: padding and packing sequences)
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa
+                     fuse_linear_bn_weights)
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_"]
+           "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_",
+           "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+           "fuse_linear_bn_weights", "skip_init"]
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """`module_cls(*args, **kwargs)` whose parameters are left to be set by the caller
+    (PyTorch leaves them uninitialised; here they hold the default initialisation)."""
+    if "device" not in __import__("inspect").signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
 
 
 def _grads(parameters):
