@@ -54,6 +54,8 @@ LEVELS = {
     "optim": 13, "utils": 13, "serialization": 13, "viz": 13,
     # 15: written against loom's public surface only (see test_nn_uses_only_the_public_api)
     "nn": 15,
+    # 16: what builds on nn (an averaged model is a Module); `loom.optim` loads it on first use
+    "optim.swa_utils": 16,
 }
 
 PUBLIC_FOR_PLUGINS = {"loom", "loom.plugin", "loom.library", "loom.testing"}
@@ -68,11 +70,13 @@ def _module_name(path: Path) -> str:
 
 
 def _level(mod: str) -> int:
-    """The level of a core module; a subpackage's modules share their package's level."""
-    top = mod.split(".")[0]
-    if top not in LEVELS:
-        raise KeyError(mod)
-    return LEVELS[top]
+    """The level of a core module; a subpackage's modules share their package's level unless
+    one has its own."""
+    parts = mod.split(".")
+    for n in range(len(parts), 0, -1):  # the longest dotted prefix with a level of its own
+        if ".".join(parts[:n]) in LEVELS:
+            return LEVELS[".".join(parts[:n])]
+    raise KeyError(mod)
 
 
 def _imports(path: Path, name: str | None = None):
