@@ -10,7 +10,7 @@ import loom
 
 __all__ = ["selu", "selu_", "celu", "celu_", "glu", "hardshrink", "softshrink", "tanhshrink",
            "hardsigmoid", "hardswish", "logsigmoid", "softmin", "threshold", "threshold_",
-           "rrelu", "rrelu_"]
+           "rrelu", "rrelu_", "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -128,3 +128,17 @@ def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
 def _c_type(t):
     return {"float32": "Float", "float64": "Double", "float16": "Half",
             "bfloat16": "BFloat16"}.get(str(t.dtype).split(".")[-1], str(t.dtype))
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1):
+    """A sample of the Gumbel-softmax distribution over `dim`: ``softmax((logits + g) / tau)``
+    with Gumbel noise ``g``; with `hard`, the one-hot of its argmax in the forward pass and
+    the soft sample's gradient (straight through)."""
+    gumbels = -loom.empty_like(logits).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = loom.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -17,6 +17,7 @@ from .normalization_functional import *  # noqa: F401,F403  (instance_norm, drop
 from .normalization_functional import __all__ as _normalizations
 from .pooling_functional import *  # noqa: F401,F403  (adaptive max pooling, unfold, ...)
 from .pooling_functional import __all__ as _poolings
+from .grid_functional import affine_grid, grid_sample  # noqa: F401
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -27,7 +28,7 @@ __all__ = [
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
-    *_activations, *_normalizations, *_poolings,
+    *_activations, *_normalizations, *_poolings, "affine_grid", "grid_sample",
 ]
 
 
