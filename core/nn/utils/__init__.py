@@ -6,7 +6,7 @@ import math
 
 import loom
 
-from . import fusion, rnn  # noqa: F401  (nn.utils.rnn: padding and packing sequences)
+from . import fusion, prune, rnn  # noqa: F401  (rnn: padding and packing sequences)
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa
                      fuse_linear_bn_weights)
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
