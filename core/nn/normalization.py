@@ -79,7 +79,10 @@ class GroupNorm(Module):
                 f"bias={self._bias}")
 
 
-class _BatchNorm(Module):
+class _NormBase(Module):
+    """What batch and instance normalisation share: the affine parameters, the running
+    statistics, and normalising by the batch's statistics (training) or the running ones."""
+
     _dims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
@@ -146,6 +149,10 @@ class _BatchNorm(Module):
                 f"track_running_stats={self.track_running_stats}")
 
 
+class _BatchNorm(_NormBase):
+    """The base of BatchNorm1d/2d/3d (PyTorch's ``_BatchNorm``)."""
+
+
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) input over the batch (and length)."""
 
@@ -170,7 +177,7 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
-class _InstanceNorm(_BatchNorm):
+class _InstanceNorm(_NormBase):
     """Per-sample, per-channel normalisation over the spatial dims. Unlike batch norm, the
     affine parameters and the running statistics are off by default."""
 

@@ -79,6 +79,10 @@ class LRScheduler:
         return [g["lr"] for g in self.optimizer.param_groups]
 
 
+class _LRScheduler(LRScheduler):
+    """The older name of `LRScheduler`, which custom schedules still subclass."""
+
+
 class LambdaLR(LRScheduler):
     """``lr = base_lr * lr_lambda(epoch)``; `lr_lambda` is a function or one per group."""
 

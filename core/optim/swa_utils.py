@@ -11,7 +11,7 @@ import math
 
 import loom
 from loom.nn import Module
-from loom.nn.normalization import _BatchNorm, _InstanceNorm
+from loom.nn.normalization import _BatchNorm
 
 from .lr_scheduler import LRScheduler
 
@@ -103,7 +103,7 @@ def update_bn(loader, model, device=None) -> None:
     of `loader` (a cumulative average, as with ``momentum=None``)."""
     momenta = {}
     for m in model.modules():
-        if isinstance(m, _BatchNorm) and not isinstance(m, _InstanceNorm):
+        if isinstance(m, _BatchNorm):
             m.reset_running_stats()
             momenta[m] = m.momentum
     if not momenta:

@@ -1,0 +1,4 @@
+"""`loom.nn.modules.loss`: the loss modules and their bases, where PyTorch's ``torch.nn.modules.loss`` keeps
+them."""
+from ..loss import *  # noqa: F401,F403
+from ..loss import _Loss, _WeightedLoss  # noqa: F401

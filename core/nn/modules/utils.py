@@ -1,0 +1,21 @@
+"""`loom.nn.modules.utils`: PyTorch's helpers that turn an int argument into a tuple of
+sizes (``_pair(3) == (3, 3)``)."""
+from __future__ import annotations
+
+import collections.abc
+from itertools import repeat
+
+
+def _ntuple(n, name="parse"):
+    def parse(x):
+        if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+            return tuple(x)
+        return tuple(repeat(x, n))
+    parse.__name__ = name
+    return parse
+
+
+_single = _ntuple(1, "_single")
+_pair = _ntuple(2, "_pair")
+_triple = _ntuple(3, "_triple")
+_quadruple = _ntuple(4, "_quadruple")
