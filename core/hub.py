@@ -34,7 +34,8 @@ def _offline(what: str):
                        "(state dicts saved by loom.save or torch.save).")
 
 
-def list(github, force_reload=False, skip_validation=False, trust_repo=None, verbose=True):  # noqa: A001
+def list(github, force_reload=False, skip_validation=False, trust_repo=None,  # noqa: A001
+         verbose=True):
     """Raises RuntimeError: listing a repository's entry points needs a download."""
     _offline(f"list the entry points of {github!r}")
 

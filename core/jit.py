@@ -13,7 +13,8 @@ import typing
 import warnings
 
 __all__ = ["script", "trace", "trace_module", "ignore", "unused", "export", "annotate",
-           "is_scripting", "is_tracing", "Final", "save", "load", "freeze", "optimize_for_inference"]
+           "is_scripting", "is_tracing", "Final", "save", "load", "freeze",
+           "optimize_for_inference"]
 
 Final = typing.Final
 

@@ -2,8 +2,9 @@
 
 The rules below were worked out by printing tensors with PyTorch 2.13 and matching the output;
 `set_printoptions` changes the options they use (defaults: precision 4, threshold 1000,
-edgeitems 3, linewidth 80, automatic scientific mode), as ``torch.set_printoptions``. The module depends only on NumPy and the standard library, so it
-can be used before the rest of loom is importable.
+edgeitems 3, linewidth 80, automatic scientific mode), as ``torch.set_printoptions``. The
+module depends only on NumPy and the standard library, so it can be used before the rest of
+loom is importable.
 
 Summary of the rules:
 
@@ -11,8 +12,8 @@ Summary of the rules:
   that are actually shown), so every element gets the same width and columns line up.
   Complex tensors get two formatters, one for the real parts and one for the imaginary parts.
 * Floats: only the finite non-zero values decide the style. If all of them are whole numbers
-  the style is "integer" (``1.``); otherwise fixed with `precision` decimals (``4.5000``). Scientific
-  notation (``1.0000e-05``) is used when max/min > 1000, max > 1e8 or min < 1e-4, unless
+  the style is "integer" (``1.``); otherwise fixed with `precision` decimals (``4.5000``).
+  Scientific notation (``1.0000e-05``) is used when max/min > 1000, max > 1e8 or min < 1e-4, unless
   ``sci_mode`` forces it on or off. nan/inf take no part in the choice of style or width.
 * Rows are wrapped so that a line holds ``(linewidth - indent) // (width + 2)`` elements.
 * Tensors with more than `threshold` elements show only `edgeitems` items at each end of

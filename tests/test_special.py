@@ -77,7 +77,8 @@ def test_functions_with_more_arguments():
 
 def test_xlog1py_and_multigammaln_gradients():
     a = _POS.astype("float64")
-    for f in (lambda L, t: L.special.xlog1py(t, t * 2), lambda L, t: L.special.multigammaln(t + 2, 4)):
+    for f in (lambda L, t: L.special.xlog1py(t, t * 2),
+              lambda L, t: L.special.multigammaln(t + 2, 4)):
         t, x = torch.tensor(a, requires_grad=True), loom.tensor(a, requires_grad=True)
         f(torch, t).sum().backward()
         f(loom, x).sum().backward()

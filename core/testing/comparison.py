@@ -200,14 +200,18 @@ def _tensor_msg(a, e, matches, rtol, atol):
         abs_diff = np.abs(af - ef)
         abs_diff[mf] = 0
         rel_diff = abs_diff / np.abs(ef)
-        if rel_diff.dtype == np.float64 and a.dtype.kind not in "fc":
-            rel_diff = rel_diff.astype(np.float32)  # PyTorch divides into the default dtype
+        if a.dtype.kind not in "fc":  # PyTorch divides integers into the default dtype
+            rel_diff = rel_diff.astype(str(loom.get_default_dtype()).removeprefix("torch."))
         rel_diff[mf] = 0
     ai, ri = int(np.argmax(abs_diff)), int(np.argmax(rel_diff))
+
+    def index(flat):
+        return tuple(int(i) for i in np.unravel_index(flat, a.shape))
+
     return _mismatch_msg(identifier="Tensor-likes", extra=extra,
-                         abs_diff=abs_diff[ai].item(), abs_idx=tuple(int(i) for i in np.unravel_index(ai, a.shape)),
+                         abs_diff=abs_diff[ai].item(), abs_idx=index(ai),
                          atol=atol, rel_diff=rel_diff[ri].item(),
-                         rel_idx=tuple(int(i) for i in np.unravel_index(ri, a.shape)),
+                         rel_idx=index(ri),
                          rtol=rtol)
 
 
