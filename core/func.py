@@ -191,17 +191,33 @@ def _select(func, argnums, args):
 
 def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
     """The Jacobian of `func` with respect to the arguments `argnums`, by reverse mode
-    (``torch.func.jacrev``): shape ``output.shape + input.shape``."""
+    (``torch.func.jacrev``): shape ``output.shape + input.shape``; with `has_aux`, `func`
+    returns ``(output, aux)`` and the result is ``(jacobian, aux)``."""
     @functools.wraps(func)
     def wrapper(*args):
-        f, sel = _select(func, argnums, args)
+        aux = []
+
+        def main(*a):
+            out = func(*a)
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise RuntimeError("jacrev(f, ...)(*args): output of function f should be "
+                                       "a tuple: (output, aux) if has_aux is True")
+                out, extra = out
+                aux.append(extra)
+            return out
+        f, sel = _select(main, argnums, args)
         create = any(x.requires_grad for x in sel)
         j = _functional.jacobian(f, sel, create_graph=create)
-        return j if isinstance(argnums, tuple) else j[0]
+        j = j if isinstance(argnums, tuple) else j[0]
+        return (j, aux[0]) if has_aux else j
     return wrapper
 
 
-jacfwd = jacrev  # the same Jacobian; loom computes it by reverse mode
+def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
+    """``torch.func.jacfwd``: the same Jacobian as `jacrev` (loom computes it by reverse
+    mode)."""
+    return jacrev(func, argnums, has_aux=has_aux)
 
 
 def hessian(func, argnums=0):

@@ -167,3 +167,8 @@ def test_functional_call_matches_torch():
     loom.func.functional_call(loom.nn.Linear(2, 1), {"weight": w}, loom.tensor([1., 2.])) \
         .sum().backward()
     assert w.grad.tolist() == [[1.0, 2.0]]
+
+
+def test_jacobian_with_aux_matches_torch():
+    _same(lambda L: L.func.jacrev(lambda x: (x.sin(), x.sum()), has_aux=True)(L.tensor([1., 2.])))
+    _same(lambda L: L.func.jacfwd(lambda x: (x * 2, x), 0, True)(L.tensor([1., 2.])))
