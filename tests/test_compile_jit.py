@@ -7,6 +7,15 @@ import torch
 import loom
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_distribution_validation():
+    # PyTorch's compiler switches distribution validation off for the whole process when it
+    # runs; put it back so later tests see PyTorch's default
+    saved = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(saved)
+
+
 def _outcome(fn):
     try:
         fn()

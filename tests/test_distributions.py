@@ -10,6 +10,19 @@ import torch
 import loom
 
 
+@pytest.fixture(autouse=True)
+def _validation_on():
+    # both libraries' default (validation on): other code in the process may have switched
+    # PyTorch's off (its compiler does while tracing)
+    saved = (torch.distributions.Distribution._validate_args,
+             loom.distributions.Distribution._validate_args)
+    torch.distributions.Distribution.set_default_validate_args(True)
+    loom.distributions.Distribution.set_default_validate_args(True)
+    yield
+    torch.distributions.Distribution.set_default_validate_args(saved[0])
+    loom.distributions.Distribution.set_default_validate_args(saved[1])
+
+
 def _v(x):
     if isinstance(x, (loom.Tensor, torch.Tensor)):
         return x.detach().numpy()
