@@ -209,3 +209,29 @@ def test_validation_can_be_turned_off_as_in_torch():
             lib.distributions.Bernoulli(lib.tensor(1.5))
         finally:
             lib.distributions.Distribution.set_default_validate_args(True)
+
+
+def test_independent_matches_torch():
+    def make(L, n=1):
+        return L.distributions.Independent(
+            L.distributions.Normal(L.tensor([[0., 1., 2.], [-1., 0., 0.5]]),
+                                   L.tensor([[1., 0.5, 2.], [1., 1., 0.3]])), n)
+    for n in (0, 1, 2):
+        t, d = make(torch, n), make(loom, n)
+        assert repr(d) == repr(t) and repr(d.support) == repr(t.support)
+        assert tuple(d.batch_shape) == tuple(t.batch_shape)
+        assert tuple(d.event_shape) == tuple(t.event_shape)
+        v = [[0.1, 0.2, 0.3], [1.0, -1.0, 0.0]]
+        _close(d.log_prob(loom.tensor(v)), t.log_prob(torch.tensor(v)))
+        _close(d.entropy(), t.entropy())
+        for attr in ("mean", "mode", "variance"):
+            _close(getattr(d, attr), getattr(t, attr))
+        torch.manual_seed(2)
+        loom.manual_seed(2)
+        _close(d.rsample((4,)), t.rsample((4,)), rtol=1e-5)
+    e = make(loom).expand((5, 2))
+    assert tuple(e.batch_shape) == tuple(make(torch).expand((5, 2)).batch_shape)
+    assert _outcome(lambda: make(loom, 3)) == _outcome(lambda: make(torch, 3))
+    nan = [[float("nan")] * 3] * 2
+    assert _outcome(lambda: make(loom).log_prob(loom.tensor(nan))) == \
+        _outcome(lambda: make(torch).log_prob(torch.tensor(nan)))
