@@ -6,9 +6,15 @@ plugins (entry points in the group ``loom.plugins``); see `loom.plugin` to write
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from .version import __version__  # noqa: E402,F401
 from . import config, dtypes, grad_mode  # noqa: E402
+from .flags import (  # noqa: E402,F401
+    are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+    get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+    set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+    use_deterministic_algorithms,
+)
 from .device import device  # noqa: E402
 from .formats import (  # noqa: E402,F401
     channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
@@ -24,6 +30,7 @@ from .grad_mode import (  # noqa: E402,F401
 )
 from .registry import registry as _registry, missing_operator as _missing  # noqa: E402
 from .tensor import Size, Tensor  # noqa: E402,F401
+from .tensor_str import set_printoptions  # noqa: E402,F401
 from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
 from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
@@ -147,7 +154,9 @@ def get_default_device() -> device:
 
 # names defined by modules written against loom's public API (above this package): attributes
 # of loom reached on first use
-_LAZY = {"save": "serialization", "load": "serialization"}
+_LAZY = {"save": "serialization", "load": "serialization", "vmap": "func",
+         "compile": "compiler", "autocast": "amp", "is_autocast_enabled": "amp",
+         "get_autocast_dtype": "amp", "set_autocast_enabled": "amp"}
 
 
 def __getattr__(name):

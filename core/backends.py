@@ -8,9 +8,11 @@ of its arrays.
 from __future__ import annotations
 
 import functools
+import sys
 
 from . import catalog
 from .config import get as _config_get
+from .flags import backend_flags as _backend_flags
 from .device import device as _device
 from .registry import OpEntry, registry
 from .spec import Kind
@@ -22,6 +24,14 @@ __all__ = ["backends", "register_backend", "unregister_backend", "backend_of", "
 backends: dict = {}             # device type -> DeviceBackend
 providers: dict = {}            # device type -> plugin name
 _by_array_type: dict = {}        # array class -> DeviceBackend
+
+
+# PyTorch's ``torch.backends.cudnn`` and friends: flag namespaces, importable by their dotted
+# names too (``import loom.backends.cudnn as cudnn``)
+for _name, _mod in _backend_flags().items():
+    globals()[_name] = _mod
+    sys.modules[f"{__name__}.{_name}"] = _mod
+del _name, _mod
 
 
 class DeviceClashError(RuntimeError):

@@ -166,6 +166,16 @@ class _CudaModule(DeviceModule):
         super().__init__("cuda")
         self.__dict__.update(make_legacy_types(is_cuda=True))
 
+    def __getattr__(self, name):
+        # `loom.cuda.amp` (PyTorch's deprecated torch.cuda.amp) is written over the public API,
+        # above this module: found by name on first use, as the package finds `loom.optim`
+        if name == "amp":
+            import importlib
+            mod = importlib.import_module("loom.amp.cuda")
+            self.__dict__["amp"] = mod
+            return mod
+        raise AttributeError(f"module 'loom.cuda' has no attribute '{name}'")
+
 
 cuda = _CudaModule()
 _modules: dict = {"cuda": cuda}

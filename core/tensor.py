@@ -41,6 +41,22 @@ class Size(tuple):
             n *= s
         return n
 
+    # concatenation and repetition stay Sizes, as torch.Size's do
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
 
 def wrap(arr) -> "Tensor":
     """A tensor over backend array `arr` (no copy)."""

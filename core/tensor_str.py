@@ -1,9 +1,10 @@
 """Render a NumPy array the way PyTorch's ``repr(tensor)`` does.
 
-The rules below were worked out by printing tensors with PyTorch 2.13 under its default print
-options (precision 4, threshold 1000, edgeitems 3, linewidth 80, automatic scientific mode)
-and matching the output. The module depends only on NumPy and the standard library, so it
-can be used before the rest of loom is importable.
+The rules below were worked out by printing tensors with PyTorch 2.13 and matching the output;
+`set_printoptions` changes the options they use (defaults: precision 4, threshold 1000,
+edgeitems 3, linewidth 80, automatic scientific mode), as ``torch.set_printoptions``. The
+module depends only on NumPy and the standard library, so it can be used before the rest of
+loom is importable.
 
 Summary of the rules:
 
@@ -11,11 +12,12 @@ Summary of the rules:
   that are actually shown), so every element gets the same width and columns line up.
   Complex tensors get two formatters, one for the real parts and one for the imaginary parts.
 * Floats: only the finite non-zero values decide the style. If all of them are whole numbers
-  the style is "integer" (``1.``); otherwise fixed with 4 decimals (``4.5000``). Scientific
-  notation (``1.0000e-05``) is used when max/min > 1000 or max > 1e8, or, for non-integer
-  data, when min < 1e-4. nan/inf take no part in the choice of style or width.
-* Rows are wrapped so that a line holds ``(80 - indent) // (width + 2)`` elements.
-* Tensors with more than 1000 elements show only 3 items at each end of every long dim.
+  the style is "integer" (``1.``); otherwise fixed with `precision` decimals (``4.5000``).
+  Scientific notation (``1.0000e-05``) is used when max/min > 1000, max > 1e8 or min < 1e-4, unless
+  ``sci_mode`` forces it on or off. nan/inf take no part in the choice of style or width.
+* Rows are wrapped so that a line holds ``(linewidth - indent) // (width + 2)`` elements.
+* Tensors with more than `threshold` elements show only `edgeitems` items at each end of
+  every long dim.
 """
 from __future__ import annotations
 
@@ -23,14 +25,73 @@ import math
 
 import numpy as np
 
-__all__ = ["format_tensor"]
+__all__ = ["format_tensor", "set_printoptions", "get_printoptions", "printoptions"]
 
-# PyTorch's default print options; loom has no set_printoptions, so they are constants.
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_LINEWIDTH = 80
+
+class _PrintOptions:
+    """The print options in force (PyTorch's ``PRINT_OPTS``)."""
+
+    __slots__ = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+
+    def __init__(self):
+        self.precision, self.threshold, self.edgeitems, self.linewidth = 4, 1000, 3, 80
+        self.sci_mode = None
+
+
+_OPTS = _PrintOptions()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
 _PREFIX = "tensor("
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """Set the options of printing tensors, as ``torch.set_printoptions``.
+
+    Args:
+        precision: digits after the point of floating-point output (default 4).
+        threshold: tensors with more elements than this are summarized (default 1000).
+        edgeitems: items shown at each end of a summarized dimension (default 3).
+        linewidth: characters per line when rows are wrapped (default 80).
+        profile: ``"default"``, ``"short"`` (precision 2, edgeitems 2) or ``"full"`` (never
+            summarize), applied first; the other arguments override it. Another name
+            changes nothing, as in PyTorch.
+        sci_mode: True or False forces scientific notation on or off; None (also what a
+            call that does not name it sets) lets the values choose.
+    """
+    if profile is not None and profile in _PROFILES:
+        (_OPTS.precision, _OPTS.threshold, _OPTS.edgeitems,
+         _OPTS.linewidth) = _PROFILES[profile]
+    if precision is not None:
+        _OPTS.precision = precision
+    if threshold is not None:
+        _OPTS.threshold = threshold
+    if edgeitems is not None:
+        _OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        _OPTS.linewidth = linewidth
+    _OPTS.sci_mode = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The print options in force, as keyword arguments for `set_printoptions`."""
+    return {k: getattr(_OPTS, k) for k in _PrintOptions.__slots__}
+
+
+class printoptions:  # noqa: N801 (PyTorch's name)
+    """A context manager that sets print options (`set_printoptions`'s arguments) inside
+    its block and restores the previous ones after it."""
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
+
+    def __enter__(self):
+        self._old = get_printoptions()
+        set_printoptions(**self._kwargs)
+
+    def __exit__(self, *exc):
+        set_printoptions(**self._old)
+        return False
 
 # Dtypes whose name torch never prints for a non-empty tensor, because a literal of
 # that kind already implies them (``tensor([1, 2])`` is int64, ``tensor([True])`` bool).
@@ -42,6 +103,7 @@ class _Formatter:
 
     def __init__(self, values: np.ndarray):
         self.floating = values.dtype.kind == "f"
+        self.precision = _OPTS.precision
         self.int_mode = True
         self.sci_mode = False
         self.width = 1
@@ -60,17 +122,17 @@ class _Formatter:
         mags = np.abs(vals)
         lo, hi = float(mags.min()), float(mags.max())
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
-        wide_range = hi / lo > 1000.0 or hi > 1.0e8
-        if self.int_mode:
-            self.sci_mode = wide_range
+        self.precision = _OPTS.precision
+        if _OPTS.sci_mode is None:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
         else:
-            self.sci_mode = wide_range or lo < 1.0e-4
+            self.sci_mode = bool(_OPTS.sci_mode)
         if self.sci_mode:
-            spec = f".{_PRECISION}e"
+            spec = f".{self.precision}e"
         elif self.int_mode:
             spec = ".0f"
         else:
-            spec = f".{_PRECISION}f"
+            spec = f".{self.precision}f"
         self.width = max(len(format(v, spec)) for v in vals.tolist())
         if self.int_mode and not self.sci_mode:
             self.width += 1  # room for the trailing "." of "1."
@@ -80,13 +142,13 @@ class _Formatter:
         if not self.floating:
             text = str(value)
         elif self.sci_mode:
-            text = format(value, f".{_PRECISION}e")
+            text = format(value, f".{self.precision}e")
         elif self.int_mode:
             text = format(value, ".0f")
             if math.isfinite(value):
                 text += "."
         else:
-            text = format(value, f".{_PRECISION}f")
+            text = format(value, f".{self.precision}f")
         return text.rjust(self.width)
 
 
@@ -109,27 +171,36 @@ class _ComplexFormatter:
 
 def _summarized(arr: np.ndarray) -> np.ndarray:
     """Keep only the edge items of every dimension longer than 2 * edgeitems."""
+    e = _OPTS.edgeitems
+    if arr.ndim == 1 and e == 0:
+        return arr  # PyTorch's get_summarized_data keeps a[:0] and a[-0:], the whole vector
+    if arr.ndim > 1 and e == 0:
+        return arr[(slice(0, 0),) * arr.ndim]
     for axis, n in enumerate(arr.shape):
-        if n > 2 * _EDGEITEMS:
-            keep = list(range(_EDGEITEMS)) + list(range(n - _EDGEITEMS, n))
+        if n > 2 * e:
+            keep = list(range(e)) + list(range(n - e, n))
             arr = np.take(arr, keep, axis=axis)
     return arr
 
 
 def _edge_indices(n: int, summarize: bool):
     """Indices shown along a dim; ``None`` marks where the ellipsis goes."""
-    if summarize and n > 2 * _EDGEITEMS:
-        return list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
+    e = _OPTS.edgeitems
+    if summarize and n > 2 * e:
+        return list(range(e)) + [None] + list(range(n - e, n))
     return list(range(n))
 
 
 def _vector_str(row: np.ndarray, indent: int, summarize: bool, fmt) -> str:
     """A 1-D row, wrapped so each line holds a whole number of equally wide elements."""
-    per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+    per_line = max(1, math.floor((_OPTS.linewidth - indent) / (fmt.width + 2)))
     items = row.tolist()
     # The ellipsis is an element of its own (" ..." aligns it after ", ").
-    data = [" ..." if i is None else fmt.format(items[i])
-            for i in _edge_indices(len(items), summarize)]
+    if summarize and not _OPTS.edgeitems:
+        data = ["..."]
+    else:
+        data = [" ..." if i is None else fmt.format(items[i])
+                for i in _edge_indices(len(items), summarize)]
     lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
@@ -153,7 +224,7 @@ def _data_str(arr: np.ndarray, indent: int) -> str:
         kind = "f"
     elif kind == "f" and arr.dtype.itemsize < 4:
         arr = arr.astype(np.float32)  # torch promotes half to float before printing
-    summarize = arr.size > _THRESHOLD
+    summarize = arr.size > _OPTS.threshold
     shown = _summarized(arr) if summarize else arr
     fmt = _ComplexFormatter(shown) if kind == "c" else _Formatter(shown)
     return _nested_str(arr, indent, summarize, fmt)
@@ -170,7 +241,7 @@ def _join_suffixes(body: str, suffixes: list[str], indent: int) -> str:
     out = [body]
     line_len = len(body) - body.rfind("\n") + 1
     for suffix in suffixes:
-        if line_len + len(suffix) + 2 > _LINEWIDTH:
+        if line_len + len(suffix) + 2 > _OPTS.linewidth:
             out.append(",\n" + " " * indent + suffix)
             line_len = indent + len(suffix)
         else:
@@ -210,6 +281,8 @@ def format_tensor(arr, *, dtype_name: str, is_default_float: bool,
             meta.append("dtype=torch." + dtype_name)
         body = "[]"
     else:
+        if not _OPTS.edgeitems:  # PyTorch names the size when edgeitems is 0
+            meta.append("size=" + str(tuple(int(n) for n in arr.shape)))
         if not is_default_float and dtype_name not in _IMPLIED_DTYPES:
             meta.append("dtype=torch." + dtype_name)
         body = _data_str(arr, indent)

@@ -21,6 +21,7 @@ LEVELS = {
     # 0: values and settings, no loom imports
     "dtypes": 0, "device": 0, "config": 0, "grad_mode": 0, "hookspecs": 0, "cpu_random": 0,
     "tensor_str": 0, "spec": 0, "errors": 0, "return_types": 0, "formats": 0,
+    "flags": 0, "version": 0,
     # 1: storage, the CPU backend object, what plugins there are
     "storage": 1, "cpu": 1, "catalog": 1,
     # 2: the Tensor class and the one way results are built
@@ -52,10 +53,14 @@ LEVELS = {
     # 13 too: what is written against loom's public API only (DESIGN.md's level 6) -- the
     # package reaches them by name on first use (`loom.optim`, `loom.save`), never by import
     "optim": 13, "utils": 13, "serialization": 13, "viz": 13,
+    # 13 too: the PyTorch namespaces written over the public API (torch.random, .special, ...)
+    "random": 13, "accelerator": 13, "hub": 13, "jit": 13, "func": 13,
+    "amp": 13, "fft": 13, "special": 13, "distributions": 13,
     # 15: written against loom's public surface only (see test_nn_uses_only_the_public_api)
     "nn": 15,
-    # 16: what builds on nn (an averaged model is a Module); `loom.optim` loads it on first use
-    "optim.swa_utils": 16,
+    # 16: what builds on nn: an averaged model (swa_utils) is a Module, torch.compile's
+    # OptimizedModule too; `loom.optim` and `loom` load them on first use
+    "optim.swa_utils": 16, "compiler": 16,
 }
 
 PUBLIC_FOR_PLUGINS = {"loom", "loom.plugin", "loom.library", "loom.testing"}

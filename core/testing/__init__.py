@@ -15,6 +15,7 @@ device besides cpu is available, that each device gives cpu's results. `CHECKS` 
 - ``check_backend("npdev")``: what a device backend gets wrong of the backend contract
   (docs/backends.md); ``python -m loom check`` runs it on the devices a plugin provides
 - `gradcheck`, `gradgradcheck`: PyTorch's finite-difference checks for any function
+- `assert_close`: ``torch.testing.assert_close``, for tests written against PyTorch
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
                           opcheck)
     from .pytest_plugin import conformance_tests
     from .backend import check_backend
+    from .comparison import assert_close
 
-__all__ = ["CHECKS", "DEFAULT_CHECKS", "Case", "CaseResult", "CheckFailure", "CheckSkipped",
+__all__ = ["assert_close", "CHECKS", "DEFAULT_CHECKS", "Case", "CaseResult", "CheckFailure", "CheckSkipped",
            "GradcheckError", "OpCheckError", "OpReport", "PluginReport", "cases", "check_backend",
            "check_plugin",
            "conformance_tests", "gradcheck", "gradgradcheck", "opcheck"]
@@ -37,7 +39,7 @@ __all__ = ["CHECKS", "DEFAULT_CHECKS", "Case", "CaseResult", "CheckFailure", "Ch
 # loom is installed (for loom.testing.pytest_plugin), so importing it must cost nothing more.
 _HOME = {"GradcheckError": "..autograd.gradcheck", "gradcheck": "..autograd.gradcheck",
          "gradgradcheck": "..autograd.gradcheck", "conformance_tests": ".pytest_plugin",
-         "check_backend": ".backend",
+         "check_backend": ".backend", "assert_close": ".comparison",
          **{n: ".checks" for n in ("CHECKS", "DEFAULT_CHECKS", "Case", "CheckFailure",
                                    "CheckSkipped", "cases")},
          **{n: ".runner" for n in ("CaseResult", "OpCheckError", "OpReport", "PluginReport",
