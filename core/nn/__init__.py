@@ -7,6 +7,19 @@ from .attention_functional import multi_head_attention_forward as _mha
 # F.multi_head_attention_forward, as PyTorch names it: it is written on top of `functional`
 # (linear, pad, dropout), so the package puts it there rather than functional importing it back
 functional.multi_head_attention_forward = _mha
+from . import upsampling as _upsampling  # noqa: E402
+
+
+def _attach(module, names):
+    """Functional forms defined beside their modules, exported from `nn.functional` as well."""
+    for name in names:
+        setattr(functional, name, getattr(module, name))
+        if name not in functional.__all__:
+            functional.__all__.append(name)
+
+
+_attach(_upsampling, ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+                      "pixel_shuffle", "pixel_unshuffle"])
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,  # noqa
                          Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .attention import MultiheadAttention  # noqa: F401
@@ -27,4 +40,6 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
 from .parameter import Buffer, Parameter  # noqa: F401
 from .pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,  # noqa: F401
                       MaxPool2d)
+from .upsampling import (PixelShuffle, PixelUnshuffle, Upsample,  # noqa: F401
+                         UpsamplingBilinear2d, UpsamplingNearest2d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401

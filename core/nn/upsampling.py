@@ -1,0 +1,342 @@
+"""Resampling: `F.interpolate` (modes ``nearest``, ``nearest-exact``, ``linear``,
+``bilinear``, ``bicubic``, ``trilinear``, ``area``), `F.pixel_shuffle`/`pixel_unshuffle`, and
+their modules `Upsample`, `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`,
+`PixelUnshuffle`.
+
+Every mode is separable: along each spatial dim the output gathers a few input positions
+(`index_select`) and weighs them, with PyTorch's source indices and weights (computed in the
+precision PyTorch computes them in: float32 for nearest and for float32 inputs), so the
+gradient is the adjoint of the gathers, as PyTorch's upsampling backward."""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+import loom
+
+from .module import Module
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
+           "pixel_unshuffle", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+           "PixelShuffle", "PixelUnshuffle"]
+
+_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
+
+
+def _is_integer(x) -> bool:
+    if isinstance(x, loom.Tensor):
+        return not x.is_floating_point() and not x.is_complex()
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool) or \
+        isinstance(x, numbers.Integral)
+
+
+def _scale(in_size, out_size, align_corners, scale, ftype):
+    """PyTorch's area_pixel_compute_scale (in the kernel's compute type `ftype`)."""
+    if align_corners:
+        return ftype(in_size - 1) / ftype(out_size - 1) if out_size > 1 else ftype(0)
+    if scale is not None and scale > 0:
+        return ftype(1.0 / scale)
+    return ftype(ftype(in_size) / ftype(out_size))
+
+
+def _nearest_index(in_size, out_size, scale, exact):
+    s = np.float32(1.0 / scale) if scale is not None and scale > 0 else \
+        np.float32(in_size) / np.float32(out_size)
+    if exact:  # (dst + 0.5) * scale in double, then floorf
+        src = ((np.arange(out_size) + 0.5) * np.float64(s)).astype(np.float32)
+    else:
+        src = np.arange(out_size, dtype=np.float32) * s
+    return np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+
+
+def _linear_taps(in_size, out_size, align_corners, scale, ftype):
+    s = _scale(in_size, out_size, align_corners, scale, ftype)
+    dst = np.arange(out_size, dtype=ftype)
+    src = s * dst if align_corners else s * (dst + ftype(0.5)) - ftype(0.5)
+    src = np.maximum(src, ftype(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    lam = np.clip(src - i0.astype(ftype), 0, 1).astype(ftype)
+    i1 = i0 + (i0 < in_size - 1)
+    return [(i0, ftype(1) - lam), (i1, lam)]
+
+
+def _cubic_taps(in_size, out_size, align_corners, scale, ftype):
+    s = _scale(in_size, out_size, align_corners, scale, ftype)
+    dst = np.arange(out_size, dtype=ftype)
+    src = s * dst if align_corners else s * (dst + ftype(0.5)) - ftype(0.5)
+    base = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    t = np.clip(src - base.astype(ftype), 0, 1).astype(ftype)
+    a = ftype(-0.75)
+
+    def cc1(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def cc2(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    ws = [cc2(t + 1), cc1(t), cc1(1 - t), cc2(2 - t)]
+    return [(np.clip(base + k - 1, 0, in_size - 1), w.astype(ftype)) for k, w in enumerate(ws)]
+
+
+def _resample_dim(x, dim, taps, ndim):
+    """``sum_k x.index_select(dim, idx_k) * w_k`` with each weight broadcast along `dim`."""
+    out = None
+    shape = [1] * ndim
+    shape[dim] = -1
+    for idx, w in taps:
+        g = x.index_select(dim, loom.from_numpy(idx).to(x.device))
+        if w is not None:
+            g = g * loom.from_numpy(np.ascontiguousarray(w)).to(device=x.device,
+                                                             dtype=x.dtype).reshape(shape)
+        out = g if out is None else out + g
+    return out
+
+
+def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
+    """(output sizes, scale factors or None) after PyTorch's argument checks."""
+    dim = input.dim() - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size "
+                    f"of {size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                    "and output size in (o1, o2, ...,oK) format.")
+            if not all(_is_integer(x) for x in size):
+                raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, "
+                                "int] or Tuple[int, int, int], but got size with types "
+                                f"{[type(x) for x in size]}")
+            output_size = [int(s) for s in size]
+        else:
+            output_size = [int(size)] * dim
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, "
+                    f"but got input with spatial dimensions of {list(input.shape[2:])} and "
+                    f"scale_factor of shape {scale_factor}. Please provide input tensor in "
+                    "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = [float(s) for s in scale_factor]
+        else:
+            scale_factors = [float(scale_factor)] * dim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        output_size = [math.floor(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+    if output_size is None:
+        output_size = [math.floor(input.shape[i + 2] * s) for i, s in enumerate(scale_factors)]
+    return output_size, scale_factors
+
+
+def _adaptive_avg(input, output_size):
+    """``area`` mode: adaptive average pooling, each output cell the mean of its window
+    (PyTorch's start ``floor(i * in / out)`` and end ``ceil((i + 1) * in / out)``), one
+    averaging matrix per dim."""
+    x = input
+    for d, out in enumerate(output_size):
+        axis = d + 2
+        n = input.shape[axis]
+        m = np.zeros((out, n))
+        for i in range(out):
+            s, e = (i * n) // out, -((-(i + 1) * n) // out)
+            m[i, s:e] = 1.0 / (e - s)
+        mat = loom.from_numpy(m).to(device=x.device, dtype=x.dtype)
+        x = loom.tensordot(x, mat, dims=([axis], [1])).movedim(-1, axis)
+    return x
+
+
+def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
+                align_corners=None, recompute_scale_factor=None, antialias: bool = False):
+    """Down/up-sample `input` (N, C, *spatial) to `size` or by `scale_factor`, as
+    ``torch.nn.functional.interpolate``."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    output_size, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
+    nd = input.dim()
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if mode in ("linear", "bilinear", "trilinear") and nd in (3, 4, 5) and nd != _LINEAR[mode]:
+        raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {_LINEAR[mode]}D "
+                                  "input")
+    if nd not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area", "linear",
+                                           "bilinear", "trilinear") and \
+            not (mode == "bicubic" and nd == 4):
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported"
+            f" (got {nd}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
+            f"lanczos | area | nearest-exact (got {mode})")
+    if any(s <= 0 for s in output_size) or any(s <= 0 for s in input.shape[2:]):
+        names = ["D", "H", "W"][3 - len(output_size):]
+        fin = ", ".join(f"{a}: {b}" for a, b in zip(names, input.shape[2:]))
+        fout = ", ".join(f"{a}: {b}" for a, b in zip(names, output_size))
+        sep = " and" if len(output_size) == 1 else ""
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({fin}){sep} output ({fout})")
+    if mode == "area":
+        return _adaptive_avg(input, output_size)
+    scales = scales or [None] * len(output_size)
+    ftype = np.float64 if input.dtype == loom.float64 else np.float32
+    x = input
+    for d, (out, sc) in enumerate(zip(output_size, scales)):
+        axis, n = d + 2, input.shape[d + 2]
+        if mode in ("nearest", "nearest-exact"):
+            taps = [(_nearest_index(n, out, sc, mode == "nearest-exact"), None)]
+        elif mode == "bicubic":
+            taps = _cubic_taps(n, out, align_corners, sc, ftype)
+        else:
+            taps = _linear_taps(n, out, align_corners, sc, ftype)
+        x = _resample_dim(x, axis, taps, nd)
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+    """The deprecated name of `interpolate`."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    r = int(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if c % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    lead = tuple(input.shape[:-3])
+    k = len(lead)
+    x = input.reshape(lead + (c // (r * r), r, r, h, w))
+    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return x.reshape(lead + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    r = int(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if h % r:
+        raise RuntimeError("pixel_unshuffle expects height to be divisible by "
+                           f"downscale_factor, but input.size(-2)={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError("pixel_unshuffle expects width to be divisible by "
+                           f"downscale_factor, but input.size(-1)={w} is not divisible by {r}")
+    lead = tuple(input.shape[:-3])
+    k = len(lead)
+    x = input.reshape(lead + (c, h // r, r, w // r, r))
+    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    return x.reshape(lead + (c * r * r, h // r, w // r))
+
+
+class Upsample(Module):
+    """`interpolate` as a module."""
+
+    def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                 recompute_scale_factor=None) -> None:
+        super().__init__()
+        self.name = type(self).__name__
+        self.size = size
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(f) for f in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                           recompute_scale_factor=self.recompute_scale_factor)
+
+    def __setstate__(self, state) -> None:
+        if "recompute_scale_factor" not in state:
+            state["recompute_scale_factor"] = True
+        super().__setstate__(state)
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            info = "scale_factor=" + repr(self.scale_factor)
+        else:
+            info = "size=" + repr(self.size)
+        return info + ", mode=" + repr(self.mode)
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+class PixelShuffle(Module):
+    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r)."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """Rearrange (*, C, H r, W r) into (*, C r^2, H, W)."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
