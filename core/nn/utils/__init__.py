@@ -7,6 +7,9 @@ import math
 import loom
 
 from . import rnn  # noqa: F401  (nn.utils.rnn: padding and packing sequences)
+from . import parametrizations, parametrize  # noqa: F401
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_"]
 
