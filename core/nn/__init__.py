@@ -8,6 +8,7 @@ from .attention_functional import multi_head_attention_forward as _mha
 # (linear, pad, dropout), so the package puts it there rather than functional importing it back
 functional.multi_head_attention_forward = _mha
 from . import activation_more as _activation_more  # noqa: E402
+from . import ctc as _ctc  # noqa: E402
 from . import distance as _distance  # noqa: E402
 from . import loss_embedding as _loss_embedding  # noqa: E402
 from . import upsampling as _upsampling  # noqa: E402
@@ -24,6 +25,7 @@ def _attach(module, names):
 _attach(_upsampling, ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
                       "pixel_shuffle", "pixel_unshuffle"])
 _attach(_distance, ["cosine_similarity", "pairwise_distance"])
+_attach(_ctc, ["ctc_loss"])
 _attach(_activation_more, ["prelu", "logsigmoid"])
 _attach(_loss_embedding, [n for n in _loss_embedding.__all__ if n[0].islower()])
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,  # noqa
@@ -33,6 +35,7 @@ from .attention import MultiheadAttention  # noqa: F401
 from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  # noqa: F401
                         Sequential)
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .ctc import CTCLoss  # noqa: F401
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .embedding import Embedding  # noqa: F401
