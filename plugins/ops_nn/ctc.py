@@ -7,7 +7,8 @@ gradient for log-softmax inputs); `loom.nn.functional.ctc_loss` adds that term."
 import numpy as np
 
 import loom
-from loom.plugin import ErrorInput, SampleInput, composite, is_tensor, op
+from loom.plugin import (ErrorInput, SampleInput, backend_of, composite, is_tensor, move_like,
+                         op)
 
 _NEG = -np.inf
 
@@ -116,21 +117,28 @@ def _nll(la, il, tl):
     return out
 
 
+def _to_host(a):
+    """An array or tensor on the host (NumPy): the recursions run there, one sample-batched
+    step per time step."""
+    if is_tensor(a):
+        return a.detach().cpu().numpy()
+    if isinstance(a, (np.generic, int, float)):
+        return np.asarray(a)
+    return np.asarray(backend_of(a).to_host(a))
+
+
 def _ctc(xp, log_probs, targets, input_lengths, target_lengths, blank=0, zero_infinity=False):
-    lp, ext, skip, valid, il, tl = _prepare(xp, log_probs, targets, input_lengths,
-                                            target_lengths, blank)
+    lp, ext, skip, valid, il, tl = _prepare(
+        xp, _to_host(log_probs), _to_host(targets), _to_host(input_lengths),
+        _to_host(target_lengths), blank)
     la, _ = _alpha(lp, ext, skip, valid, il, tl)
     nll = _nll(la, il, tl)
     if zero_infinity:
-        nll = np.where(nll == np.inf, 0, nll).astype(lp.dtype)
-    return xp.asarray(nll)
+        nll = np.where(nll == np.inf, 0, nll)
+    return move_like(np.ascontiguousarray(nll, lp.dtype), log_probs)
 
 
 _LOG_ZERO = -1e30  # "log 0" on tensors: finite, so that the log-sum-exp's gradient is 0
-
-
-def _host(x):
-    return x.numpy() if is_tensor(x) else np.asarray(x)
 
 
 def _ctc_tensors(log_probs, targets, input_lengths, target_lengths, blank=0,
@@ -138,37 +146,39 @@ def _ctc_tensors(log_probs, targets, input_lengths, target_lengths, blank=0,
     """The per-sample loss in loom operations (the rule under create_graph differentiates
     it)."""
     lp_np = np.zeros(tuple(log_probs.shape), np.float32)
-    _, ext, skip, valid, il, tl = _prepare(np, lp_np, _host(targets), _host(input_lengths),
-                                           _host(target_lengths), blank)
+    _, ext, skip, valid, il, tl = _prepare(np, lp_np, _to_host(targets),
+                                           _to_host(input_lengths), _to_host(target_lengths),
+                                           blank)
     t_max, n, _ = log_probs.shape
     s2 = ext.shape[1]
-    ext_t = loom.from_numpy(ext)
-    em = log_probs[:, loom.arange(n).unsqueeze(1), ext_t]   # (T, N, S')
-    valid_t, skip_t = loom.from_numpy(valid), loom.from_numpy(skip)
+    dev = log_probs.device
+
+    def on(a):
+        return loom.from_numpy(np.ascontiguousarray(a)).to(dev)
+    em = log_probs[:, loom.arange(n, device=dev).unsqueeze(1), on(ext)]   # (T, N, S')
+    valid_t, skip_t = on(valid), on(skip)
     first = np.zeros((n, s2), bool)
     first[:, 0] = True
     if s2 > 1:
         first[:, 1] = tl > 0
-    la = loom.where(loom.from_numpy(first & valid), em[0], _LOG_ZERO)
-    pad1 = loom.full((n, 1), _LOG_ZERO, dtype=log_probs.dtype)
-    pad2 = loom.full((n, 2), _LOG_ZERO, dtype=log_probs.dtype)
+    la = loom.where(on(first & valid), em[0], _LOG_ZERO)
+    pad1 = loom.full((n, 1), _LOG_ZERO, dtype=log_probs.dtype, device=dev)
+    pad2 = loom.full((n, 2), _LOG_ZERO, dtype=log_probs.dtype, device=dev)
     for t in range(1, t_max):
         one = loom.cat([pad1, la[:, :-1]], 1)
         two = loom.where(skip_t, loom.cat([pad2, la[:, :-2]], 1)[:, :s2], _LOG_ZERO)
         m = loom.maximum(loom.maximum(la, one), two).detach()
         lse = m + loom.log(loom.exp(la - m) + loom.exp(one - m) + loom.exp(two - m))
         cur = loom.where(valid_t, lse + em[t], _LOG_ZERO)
-        la = loom.where(loom.from_numpy((t < il)[:, None]), cur, la)
-    rows = loom.arange(n)
-    end = loom.from_numpy(2 * tl)
-    a = la[rows, end]
-    b = loom.where(loom.from_numpy(tl > 0), la[rows, loom.from_numpy(np.maximum(2 * tl - 1,
-                                                                                0))], _LOG_ZERO)
+        la = loom.where(on((t < il)[:, None]), cur, la)
+    rows = loom.arange(n, device=dev)
+    a = la[rows, on(2 * tl)]
+    b = loom.where(on(tl > 0), la[rows, on(np.maximum(2 * tl - 1, 0))], _LOG_ZERO)
     m = loom.maximum(a, b).detach()   # (logaddexp's rule overflows at a gap of 1e30)
     nll = -(m + loom.log(loom.exp(a - m) + loom.exp(b - m)))
     if (il == 0).any():   # no input: loss 0 for an empty target, infinite otherwise
         empty = np.where(tl == 0, 0.0, -_LOG_ZERO)
-        nll = loom.where(loom.from_numpy(il == 0), loom.from_numpy(empty).to(nll.dtype), nll)
+        nll = loom.where(on(il == 0), on(empty).to(nll.dtype), nll)
     if zero_infinity:
         nll = loom.where(nll > 1e29, loom.zeros_like(nll), nll)
     return nll
@@ -180,11 +190,10 @@ _, _tensor_rule = composite(_ctc_tensors, 4)
 def _ctc_backward(ctx, g):
     if is_tensor(g):
         return _tensor_rule(ctx, g)
-    log_probs, targets, input_lengths, target_lengths = ctx.saved
+    saved = ctx.saved
     blank = ctx.params.get("blank", 0)
     zero_infinity = ctx.params.get("zero_infinity", False)
-    lp, ext, skip, valid, il, tl = _prepare(np, log_probs, targets, input_lengths,
-                                            target_lengths, blank)
+    lp, ext, skip, valid, il, tl = _prepare(np, *(_to_host(a) for a in saved), blank)
     t_max, n, c = lp.shape
     la, em = _alpha(lp, ext, skip, valid, il, tl)
     nll = _nll(la, il, tl)
@@ -216,15 +225,15 @@ def _ctc_backward(ctx, g):
         idx = ext[:, s]
         cur = lcab[:, np.arange(n), idx]
         lcab[:, np.arange(n), idx] = _lse(cur, ab[:, :, s])
-    gout = np.broadcast_to(np.asarray(g, lp.dtype), (n,))
+    gout = np.broadcast_to(_to_host(g).astype(lp.dtype), (n,))
     with np.errstate(over="ignore", invalid="ignore"):
         res = -np.exp(lcab + nll[None, :, None] - lp)
     res = res * gout[None, :, None]
     live = np.arange(t_max)[:, None] < il[None, :]
     if zero_infinity:
         live = live & (nll != np.inf)[None, :]
-    res = np.where(live[:, :, None], res, 0).astype(lp.dtype)
-    return res, None, None, None
+    res = np.ascontiguousarray(np.where(live[:, :, None], res, 0), lp.dtype)
+    return move_like(res, saved[0]), None, None, None
 
 
 def _samples(rng, dt):
