@@ -172,10 +172,21 @@ def _errors(lib):
             lambda: o.Adamax(p, betas=(1.0, 0.9)), lambda: o.Adamax(p, betas=(0.9, -0.1)),
             lambda: o.NAdam(p, momentum_decay=-1), lambda: o.NAdam(p, eps=-1),
             lambda: o.RAdam(p, weight_decay=-0.1), lambda: o.RAdam(p, lr=-0.1),
-            lambda: o.LBFGS(p, lr=-1), lambda: o.Adamax(lib.ones(2))]
+            lambda: o.LBFGS(p, lr=-1), lambda: o.Adamax(lib.ones(2)),
+            lambda: o.SparseAdam(p, lr=0), lambda: o.SparseAdam(p, eps=0),
+            lambda: o.SparseAdam(p, betas=(0.9, 1.0)),
+            lambda: o.SparseAdam([lib.ones(2, dtype=lib.complex64, requires_grad=True)]),
+            lambda: _dense_step(lib)]
 
 
-@pytest.mark.parametrize("i", range(12))
+def _dense_step(lib):
+    p = lib.ones(2, requires_grad=True)
+    opt = lib.optim.SparseAdam([p])
+    (p * 2).sum().backward()
+    opt.step()
+
+
+@pytest.mark.parametrize("i", range(17))
 def test_errors_match_torch(i):
     def err(fn):
         try:
@@ -190,5 +201,5 @@ def test_errors_match_torch(i):
 def test_repr_and_defaults():
     p = [loom.ones(1, requires_grad=True)]
     tq = [torch.ones(1, requires_grad=True)]
-    for name in ["Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS"]:
+    for name in ["Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "SparseAdam"]:
         assert repr(getattr(lo, name)(p)) == repr(getattr(torch.optim, name)(tq))
