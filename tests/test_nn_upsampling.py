@@ -1,5 +1,6 @@
 """F.interpolate (nearest, nearest-exact, linear, bilinear, trilinear, bicubic, area;
-align_corners; size or scale_factor; recompute_scale_factor), F.pixel_shuffle/unshuffle and
+align_corners; size or scale_factor; recompute_scale_factor; antialiased bilinear, bicubic and
+lanczos), F.pixel_shuffle/unshuffle and
 the modules Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
 against PyTorch: outputs, input gradients, argument errors and reprs."""
 from __future__ import annotations
@@ -55,11 +56,25 @@ def test_interpolate_matches_torch(mode, nd, size, dtype):
             _run(shape, dtype, mode=mode, align_corners=align, **kw)
 
 
+AA_CALLS = [dict(size=(3, 5)), dict(size=(12, 4)), dict(scale_factor=0.3),
+            dict(scale_factor=(0.5, 1.7)), dict(size=(7, 7))]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
+@pytest.mark.parametrize("mode,align", [("bilinear", False), ("bilinear", True),
+                                        ("bicubic", False), ("bicubic", True),
+                                        ("lanczos", None)])
+def test_antialiased_matches_torch(mode, align, dtype):
+    for kw in AA_CALLS:
+        _run((2, 3, 9, 11), dtype, mode=mode, align_corners=align, antialias=True, **kw)
+
+
 ERRORS = [dict(size=4, scale_factor=2), dict(), dict(size=4, mode="nearest", align_corners=True),
           dict(size=4, mode="linear"), dict(size=4, mode="trilinear"), dict(size=(4,)),
           dict(size=(4.0, 4)), dict(size=4, recompute_scale_factor=True),
           dict(scale_factor=(2, 2, 2)), dict(size=4, mode="foo"), dict(size=0),
-          dict(size=4, mode="area", antialias=True)]
+          dict(size=4, mode="area", antialias=True), dict(size=3, mode="lanczos"),
+          dict(size=3, mode="lanczos", antialias=True, align_corners=True)]
 
 
 @pytest.mark.parametrize("kw", ERRORS, ids=str)
@@ -71,6 +86,10 @@ def test_interpolate_errors(kw):
 
 
 def test_interpolate_sizes_error_names_dims():
+    x = torch.randn(1, 1, 4)
+    assert error_of(lambda: F.interpolate(to_loom(x), size=3, mode="lanczos",
+                                          antialias=True)) == \
+        error_of(lambda: TF.interpolate(x, size=3, mode="lanczos", antialias=True))
     for shape in [(1, 1, 3), (1, 1, 3, 3, 3)]:
         x = torch.randn(*shape)
         assert error_of(lambda: F.interpolate(to_loom(x), size=0)) == \

@@ -1,5 +1,6 @@
 """Resampling: `F.interpolate` (modes ``nearest``, ``nearest-exact``, ``linear``,
-``bilinear``, ``bicubic``, ``trilinear``, ``area``), `F.pixel_shuffle`/`pixel_unshuffle`, and
+``bilinear``, ``bicubic``, ``trilinear``, ``area``; ``antialias`` for ``bilinear``,
+``bicubic`` and ``lanczos``), `F.pixel_shuffle`/`pixel_unshuffle`, and
 their modules `Upsample`, `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`,
 `PixelUnshuffle`.
 
@@ -159,6 +160,54 @@ def _adaptive_avg(input, output_size):
     return x
 
 
+def _aa_matrix(in_size, out_size, align_corners, scale, mode, ftype):
+    """The (out, in) weights of PyTorch's antialiased resampling along one dim (PIL's
+    filters: the triangle for bilinear, Keys' cubic with a = -0.5 for bicubic), the filter
+    stretched by the downscaling factor and each row normalised."""
+    s = _scale(in_size, out_size, align_corners, scale, ftype)
+    interp = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
+    support = ftype(interp * 0.5) * s if s >= 1.0 else ftype(interp * 0.5)
+    invscale = ftype(1.0) / s if s >= 1.0 else ftype(1.0)
+    a = ftype(-0.5)
+
+    def filt(x):
+        x = np.abs(x)
+        if mode == "bilinear":
+            return np.where(x < 1, 1 - x, 0).astype(ftype)
+        if mode == "lanczos":   # Lanczos-3: sinc(x) sinc(x / 3) on |x| < 3
+            with np.errstate(invalid="ignore", divide="ignore"):
+                px = ftype(np.pi) * x
+                v = np.where(x == 0, 1, np.sin(px) / px * np.sin(px / 3) / (px / 3))
+            return np.where(x < 3, v, 0).astype(ftype)
+        c1 = ((a + 2) * x - (a + 3)) * x * x + 1
+        c2 = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return np.where(x < 1, c1, np.where(x < 2, c2, 0)).astype(ftype)
+
+    m = np.zeros((out_size, in_size), ftype)
+    for i in range(out_size):
+        center = ftype(s * ftype(i + 0.5))
+        lo = max(int(center - support + ftype(0.5)), 0)
+        hi = min(int(center + support + ftype(0.5)), in_size)
+        j = np.arange(lo, hi)
+        w = filt((j.astype(ftype) - center + ftype(0.5)) * invscale)
+        total = w.sum(dtype=ftype)
+        m[i, lo:hi] = w / total if total != 0 else w
+    return m
+
+
+def _antialiased(input, output_size, scales, mode, align_corners):
+    ftype = np.float64 if input.dtype == loom.float64 else np.float32
+    x = input
+    scales = scales or [None] * len(output_size)
+    for d in range(len(output_size) - 1, -1, -1):   # width first, as PyTorch's passes
+        axis = d + 2
+        m = _aa_matrix(input.shape[axis], output_size[d], align_corners, scales[d], mode,
+                       ftype)
+        mat = loom.from_numpy(m).to(device=x.device, dtype=x.dtype)
+        x = loom.tensordot(x, mat, dims=([axis], [1])).movedim(-1, axis)
+    return x
+
+
 def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
     """Down/up-sample `input` (N, C, *spatial) to `size` or by `scale_factor`, as
@@ -174,14 +223,17 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if mode == "lanczos" and nd == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if mode in ("linear", "bilinear", "trilinear") and nd in (3, 4, 5) and nd != _LINEAR[mode]:
         raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {_LINEAR[mode]}D "
                                   "input")
     if nd not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area", "linear",
                                            "bilinear", "trilinear") and \
-            not (mode == "bicubic" and nd == 4):
+            not (mode in ("bicubic", "lanczos") and nd == 4):
         raise NotImplementedError(
             "Input Error: Only 3D, 4D and 5D input Tensors supported"
             f" (got {nd}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
@@ -195,6 +247,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                            f"({fin}){sep} output ({fout})")
     if mode == "area":
         return _adaptive_avg(input, output_size)
+    if antialias:
+        return _antialiased(input, output_size, scales, mode, align_corners)
     scales = scales or [None] * len(output_size)
     ftype = np.float64 if input.dtype == loom.float64 else np.float32
     x = input
