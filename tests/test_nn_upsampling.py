@@ -5,6 +5,7 @@ the modules Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, P
 against PyTorch: outputs, input gradients, argument errors and reprs."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -150,3 +151,34 @@ def test_exports():
           TF.upsample_bilinear(torch.arange(4.0).reshape(1, 1, 2, 2), scale_factor=2))
     close(F.upsample_nearest(x, size=3),
           TF.upsample_nearest(torch.arange(4.0).reshape(1, 1, 2, 2), size=3))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic", "area"])
+def test_dtypes(mode):
+    x = torch.randint(0, 255, (1, 2, 5, 6), dtype=torch.uint8)
+    # uint8: nearest exactly; the interpolating modes as PyTorch's uint8 kernels compute them
+    # (separable passes, each rounded), in float32 rather than fixed point: within 2; area
+    # refused as PyTorch refuses it
+    expected = error_of(lambda: TF.interpolate(x, size=(7, 4), mode=mode))
+    if expected is not None:
+        assert error_of(lambda: F.interpolate(to_loom(x), size=(7, 4), mode=mode)) == expected
+    else:
+        for kw in [dict(size=(7, 4)), dict(size=(13, 20)), dict(scale_factor=0.4),
+                   dict(scale_factor=1.5, antialias=mode in ("bilinear", "bicubic")),
+                   dict(size=(3, 9), align_corners=True) if mode in ("bilinear", "bicubic")
+                   else dict(size=(3, 9))]:
+            t = TF.interpolate(x, mode=mode, **kw)
+            out = F.interpolate(to_loom(x), mode=mode, **kw)
+            assert out.dtype == loom.uint8
+            diff = (out.numpy().astype(int) - t.numpy().astype(int))
+            assert abs(diff).max() <= (0 if "nearest" in mode else 2), kw
+    for dt in (torch.int64, torch.int32, torch.bool):
+        xi = x.to(dt)
+        expected = error_of(lambda: TF.interpolate(xi, size=(7, 4), mode=mode))
+        assert expected is not None
+        assert error_of(lambda: F.interpolate(to_loom(xi), size=(7, 4), mode=mode)) == expected
+    h = torch.randn(1, 2, 5, 6).half()
+    t, out = TF.interpolate(h, size=(7, 4), mode=mode), F.interpolate(to_loom(h), size=(7, 4),
+                                                                      mode=mode)
+    assert out.dtype == loom.float16
+    np.testing.assert_allclose(out.numpy().astype(float), t.numpy().astype(float), atol=4e-3)

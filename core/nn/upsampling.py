@@ -160,14 +160,17 @@ def _adaptive_avg(input, output_size):
     return x
 
 
-def _aa_matrix(in_size, out_size, align_corners, scale, mode, ftype):
-    """The (out, in) weights of PyTorch's antialiased resampling along one dim (PIL's
-    filters: the triangle for bilinear, Keys' cubic with a = -0.5 for bicubic), the filter
-    stretched by the downscaling factor and each row normalised."""
+def _aa_matrix(in_size, out_size, align_corners, scale, mode, ftype, antialias=True):
+    """The (out, in) weights of PyTorch's separable resampling along one dim (PIL's filters:
+    the triangle for bilinear, Keys' cubic with a = -0.5 for bicubic, Lanczos-3), the filter
+    stretched by the downscaling factor when antialiasing, each row normalised. Without
+    `antialias` it is PyTorch's uint8 path (corners aligned half a pixel off)."""
     s = _scale(in_size, out_size, align_corners, scale, ftype)
     interp = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
-    support = ftype(interp * 0.5) * s if s >= 1.0 else ftype(interp * 0.5)
-    invscale = ftype(1.0) / s if s >= 1.0 else ftype(1.0)
+    stretch = antialias and s >= 1.0
+    support = ftype(interp * 0.5) * s if stretch else ftype(interp * 0.5)
+    invscale = ftype(1.0) / s if stretch else ftype(1.0)
+    delta = ftype(0.5) if (align_corners and not antialias) else ftype(0.0)
     a = ftype(-0.5)
 
     def filt(x):
@@ -185,27 +188,54 @@ def _aa_matrix(in_size, out_size, align_corners, scale, mode, ftype):
 
     m = np.zeros((out_size, in_size), ftype)
     for i in range(out_size):
-        center = ftype(s * ftype(i + 0.5))
-        lo = max(int(center - support + ftype(0.5)), 0)
-        hi = min(int(center + support + ftype(0.5)), in_size)
+        center = ftype(s * ftype(i + 0.5 - delta))
+        lo = max(int(center - support + ftype(0.5) + delta), 0)
+        hi = min(int(center + support + ftype(0.5) + delta), in_size)
         j = np.arange(lo, hi)
-        w = filt((j.astype(ftype) - center + ftype(0.5)) * invscale)
+        w = filt((j.astype(ftype) - center + ftype(0.5) - delta) * invscale)
         total = w.sum(dtype=ftype)
         m[i, lo:hi] = w / total if total != 0 else w
     return m
 
 
-def _antialiased(input, output_size, scales, mode, align_corners):
+def _antialiased(input, output_size, scales, mode, align_corners, antialias=True,
+                 as_uint8=False):
+    """The separable filters, one product per dim (width first, as PyTorch's passes);
+    `as_uint8` rounds and clamps to 0..255 after each pass, as PyTorch's uint8 kernels store
+    each pass."""
     ftype = np.float64 if input.dtype == loom.float64 else np.float32
     x = input
     scales = scales or [None] * len(output_size)
-    for d in range(len(output_size) - 1, -1, -1):   # width first, as PyTorch's passes
+    for d in range(len(output_size) - 1, -1, -1):
         axis = d + 2
+        if as_uint8 and input.shape[axis] == output_size[d]:
+            continue
         m = _aa_matrix(input.shape[axis], output_size[d], align_corners, scales[d], mode,
-                       ftype)
+                       ftype, antialias)
         mat = loom.from_numpy(m).to(device=x.device, dtype=x.dtype)
         x = loom.tensordot(x, mat, dims=([axis], [1])).movedim(-1, axis)
+        if as_uint8:
+            x = loom.clamp(loom.round(x), 0, 255)
     return x
+
+
+_KERNEL_NAMES = {  # PyTorch's CPU kernel named in its error for an unsupported dtype
+    (3, "nearest"): "compute_indices_weights_nearest", (5, "nearest"):
+    "compute_indices_weights_nearest", (4, "nearest"): "upsample_nearest2d_channels_last",
+    (3, "linear"): "compute_indices_weights_linear", (5, "trilinear"):
+    "compute_indices_weights_linear", (4, "bilinear"): "upsample_bilinear2d_channels_last",
+    (4, "bicubic"): "compute_indices_weights_cubic", (3, "area"): "adaptive_avg_pool2d",
+    (4, "area"): "adaptive_avg_pool2d", (5, "area"): "adaptive_avg_pool3d"}
+
+
+def _check_dtype(input, mode, nd) -> None:
+    if input.is_floating_point() or (input.dtype == loom.uint8 and mode != "area"):
+        return
+    from .distance import _CPP_NAMES
+    name = _CPP_NAMES.get(str(input.dtype).replace("torch.", ""), str(input.dtype))
+    kernel = _KERNEL_NAMES.get((nd, mode.replace("nearest-exact", "nearest")),
+                               "upsample_" + mode)
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
 
 
 def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
@@ -245,6 +275,31 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
         sep = " and" if len(output_size) == 1 else ""
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({fin}){sep} output ({fout})")
+    _check_dtype(input, mode, nd)
+    low = input.dtype in (loom.float16, loom.bfloat16)
+    if low or (input.dtype == loom.uint8 and mode not in ("nearest", "nearest-exact")):
+        # computed in float32, as PyTorch's kernels accumulate; uint8 rounded back (PyTorch's
+        # fixed-point uint8 kernels can differ by one there)
+        if not low and nd == 4 and (mode == "bilinear" or antialias):
+            # PyTorch's uint8 kernels: the separable filters, stored after each pass
+            out = _antialiased(input.float(), output_size, scales, mode, align_corners,
+                               antialias, as_uint8=True)
+        elif not low and nd == 4 and mode == "bicubic":
+            # PyTorch's uint8 bicubic: Keys' a = -0.75 taps, width pass first, each stored
+            out = input.float()
+            for d in (1, 0):
+                if input.shape[d + 2] == output_size[d]:
+                    continue
+                taps = _cubic_taps(input.shape[d + 2], output_size[d], align_corners,
+                                   (scales or [None, None])[d], np.float32)
+                out = loom.clamp(loom.round(_resample_dim(out, d + 2, taps, nd)), 0, 255)
+        else:
+            out = interpolate(input.float(), output_size if scales is None else None,
+                              None if scales is None else tuple(scales), mode, align_corners,
+                              None if scales is None else False, antialias)
+        if low:
+            return out.to(input.dtype)
+        return loom.clamp(loom.round(out), 0, 255).to(loom.uint8)
     if mode == "area":
         return _adaptive_avg(input, output_size)
     if antialias:
