@@ -1,7 +1,8 @@
 """`loom.nn`: neural-network building blocks with ``torch.nn``'s API — `Module` and
 `Parameter`, layers, containers, losses, `functional`, `init` and `utils`. Written against
 loom's public API only; the kernels that must be operators (convolution, pooling, embedding,
-the losses) come from the bundled ``ops_nn`` plugin."""
+the losses, CTC) come from the bundled ``ops_nn`` plugin. Functional forms written beside
+their modules (interpolate, distances, the further losses) are attached to `functional`."""
 from . import functional, init, utils  # noqa: F401
 from .attention_functional import multi_head_attention_forward as _mha
 # F.multi_head_attention_forward, as PyTorch names it: it is written on top of `functional`

@@ -1,5 +1,6 @@
-"""`loom.nn.utils`: gradient clipping, flattening parameters to one vector, and (in `rnn`)
-padding and packing sequences for the recurrent layers."""
+"""`loom.nn.utils`: gradient clipping, flattening parameters to one vector, (in `rnn`)
+padding and packing sequences for the recurrent layers, weight and spectral normalisation
+(hook forms here, parametrizations in `parametrizations`) and `parametrize`."""
 from __future__ import annotations
 
 import math
