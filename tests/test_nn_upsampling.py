@@ -18,7 +18,7 @@ from nn_oracle import close, compare_module, error_of, to_loom
 
 MODES = [("nearest", 3), ("nearest", 4), ("nearest", 5), ("nearest-exact", 3),
          ("nearest-exact", 4), ("linear", 3), ("bilinear", 4), ("trilinear", 5),
-         ("bicubic", 4), ("area", 3), ("area", 4)]
+         ("bicubic", 4), ("area", 3), ("area", 4), ("area", 5)]
 CALLS = [dict(scale_factor=2), dict(scale_factor=1.7), dict(scale_factor=0.6), dict(size=4),
          dict(size="tuple"), dict(scale_factor=1.3, recompute_scale_factor=True),
          dict(scale_factor=2.5, recompute_scale_factor=False), dict(scale_factor="tuple")]
