@@ -5,5 +5,5 @@ from loom.plugin import hookimpl
 
 @hookimpl
 def loom_register_ops():
-    from . import conv, embedding, linear, loss, pooling
-    return linear.OPS + conv.OPS + pooling.OPS + embedding.OPS + loss.OPS
+    from . import conv, ctc, embedding, linear, loss, pooling
+    return linear.OPS + conv.OPS + pooling.OPS + embedding.OPS + loss.OPS + ctc.OPS

@@ -2,3 +2,4 @@
 them."""
 from ..activation import *  # noqa: F401,F403
 from ..attention import MultiheadAttention  # noqa: F401
+from ..activation_more import PReLU  # noqa: F401,E402

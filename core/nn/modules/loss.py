@@ -2,3 +2,5 @@
 them."""
 from ..loss import *  # noqa: F401,F403
 from ..loss import _Loss, _WeightedLoss  # noqa: F401
+from ..ctc import CTCLoss  # noqa: F401,E402
+from ..loss_embedding import *  # noqa: F401,F403,E402

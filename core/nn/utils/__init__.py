@@ -1,14 +1,17 @@
-"""`loom.nn.utils`: gradient clipping, flattening parameters to one vector, and (in `rnn`)
-padding and packing sequences for the recurrent layers."""
+"""`loom.nn.utils`: gradient clipping, flattening parameters to one vector, (in `rnn`)
+padding and packing sequences for the recurrent layers, weight and spectral normalisation
+(hook forms here, parametrizations in `parametrizations`) and `parametrize`."""
 from __future__ import annotations
 
 import math
 
 import loom
 
-from . import fusion, prune, rnn  # noqa: F401  (rnn: padding and packing sequences)
+from . import fusion, parametrizations, parametrize, prune, rnn  # noqa: F401
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa
                      fuse_linear_bn_weights)
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
