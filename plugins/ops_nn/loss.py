@@ -297,6 +297,11 @@ def _torch_reference(name):
     return reference
 
 
+def _ce_node(p):
+    """PyTorch's node for cross_entropy: nll_loss's, or the sum that label smoothing adds."""
+    return "AddBackward0" if p and p.get("label_smoothing") else "NllLossBackward0"
+
+
 def _class_op(name, fn, log_input):
     kernel, backward = composite(fn, 3)
     # the closed form for class indices; the class weights' gradient (which PyTorch refuses)
@@ -305,6 +310,7 @@ def _class_op(name, fn, log_input):
                                    fused.weight_or_probabilities)
     return op(name, kernel, backward=backward, inputs=3, save_inputs=(0, 1, 2), methods=(),
               functions=(), torch_name=None, reference=_torch_reference(name),
+              node_name=None if log_input else _ce_node,
               samples=_nll_samples(log_input),
               error_samples=_nll_errors,
               doc=f"{name} with classes along dim 1 (0 unbatched); `weight` is required here "
