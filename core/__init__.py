@@ -30,6 +30,7 @@ from . import methods as _methods  # noqa: E402
 from . import autograd, linalg, return_types  # noqa: E402,F401
 from .legacy import make_legacy_types as _legacy  # noqa: E402
 from .device_module import cuda, get_device_module  # noqa: E402,F401
+from . import accelerator, backends  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
 
 _tensor_api.attach()

@@ -174,3 +174,73 @@ def device_unavailable(dev):
     if hint:
         msg += f". Install it with {hint}"
     return RuntimeError(msg + ".")
+
+
+# ------------------------------------------------------------------------------------------
+# `torch.backends`' switch modules, which training scripts set (``cudnn.benchmark = True``,
+# ``cudnn.deterministic = True``) or ask (``mps.is_available()``). loom has no cuDNN, MPS or
+# oneDNN of its own: the flags are kept and read back, and each `is_available()` answers
+# whether a loaded backend serves that device type here.
+
+import contextlib as _contextlib  # noqa: E402
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+
+def _served(device_type: str) -> bool:
+    be = backends.get(device_type)
+    return be is not None and available(be)
+
+
+class _FlagModule(_types.ModuleType):
+    """One `loom.backends.<name>` module: plain attributes, as PyTorch's flags are."""
+
+    def __init__(self, name: str, doc: str, **flags):
+        super().__init__(f"{__name__}.{name}", doc)
+        self.__dict__.update(flags)
+
+    @_contextlib.contextmanager
+    def flags(self, **kw):
+        """The flags set to `kw` within the block, restored after it."""
+        before = {k: getattr(self, k) for k in kw}
+        self.__dict__.update(kw)
+        try:
+            yield
+        finally:
+            self.__dict__.update(before)
+
+
+cudnn = _FlagModule("cudnn", "cuDNN's switches (kept; loom runs no cuDNN).", enabled=True,
+                    benchmark=False, benchmark_limit=10, deterministic=False, allow_tf32=True)
+cudnn.is_available = lambda: False
+cudnn.version = lambda: None
+
+mkldnn = _FlagModule("mkldnn", "oneDNN's switches (kept; loom runs no oneDNN).", enabled=True,
+                     deterministic=False)
+mkldnn.is_available = lambda: False
+
+mps = _FlagModule("mps", "Apple's Metal device: whether a loaded backend serves it.")
+mps.is_available = lambda: _served("mps")
+mps.is_built = lambda: "mps" in backends
+
+cuda = _FlagModule("cuda", "CUDA's switches: `matmul.allow_tf32` and friends, kept.")
+cuda.matmul = _types.SimpleNamespace(allow_tf32=False, allow_bf16_reduced_precision_reduction=True,
+                                     allow_fp16_reduced_precision_reduction=True)
+cuda.is_built = lambda: "cuda" in backends
+_SDP = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def _sdp_switches(kind):
+    def enable(on: bool) -> None:
+        _SDP[kind] = bool(on)
+    return enable, lambda: _SDP[kind]
+
+
+for _kind in tuple(_SDP):
+    _on, _read = _sdp_switches(_kind)
+    setattr(cuda, f"enable_{_kind}_sdp", _on)
+    setattr(cuda, f"{_kind}_sdp_enabled", _read)
+
+for _m in (cudnn, mkldnn, mps, cuda):
+    _sys.modules[_m.__name__] = _m  # ``import loom.backends.cudnn as cudnn``
+del _m, _kind, _on, _read

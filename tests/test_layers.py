@@ -37,7 +37,7 @@ LEVELS = {
     # 7: operator names on Tensor and loom, creation from data, legacy names
     "methods": 7, "creation": 7, "legacy": 7,
     # 8: helpers for kernels and backward rules, a device type's module (`loom.cuda`); 9: autograd's user API (a package)
-    "kernel_utils": 8, "device_module": 8, "autograd": 9, "families": 9,
+    "kernel_utils": 8, "device_module": 8, "accelerator": 9, "autograd": 9, "families": 9,
     # 9 too: what a custom op's spec runs (library, level 10, builds it)
     "custom_calls": 9,
     # 8: `loom.ops`, the namespaces of custom ops (filled from the registry)

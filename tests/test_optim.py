@@ -234,6 +234,14 @@ SCHEDULERS = [
     ("OneCycleLR", dict(max_lr=[0.5], total_steps=25, anneal_strategy="linear",
                         three_phase=True), "Adam"),
     ("LambdaLR", dict(lr_lambda=lambda e: 0.95 ** e + 0.01 * e), "SGD"),
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 2 else 1.05), "SGD"),
+    ("ConstantLR", dict(factor=0.25, total_iters=4), "SGD"),
+    ("ConstantLR", dict(), "Adam"),
+    ("LinearLR", dict(start_factor=0.1, total_iters=6), "SGD"),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.2, total_iters=15), "Adam"),
+    ("PolynomialLR", dict(total_iters=12, power=2.0), "SGD"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01), "SGD"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=4), "Adam"),
 ]
 
 
@@ -268,6 +276,50 @@ def test_scheduler_rates_and_parameters_match_torch(name, kw, opt):
         lsch.step()
         lsch2.step()
     assert lsch2.get_last_lr() == lsch.get_last_lr()
+
+
+def _warmup_then_cosine(lib, opt):
+    s = lib.optim.lr_scheduler
+    return s.SequentialLR(opt, [s.LinearLR(opt, start_factor=0.1, total_iters=4),
+                                s.CosineAnnealingLR(opt, T_max=10)], milestones=[4])
+
+
+def _chained(lib, opt):
+    s = lib.optim.lr_scheduler
+    return s.ChainedScheduler([s.ConstantLR(opt, factor=0.1, total_iters=3),
+                               s.ExponentialLR(opt, gamma=0.9)])
+
+
+def _three_stages(lib, opt):
+    s = lib.optim.lr_scheduler
+    return s.SequentialLR(opt, [s.ConstantLR(opt, factor=0.5, total_iters=2),
+                                s.ExponentialLR(opt, gamma=0.8),
+                                s.StepLR(opt, step_size=2, gamma=0.5)], milestones=[3, 8])
+
+
+@pytest.mark.parametrize("make", [_warmup_then_cosine, _chained, _three_stages])
+def test_composite_schedulers_match_torch(make):
+    tp, lp = _pair(_start())
+    topt, lopt = torch.optim.SGD(tp, lr=0.1, momentum=0.9), lo.SGD(lp, lr=0.1, momentum=0.9)
+    tsch, lsch = make(torch, topt), make(loom, lopt)
+    assert lsch.get_last_lr() == tsch.get_last_lr()
+    for _ in range(16):
+        _train(torch, topt, tp, steps=1, sched=tsch)
+        _train(loom, lopt, lp, steps=1, sched=lsch)
+        assert lsch.get_last_lr() == pytest.approx(tsch.get_last_lr(), rel=1e-14)
+        assert lopt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-14)
+    tsd, lsd = tsch.state_dict(), lsch.state_dict()
+    assert set(lsd) <= set(tsd)
+    assert len(lsd["_schedulers"]) == len(tsd["_schedulers"])
+
+
+def test_get_lr_outside_step_warns_as_torch():
+    for lib in (torch, loom):
+        opt = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        sch = lib.optim.lr_scheduler.StepLR(opt, step_size=2)
+        with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+            assert sch.get_lr() == [0.1]
+        assert sch.state_dict()["_get_lr_called_within_step"] is False
 
 
 def test_step_with_an_epoch_uses_the_closed_form_and_warns():
