@@ -9,6 +9,10 @@ from .attention_functional import multi_head_attention_forward as _mha
 functional.multi_head_attention_forward = _mha
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,  # noqa
                          Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
+from .activation_more import (CELU, GLU, SELU, CosineSimilarity, Dropout1d, Dropout2d,  # noqa
+                              Dropout3d, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid,
+                              PairwiseDistance, PReLU, Softmin, Softshrink, Tanhshrink,
+                              Threshold)
 from .attention import MultiheadAttention  # noqa: F401
 from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  # noqa: F401
                         Sequential)

@@ -11,6 +11,8 @@ import loom
 from loom.plugin import registry as _registry
 
 from .padding import pad  # noqa: F401  (F.pad: constant, reflect, replicate, circular)
+from .functional_more import *  # noqa: F401,F403  (selu, prelu, glu, dropout2d, ...)
+from .functional_more import __all__ as _more
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -21,7 +23,7 @@ __all__ = [
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
-]
+] + _more
 
 
 def _op(name):
@@ -56,9 +58,17 @@ def relu_(input):
     return input.relu_()
 
 
+def _in_place(input, fn):
+    """``input.copy_(fn(input))``, PyTorch's in-place activation: when autograd records, `fn`
+    reads a copy, so that what its backward saved is not the tensor being overwritten."""
+    src = input.clone() if input.requires_grad and loom.is_grad_enabled() else input
+    return input.copy_(fn(src))
+
+
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
-    out = loom.where(input > 0, input, input * negative_slope)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _in_place(input, lambda x: loom.where(x > 0, x, x * negative_slope))
+    return loom.where(input > 0, input, input * negative_slope)
 
 
 def gelu(input, approximate: str = "none"):
@@ -72,18 +82,21 @@ def gelu(input, approximate: str = "none"):
 
 
 def silu(input, inplace: bool = False):
-    out = input * loom.sigmoid(input)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _in_place(input, lambda x: x * loom.sigmoid(x))
+    return input * loom.sigmoid(input)
 
 
 def mish(input, inplace: bool = False):
-    out = input * loom.tanh(softplus(input))
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _in_place(input, lambda x: x * loom.tanh(softplus(x)))
+    return input * loom.tanh(softplus(input))
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
-    out = loom.where(input > 0, input, alpha * loom.expm1(loom.clamp(input, max=0)))
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _in_place(input, lambda x: loom.where(x > 0, x, alpha * loom.expm1(loom.clamp(x, max=0))))
+    return loom.where(input > 0, input, alpha * loom.expm1(loom.clamp(input, max=0)))
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
@@ -98,8 +111,9 @@ def softsign(input):
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-    out = loom.clamp(input, min_val, max_val)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _in_place(input, lambda x: loom.clamp(x, min_val, max_val))
+    return loom.clamp(input, min_val, max_val)
 
 
 def relu6(input, inplace: bool = False):
