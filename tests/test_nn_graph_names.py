@@ -69,3 +69,49 @@ def test_lenet_graph_walk_as_the_tutorial_prints_it():
     tl.backward()
     for (n, tp), lp in zip(tm.named_parameters(), lm.parameters()):
         assert torch.allclose(torch.from_numpy(lp.grad.numpy()), tp.grad, atol=1e-6), n
+
+
+@pytest.mark.parametrize("fn,wshape,bias,kw", [
+    ("conv2d", (3, 2, 3, 3), True, {}), ("conv2d", (3, 2, 3, 3), False, dict(padding=1)),
+    ("conv1d", (3, 2, 2), True, dict(stride=2)),
+    ("conv_transpose2d", (2, 3, 3, 3), True, dict(stride=2)),
+    ("conv_transpose1d", (2, 4, 3), True, {}),
+])
+def test_convolution_is_one_node_with_its_bias_as_pytorch(fn, wshape, bias, kw):
+    """``print(conv(x))`` shows grad_fn=<ConvolutionBackward0>; the node's inputs are
+    (input, weight, bias); ``torch.conv2d(x, w, b)`` takes the bias positionally."""
+    k = len(wshape) - 2
+    tx, lx = _pair(*((2, 2) + (6,) * k))
+    tw, lw = _pair(*wshape)
+    out = wshape[1] if "transpose" in fn else wshape[0]
+    tb, lb = _pair(out) if bias else (None, None)
+    t = getattr(torch, fn)(tx, tw, tb, **kw)
+    lo = getattr(loom, fn)(lx, lw, lb, **kw)
+    assert lo.grad_fn.name() == t.grad_fn.name() == "ConvolutionBackward0"
+    # (without a bias PyTorch lists a third, None, input; loom's node has two)
+    assert _names(lo.grad_fn) == _names(t.grad_fn)[:3 if bias else 2]
+    assert repr(lo).endswith("grad_fn=<ConvolutionBackward0>)")
+    g = torch.randn(t.shape, generator=torch.Generator().manual_seed(1))
+    t.backward(g)
+    lo.backward(to_loom(g))
+    for a, b_ in ((lx, tx), (lw, tw)) + (((lb, tb),) if bias else ()):
+        assert torch.allclose(torch.from_numpy(a.grad.numpy()), b_.grad, atol=1e-5), fn
+    nn_t = getattr(torch.nn.functional, fn)(tx, tw, tb, **kw)
+    nn_l = getattr(loom.nn.functional, fn)(lx, lw, lb, **kw)
+    assert torch.allclose(torch.from_numpy(nn_l.detach().numpy()), nn_t.detach(), atol=1e-5)
+
+
+def test_convolution_argument_errors_match_torch():
+    for lib in (torch, loom):
+        x, w = lib.ones(1, 2, 5, 5), lib.ones(3, 2, 3, 3)
+        with pytest.raises(RuntimeError, match=r"Given weight of size \[3, 2, 3, 3\], expected "
+                                               r"bias to be 1-dimensional with 3 elements, but "
+                                               r"got bias of size \[4\] instead"):
+            lib.conv2d(x, w, lib.ones(4))
+        with pytest.raises(RuntimeError, match=r"Input type \(float\) and bias type \(double\) "
+                                               r"should be the same"):
+            lib.conv2d(x, w, lib.ones(3, dtype=lib.float64))
+        with pytest.raises(TypeError):
+            lib.conv2d(x, None)
+        with pytest.raises(TypeError):
+            lib.nn.functional.conv2d(x, w, "b")

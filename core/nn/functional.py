@@ -280,32 +280,28 @@ def one_hot(tensor, num_classes: int = -1):
 
 # ----------------------------------------------------------------------------- conv, pooling
 
-def _with_bias(out, bias, k):
-    return out if bias is None else out + bias.reshape((-1,) + (1,) * k)
-
-
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _with_bias(_op("conv1d")(input, weight, stride=stride, padding=padding,
-                                    dilation=dilation, groups=groups), bias, 1)
+    return _op("conv1d")(input, weight, bias, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _with_bias(_op("conv2d")(input, weight, stride=stride, padding=padding,
-                                    dilation=dilation, groups=groups), bias, 2)
+    return _op("conv2d")(input, weight, bias, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    return _with_bias(_op("conv_transpose1d")(
-        input, weight, stride=stride, padding=padding, output_padding=output_padding,
-        groups=groups, dilation=dilation), bias, 1)
+    return _op("conv_transpose1d")(input, weight, bias, stride=stride, padding=padding,
+                                   output_padding=output_padding, groups=groups,
+                                   dilation=dilation)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    return _with_bias(_op("conv_transpose2d")(
-        input, weight, stride=stride, padding=padding, output_padding=output_padding,
-        groups=groups, dilation=dilation), bias, 2)
+    return _op("conv_transpose2d")(input, weight, bias, stride=stride, padding=padding,
+                                   output_padding=output_padding, groups=groups,
+                                   dilation=dilation)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
