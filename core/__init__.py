@@ -144,6 +144,70 @@ def get_default_device() -> device:
     return device(config.get("default_device"))
 
 
+from .tensor_str import set_printoptions  # noqa: E402,F401
+
+# the settings training scripts make up front: kept and read back (loom's kernels are NumPy's,
+# whose threads its BLAS chooses; no kernel of loom's is nondeterministic; there is no
+# compiler)
+_settings = {"threads": None, "interop_threads": None, "deterministic": False,
+             "deterministic_warn_only": False}
+
+
+def _cpu_count() -> "builtins.int":
+    import os
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def set_num_threads(n: "builtins.int") -> None:
+    """The intra-op thread count (kept; read back by `get_num_threads`)."""
+    if not isinstance(n, builtins.int) or n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _settings["threads"] = n
+
+
+def get_num_threads() -> "builtins.int":
+    return _settings["threads"] or _cpu_count()
+
+
+def set_num_interop_threads(n: "builtins.int") -> None:
+    if not isinstance(n, builtins.int) or n <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _settings["interop_threads"] = n
+
+
+def get_num_interop_threads() -> "builtins.int":
+    return _settings["interop_threads"] or _cpu_count()
+
+
+def use_deterministic_algorithms(mode: "builtins.bool", *,
+                                 warn_only: "builtins.bool" = False) -> None:
+    """Ask for deterministic kernels (loom's are: the setting is kept and read back)."""
+    _settings["deterministic"] = builtins.bool(mode)
+    _settings["deterministic_warn_only"] = builtins.bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> "builtins.bool":
+    return _settings["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> "builtins.bool":
+    return _settings["deterministic_warn_only"]
+
+
+def compile(model=None, *, fullgraph: "builtins.bool" = False, dynamic=None,
+            backend="inductor", mode=None, options=None, disable: "builtins.bool" = False):
+    """``torch.compile``'s signature; loom has no compiler, so the model or function comes
+    back as it is (as a decorator too: ``@loom.compile`` or ``@loom.compile(...)``)."""
+    if model is None:
+        return lambda fn: fn
+    if not callable(model):
+        raise RuntimeError("torch.compile argument must be callable")
+    return model
+
+
 # names defined by modules written against loom's public API (above this package): attributes
 # of loom reached on first use
 _LAZY = {"save": "serialization", "load": "serialization"}

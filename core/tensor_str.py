@@ -23,13 +23,43 @@ import math
 
 import numpy as np
 
-__all__ = ["format_tensor"]
+__all__ = ["format_tensor", "set_printoptions", "get_printoptions"]
 
 # PyTorch's default print options; loom has no set_printoptions, so they are constants.
 _PRECISION = 4
 _THRESHOLD = 1000
 _EDGEITEMS = 3
 _LINEWIDTH = 80
+_SCI_MODE = None  # None: chosen per tensor; True/False: forced (set_printoptions(sci_mode=))
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, float("inf"), 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """PyTorch's print options: digits after the point, the element count above which a
+    tensor prints summarised, the items kept at each edge then, the line width, a named
+    `profile` (``default``, ``short``, ``full``), and scientific notation forced on or off
+    (`sci_mode` None: chosen per tensor)."""
+    global _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH, _SCI_MODE
+    if profile is not None:
+        _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        _PRECISION = precision
+    if threshold is not None:
+        _THRESHOLD = threshold
+    if edgeitems is not None:
+        _EDGEITEMS = edgeitems
+    if linewidth is not None:
+        _LINEWIDTH = linewidth
+    _SCI_MODE = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options, as `set_printoptions` takes them."""
+    return {"precision": _PRECISION, "threshold": _THRESHOLD, "edgeitems": _EDGEITEMS,
+            "linewidth": _LINEWIDTH, "sci_mode": _SCI_MODE}
 _PREFIX = "tensor("
 
 # Dtypes whose name torch never prints for a non-empty tensor, because a literal of
@@ -61,7 +91,9 @@ class _Formatter:
         lo, hi = float(mags.min()), float(mags.max())
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
         wide_range = hi / lo > 1000.0 or hi > 1.0e8
-        if self.int_mode:
+        if _SCI_MODE is not None:
+            self.sci_mode = _SCI_MODE
+        elif self.int_mode:
             self.sci_mode = wide_range
         else:
             self.sci_mode = wide_range or lo < 1.0e-4

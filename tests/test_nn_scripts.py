@@ -175,3 +175,41 @@ def test_the_quickstart_loop_with_a_custom_dataset_and_a_state_dict_round_trip(t
         out[lib.__name__] = (rec, correct)
     np.testing.assert_allclose(out["loom"][0], out["torch"][0], rtol=1e-5, atol=1e-6)
     assert out["loom"][1] == out["torch"][1]
+
+
+@pytest.mark.parametrize("opts,values", [
+    (dict(precision=2), [1.23456, 2.5]), (dict(sci_mode=False), [1e-6, 2.5]),
+    (dict(sci_mode=True), [1.5, 2.5]), (dict(profile="short"), [1.23456, 2.5]),
+    (dict(threshold=5, edgeitems=1), list(range(10))), (dict(linewidth=20), list(range(12))),
+    (dict(profile="full"), list(range(1200))),
+])
+def test_set_printoptions_as_torch(opts, values):
+    try:
+        torch.set_printoptions(**opts)
+        loom.set_printoptions(**opts)
+        assert repr(loom.tensor(values, dtype=loom.float32)) == \
+            repr(torch.tensor(values, dtype=torch.float32))
+    finally:
+        torch.set_printoptions(profile="default")
+        loom.set_printoptions(profile="default")
+    assert repr(loom.tensor([1e-6, 2.5])) == repr(torch.tensor([1e-6, 2.5]))
+
+
+def test_thread_determinism_and_compile_settings_run():
+    for lib in (torch, loom):
+        before = lib.get_num_threads()
+        lib.set_num_threads(2)
+        assert lib.get_num_threads() == 2
+        lib.set_num_threads(before)
+        lib.use_deterministic_algorithms(True, warn_only=True)
+        assert lib.are_deterministic_algorithms_enabled()
+        assert lib.is_deterministic_algorithms_warn_only_enabled()
+        lib.use_deterministic_algorithms(False)
+        assert not lib.are_deterministic_algorithms_enabled()
+    m = loom.nn.Linear(2, 2)
+    assert loom.compile(m) is m  # no compiler: the module itself (PyTorch wraps it)
+
+    @loom.compile(mode="reduce-overhead")
+    def f(x):
+        return x * 2
+    assert f(loom.ones(1)).tolist() == [2.0]
