@@ -13,6 +13,7 @@ from loom.plugin import registry as _registry
 from .padding import pad  # noqa: F401  (F.pad: constant, reflect, replicate, circular)
 from .functional_more import *  # noqa: F401,F403  (selu, prelu, glu, dropout2d, ...)
 from .functional_more import __all__ as _more
+from .upsampling import interpolate, upsample  # noqa: F401
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -23,6 +24,7 @@ __all__ = [
     "adaptive_avg_pool2d", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
+    "interpolate", "upsample",
 ] + _more
 
 
