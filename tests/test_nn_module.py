@@ -309,3 +309,22 @@ def test_gradient_utilities_match_torch():
     close(v, torch.nn.utils.parameters_to_vector(tp))
     nn.utils.vector_to_parameters(v * 2, lp)
     close(lp[1], tp[1].detach() * 2)
+
+
+@pytest.mark.parametrize("name,args", [("xavier_uniform", ()), ("xavier_normal", (2.0,)),
+                                       ("kaiming_uniform", ()), ("kaiming_normal", ()),
+                                       ("uniform", (-0.1, 0.1)), ("normal", (0, 0.02)),
+                                       ("constant", (0.5,)), ("orthogonal", ())])
+def test_deprecated_init_names_warn_and_draw_as_torch(name, args):
+    """Older scripts' ``nn.init.xavier_uniform(m.weight)``: a FutureWarning, then the same
+    values as the underscore form."""
+    tw, lw = torch.empty(4, 3), loom.empty(4, 3)
+    torch.manual_seed(0)
+    loom.manual_seed(0)
+    with pytest.warns(FutureWarning, match=f"`nn.init.{name}` is now deprecated in favor of "
+                                           f"`nn.init.{name}_`"):
+        getattr(torch.nn.init, name)(tw, *args)
+    with pytest.warns(FutureWarning, match=f"`nn.init.{name}` is now deprecated in favor of "
+                                           f"`nn.init.{name}_`"):
+        getattr(loom.nn.init, name)(lw, *args)
+    assert torch.allclose(torch.from_numpy(lw.numpy()), tw, atol=1e-6)

@@ -206,3 +206,31 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
             idx = loom.randperm(rows)[:zeros]
             tensor[idx, c] = 0
     return tensor
+
+
+def _deprecated(fn):
+    new = fn.__name__
+    old = new[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        import warnings
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
+                      FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = f"Deprecated: `{new}` (with a FutureWarning), as in PyTorch."
+    return deprecated_init
+
+
+# the names before the trailing underscore, which older scripts still call
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
