@@ -242,6 +242,11 @@ SCHEDULERS = [
     ("PolynomialLR", dict(total_iters=12, power=2.0), "SGD"),
     ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01), "SGD"),
     ("CosineAnnealingWarmRestarts", dict(T_0=4), "Adam"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), "SGD"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=5,
+                      mode="triangular2"), "Adam"),
+    ("CyclicLR", dict(base_lr=[0.01], max_lr=0.2, step_size_up=4, mode="exp_range",
+                      gamma=0.9, cycle_momentum=False), "SGD"),
 ]
 
 

@@ -13,7 +13,7 @@ from .optimizer import Optimizer
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau", "MultiplicativeLR",
            "ConstantLR", "LinearLR", "PolynomialLR", "CosineAnnealingWarmRestarts",
-           "SequentialLR", "ChainedScheduler"]
+           "SequentialLR", "ChainedScheduler", "CyclicLR"]
 
 _GET_LR_OUTSIDE = ("To get the last learning rate computed by the scheduler, please use "
                    "`get_last_lr()`.")
@@ -443,5 +443,5 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 from .schedules import (  # noqa: E402  (they subclass LRScheduler, defined above)
-    ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts, LinearLR, MultiplicativeLR,
-    PolynomialLR, SequentialLR)
+    ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts, CyclicLR, LinearLR,
+    MultiplicativeLR, PolynomialLR, SequentialLR)
