@@ -19,6 +19,11 @@ from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  #
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .embedding import Embedding  # noqa: F401
+from .layers_more import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa
+                          CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+                          InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, MarginRankingLoss,
+                          MultiLabelSoftMarginLoss, PixelShuffle, PixelUnshuffle,
+                          PoissonNLLLoss, RMSNorm, SoftMarginLoss, TripletMarginLoss)
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,  # noqa
                    L1Loss, MSELoss, NLLLoss, SmoothL1Loss)

@@ -14,6 +14,8 @@ from .padding import pad  # noqa: F401  (F.pad: constant, reflect, replicate, ci
 from .functional_more import *  # noqa: F401,F403  (selu, prelu, glu, dropout2d, ...)
 from .functional_more import __all__ as _more
 from .upsampling import interpolate, upsample  # noqa: F401
+from .functional_layers import *  # noqa: F401,F403  (rms_norm, instance_norm, ...)
+from .functional_layers import __all__ as _layers
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -25,7 +27,7 @@ __all__ = [
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
     "interpolate", "upsample",
-] + _more
+] + _more + _layers
 
 
 def _op(name):
