@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 import torch
 
@@ -328,3 +329,60 @@ def test_deprecated_init_names_warn_and_draw_as_torch(name, args):
                                            f"`nn.init.{name}_`"):
         getattr(loom.nn.init, name)(lw, *args)
     assert torch.allclose(torch.from_numpy(lw.numpy()), tw, atol=1e-6)
+
+
+def test_full_backward_hooks_see_and_replace_gradients_as_torch():
+    """``register_full_backward_hook`` (Grad-CAM's gradient capture) and
+    ``register_full_backward_pre_hook``: the same grad_input/grad_output, replaced gradients,
+    PyTorch's warning when no input takes a gradient, and handles that remove them."""
+    def run(lib):
+        nn = lib.nn
+        net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+        return net
+
+    tnet, lnet = run(torch), run(loom)
+    lnet.load_state_dict({k: loom.tensor(v.detach().numpy()) for k, v in
+                          tnet.state_dict().items()})
+    logs = {}
+    for lib, net in ((torch, tnet), (loom, lnet)):
+        log = logs[lib.__name__] = []
+
+        def hook(m, gi, go, log=log):
+            log.append((type(m).__name__, [None if g is None else g.tolist() for g in gi],
+                        [g.tolist() for g in go]))
+        handles = [m.register_full_backward_hook(hook) for m in net]
+        x = lib.tensor([[0.1, 0.2, -0.3], [0.4, -0.5, 0.6]], dtype=lib.float64)
+        with pytest.warns(UserWarning, match="Full backward hook is firing when gradients are "
+                                             "computed with respect to module outputs"):
+            net(x).sum().backward()
+        xr = x.clone().requires_grad_()
+        net(xr).pow(2).sum().backward()
+        h2 = net[2].register_full_backward_hook(
+            lambda m, gi, go: tuple(None if g is None else g * 2 for g in gi))
+        xr.grad = None
+        net(xr).sum().backward()
+        log.append(xr.grad.tolist())
+        h2.remove()
+        for h in handles:
+            h.remove()
+        pre = net[0].register_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+        net.zero_grad()
+        net(xr).sum().backward()
+        log.append(net[0].weight.grad.abs().sum().item())
+        pre.remove()
+    t, lo = logs["torch"], logs["loom"]
+    assert len(t) == len(lo)
+    for a, b in zip(t, lo):
+        np.testing.assert_allclose(np.array(_flat(b), dtype=float), np.array(_flat(a),
+                                                                             dtype=float),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def _flat(x):
+    if isinstance(x, (list, tuple)):
+        return [y for e in x for y in _flat(e)]
+    if x is None:
+        return [np.nan]
+    if isinstance(x, str):
+        return [float(len(x))]
+    return [x]

@@ -487,7 +487,38 @@ class Module:
             self._forward_hooks.move_to_end(h.id, last=False)
         return h
 
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's
+        tensor inputs are computed; a non-None result replaces `grad_input`."""
+        table = self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        h = RemovableHandle(table)
+        table[h.id] = hook
+        if prepend:
+            table.move_to_end(h.id, last=False)
+        return h
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
+        known; a non-None result replaces them."""
+        table = self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
+        h = RemovableHandle(table)
+        table[h.id] = hook
+        if prepend:
+            table.move_to_end(h.id, last=False)
+        return h
+
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if not d["_forward_pre_hooks"] and not d["_forward_hooks"] and \
+                "_backward_hooks" not in d and "_backward_pre_hooks" not in d:
+            return self.forward(*args, **kwargs)
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            from .module_hooks import wrap_call
+            d.setdefault("_backward_hooks", OrderedDict())
+            return wrap_call(self, self._call_forward, args, kwargs)
+        return self._call_forward(*args, **kwargs)
+
+    def _call_forward(self, *args, **kwargs):
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_pre_hooks.items()):
