@@ -382,3 +382,42 @@ def test_one_cycle_past_total_steps_raises():
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         s.step()
     assert math.isfinite(s.get_last_lr()[0])
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(line_search_fn="strong_wolfe"),
+                                dict(lr=0.5, max_iter=5, history_size=3),
+                                dict(line_search_fn="strong_wolfe", max_iter=7, history_size=2)])
+def test_lbfgs_matches_torch(kw):
+    """LBFGS with its closure (the neural-style tutorial's optimizer): the same losses,
+    parameters and evaluation counts as PyTorch's, with and without the line search."""
+    rng = np.random.RandomState(0)
+    X, w_true = rng.randn(30, 4), rng.randn(4, 1)
+    Y = np.tanh(X @ w_true) + 0.1 * rng.randn(30, 1)
+    res = {}
+    for lib in (torch, loom):
+        w = lib.zeros(4, 1, dtype=lib.float64, requires_grad=True)
+        b = lib.zeros(1, dtype=lib.float64, requires_grad=True)
+        x, y = lib.tensor(X), lib.tensor(Y)
+        opt = lib.optim.LBFGS([w, b], **kw)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((lib.tanh(x @ w + b) - y) ** 2).mean()
+            loss.backward()
+            return loss
+        losses = [opt.step(closure).item() for _ in range(3)]
+        st = opt.state[w]
+        res[lib.__name__] = (losses, w.detach().numpy().copy(), st["func_evals"], st["n_iter"])
+    (tl, tw, tf, tn), (ll, lw, lf, ln) = res["torch"], res["loom"]
+    np.testing.assert_allclose(ll, tl, rtol=1e-10)
+    np.testing.assert_allclose(lw, tw, rtol=1e-9, atol=1e-12)
+    assert (lf, ln) == (tf, tn)
+
+
+def test_lbfgs_refuses_groups_and_a_missing_closure():
+    for lib in (torch, loom):
+        p, q = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
+        with pytest.raises(ValueError, match="LBFGS doesn't support per-parameter options"):
+            lib.optim.LBFGS([{"params": [p]}, {"params": [q]}])
+    with pytest.raises(RuntimeError, match="closure"):
+        loom.optim.LBFGS([p]).step(None)
