@@ -381,6 +381,30 @@ class _TensorAPI:
             dtype = dtype.dtype
         return self.to(dtype)
 
+    def type_as(self, other):
+        """This tensor with `other`'s dtype, on `other`'s device (``self.type(other.type())``)."""
+        return self.to(other.device, other.dtype)
+
+    def share_memory_(self):
+        """Self: loom runs in one process, where memory is always shared."""
+        return self
+
+    def apply_(self, callable):
+        """Replace each element by ``callable(element)``, in place (CPU tensors, slow)."""
+        if self.device.type != "cpu":
+            raise TypeError("apply_ is only implemented on CPU tensors")
+        vals = [callable(v) for v in self.reshape(-1).tolist()]
+        return self.copy_(_tensor_from_data(vals, dtype=self.dtype).reshape(self.shape))
+
+    def map_(self, tensor, callable):
+        """Replace each element by ``callable(element, other_element)`` (`tensor` broadcast to
+        this shape), in place (CPU tensors)."""
+        if self.device.type != "cpu":
+            raise TypeError("map_ is only implemented on CPU tensors")
+        other = tensor.expand_as(self).reshape(-1).tolist()
+        vals = [callable(a, b) for a, b in zip(self.reshape(-1).tolist(), other)]
+        return self.copy_(_tensor_from_data(vals, dtype=self.dtype).reshape(self.shape))
+
     def float(self):
         return self.to(_dt.float32)
 

@@ -386,3 +386,16 @@ def _flat(x):
     if isinstance(x, str):
         return [float(len(x))]
     return [x]
+
+
+def test_type_as_apply_map_and_share_memory_as_torch():
+    for lib in (torch, loom):
+        a, b = lib.tensor([[1, 2], [3, 4]]), lib.ones(2, dtype=lib.float64)
+        assert str(a.type_as(b).dtype) == "torch.float64" and a.type_as(a) is a
+        assert a.clone().apply_(lambda v: v * 10).tolist() == [[10, 20], [30, 40]]
+        assert a.clone().map_(lib.tensor([1, 0]), lambda x, y: x + y).tolist() == [[2, 2],
+                                                                                  [4, 4]]
+        assert a.share_memory_() is a
+        m = lib.nn.Linear(2, 2)
+        assert m.share_memory() is m
+        assert str(m.bfloat16().weight.dtype) == "torch.bfloat16"

@@ -388,6 +388,13 @@ class Module:
     def half(self) -> "Module":
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> "Module":
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+    def share_memory(self) -> "Module":
+        """Self (Hogwild-style scripts call it before forking; loom runs in one process)."""
+        return self._apply(lambda t: t.share_memory_())
+
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of every parameter and persistent buffer by dotted name (detached
         unless `keep_vars`)."""
