@@ -115,3 +115,34 @@ def test_convolution_argument_errors_match_torch():
             lib.conv2d(x, None)
         with pytest.raises(TypeError):
             lib.nn.functional.conv2d(x, w, "b")
+
+
+def test_composed_losses_and_dropout_name_their_last_node_as_torch():
+    """PyTorch composes l1_loss, kl_div and dropout of other operators; printing their result
+    shows the last one (MeanBackward0, DivBackward0, MulBackward0); kl_div's 'mean' warns."""
+    import warnings
+    for lib in (torch, loom):
+        F = lib.nn.functional
+        x = lib.randn(4, 3, requires_grad=True)
+        y = lib.rand(4, 3)
+        names = [F.l1_loss(x, y, reduction=r).grad_fn.name() for r in ("mean", "sum", "none")]
+        names += [F.kl_div(x, y, reduction=r).grad_fn.name() for r in ("sum", "none",
+                                                                         "batchmean")]
+        names += [F.kl_div(x, y, reduction="none", log_target=True).grad_fn.name(),
+                  F.dropout(x, 0.3).grad_fn.name()]
+        assert names == ["MeanBackward0", "SumBackward0", "AbsBackward0", "SumBackward0",
+                         "SubBackward0", "DivBackward0", "MulBackward0", "MulBackward0"], lib
+        with pytest.warns(UserWarning, match="reduction: 'mean' divides the total loss by both"):
+            assert F.kl_div(x, y).grad_fn.name() == "MeanBackward0"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            F.kl_div(x, y, reduction="batchmean")
+
+
+def test_dropout_draws_and_scales_as_torch():
+    x = torch.randn(50, 8, dtype=torch.float64)
+    torch.manual_seed(3)
+    t = torch.nn.functional.dropout(x, 0.3)
+    loom.manual_seed(3)
+    lo = loom.nn.functional.dropout(to_loom(x), 0.3)
+    assert torch.equal(torch.from_numpy(lo.numpy()), t)

@@ -160,8 +160,8 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if p == 1.0:
         out = input * 0
     else:
-        mask = loom.empty_like(input).bernoulli_(1 - p)
-        out = input * mask / (1 - p)
+        # PyTorch's: the mask scaled first, then one product (MulBackward0)
+        out = input * loom.empty_like(input).bernoulli_(1 - p).div_(1 - p)
     return input.copy_(out) if inplace else out
 
 
@@ -460,6 +460,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False):
+    if reduction == "mean" and size_average is None and reduce is None:
+        import warnings
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
     return _op("kl_div")(input, target, reduction=_reduction(size_average, reduce, reduction),
                          log_target=log_target)
 

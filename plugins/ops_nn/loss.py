@@ -341,17 +341,32 @@ def _kl_samples(rng, dt):
             SampleInput((lp(5,), p(5,)), {"reduction": "none"})]
 
 
-def _binary(name, fn, samples, errors, doc, rule=None):
+def _binary(name, fn, samples, errors, doc, rule=None, **fields):
     kernel, backward = composite(fn, 2)
     backward = rule or backward
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(), torch_name=f"nn.functional.{name}", samples=samples,
-              error_samples=errors, doc=doc)
+              error_samples=errors, doc=doc, **fields)
+
+
+# PyTorch composes these losses of other operators: its node is the last one's
+def _l1_node(p):
+    r = (p or {}).get("reduction", "mean")
+    return {"sum": "SumBackward0", "none": "AbsBackward0"}.get(r, "MeanBackward0")
+
+
+def _kl_node(p):
+    p = p or {}
+    r = p.get("reduction", "mean")
+    if r == "none":
+        return "MulBackward0" if p.get("log_target") else "SubBackward0"
+    return {"sum": "SumBackward0", "batchmean": "DivBackward0"}.get(r, "MeanBackward0")
 
 
 OPS = [
     _regression("mse_loss", _mse, "Mean squared error.", rule=fused.mse_backward),
-    _regression("l1_loss", _l1, "Mean absolute error.", rule=fused.l1_backward),
+    _regression("l1_loss", _l1, "Mean absolute error.", rule=fused.l1_backward,
+                node_name=_l1_node),
     _regression("smooth_l1_loss", _smooth_l1, "Smooth L1: quadratic below `beta`, linear above.",
                 extra=[((4, 3), {"beta": 0.5})]),
     _regression("huber_loss", _huber, "Huber: quadratic below `delta`, linear above.",
@@ -369,5 +384,5 @@ OPS = [
             rule=fused.bce_logits_backward),
     _binary("kl_div", _kl_div, _kl_samples, _bad_reduction,
             "KL divergence of log-probabilities `input` from `target` (probabilities, or "
-            "log-probabilities with log_target=True)."),
+            "log-probabilities with log_target=True).", node_name=_kl_node),
 ]
