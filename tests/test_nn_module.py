@@ -399,3 +399,16 @@ def test_type_as_apply_map_and_share_memory_as_torch():
         m = lib.nn.Linear(2, 2)
         assert m.share_memory() is m
         assert str(m.bfloat16().weight.dtype) == "torch.bfloat16"
+
+
+def test_parameter_container_reprs_match_torch():
+    out = []
+    for lib in (torch, loom):
+        nn = lib.nn
+        out.append([repr(nn.ParameterList([nn.Parameter(lib.ones(2)),
+                                           nn.Parameter(lib.zeros(3, 2, dtype=lib.float64))])),
+                    repr(nn.ParameterDict({"a": nn.Parameter(lib.ones(2))})),
+                    repr(nn.ParameterDict({"a": nn.Parameter(lib.ones(2)),
+                                           "b": nn.Parameter(lib.ones(1))})),
+                    repr(nn.ParameterList()), repr(nn.ParameterDict())])
+    assert out[1] == out[0]
