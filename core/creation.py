@@ -19,6 +19,8 @@ def _infer_array(data, dtype):
     """NumPy array from nested Python data, with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
         return _host(data._data)
+    if isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as a 0-d array
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         arr = data
     else:
@@ -27,6 +29,10 @@ def _infer_array(data, dtype):
         arr = np.asarray(data)
         if arr.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        if dtype is None and isinstance(data, (list, tuple)) and arr.dtype.kind in "biufc":
+            found = _numpy_items_dtype(data, [])
+            if found is not None:  # NumPy scalars or arrays inside: PyTorch's promotion
+                return arr.astype(found, copy=False)
     if dtype is not None:
         return arr.astype(dtype.np, copy=False)
     k = arr.dtype.kind
@@ -47,6 +53,49 @@ def _infer_array(data, dtype):
     if isinstance(data, np.ndarray):
         _dt.from_numpy_dtype(arr.dtype)
     return arr
+
+
+def _numpy_items_dtype(data, found):
+    """PyTorch's dtype for a sequence holding NumPy scalars or arrays (which keep their
+    dtypes, where Python numbers take the defaults), or None when it holds none: the items'
+    dtypes promoted as PyTorch promotes tensors'."""
+    items = []
+
+    def walk(x):
+        if isinstance(x, (np.generic, np.ndarray)):
+            items.append(x.dtype)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        elif isinstance(x, bool):
+            items.append(np.dtype(bool))
+        elif isinstance(x, int):
+            items.append(np.dtype(np.int64))
+        elif isinstance(x, float):
+            items.append(_dt.get_default_dtype().np)
+        elif isinstance(x, complex):
+            items.append(np.dtype(np.complex128 if _dt.get_default_dtype() is _dt.float64
+                                  else np.complex64))
+        else:
+            found.append(None)
+    if not _has_numpy(data):
+        return None
+    walk(data)
+    if found:
+        return None
+    out = _dt.from_numpy_dtype(items[0])
+    for d in items[1:]:
+        out = _dt.promote_types(out, _dt.from_numpy_dtype(d))
+    return out.np
+
+
+def _has_numpy(seq) -> bool:
+    types = set(map(type, seq))  # one pass at C speed: long lists of numbers stay cheap
+    if any(issubclass(t, (np.generic, np.ndarray)) for t in types):
+        return True
+    if list in types or tuple in types:
+        return any(_has_numpy(x) for x in seq if type(x) in (list, tuple))
+    return False
 
 
 def _contains_tensor(seq):

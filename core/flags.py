@@ -10,6 +10,7 @@ does: their flags are plain attributes a script may set.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import types
 
@@ -127,6 +128,17 @@ def _false() -> bool:
 def _namespace(name: str, doc: str, **attrs) -> types.ModuleType:
     mod = types.ModuleType(f"loom.backends.{name}", doc)
     mod.__dict__.update(attrs)
+
+    @contextlib.contextmanager
+    def flags(**kw):
+        """The switches set to `kw` within the block, restored after it."""
+        before = {k: getattr(mod, k) for k in kw}
+        mod.__dict__.update(kw)
+        try:
+            yield
+        finally:
+            mod.__dict__.update(before)
+    mod.flags = flags
     return mod
 
 

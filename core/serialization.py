@@ -36,7 +36,8 @@ import numpy as np
 
 import loom
 
-__all__ = ["save", "load", "UnpicklingError"]
+__all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals", "safe_globals"]
 
 FileLike = Union[str, os.PathLike, BinaryIO]
 
@@ -276,14 +277,57 @@ def _py3_name(module: str, name: str) -> tuple:
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
+# the globals a user allowed for weights-only loads: objects, or (object, "module.name")
+_user_safe_globals: list = []
+
+
+def _global_name(entry) -> tuple:
+    if isinstance(entry, tuple):
+        obj, name = entry
+        return name, obj
+    return f"{entry.__module__}.{entry.__qualname__}", entry
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes and functions in weights-only loads (``loom.load``'s default): each
+    an object, or ``(object, "module.name")`` for one saved under another name."""
+    _user_safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The globals `add_safe_globals` allowed."""
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Forget every global `add_safe_globals` allowed."""
+    _user_safe_globals.clear()
+
+
+class safe_globals:
+    """A context in which `safe_globals` are allowed in weights-only loads."""
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._before = list(_user_safe_globals)
+        _user_safe_globals.extend(self.safe_globals)
+
+    def __exit__(self, *exc) -> None:
+        _user_safe_globals[:] = self._before
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolves only `_allowed_globals`; anything else (os.system, eval, a class whose
-    __reduce__ runs code) is refused before it can be called."""
+    """Resolves only `_allowed_globals` and the user's safe globals; anything else
+    (os.system, eval, a class whose __reduce__ runs code) is refused before it can be called."""
 
     def __init__(self, file, persistent_load: Callable, **kw):
         super().__init__(file, **kw)
         self._persistent = persistent_load
         self._allowed = _allowed_globals()
+        self._allowed.update({tuple(name.rsplit(".", 1)): obj for name, obj in
+                              map(_global_name, _user_safe_globals)})
 
     def persistent_load(self, pid):
         return self._persistent(pid)
@@ -292,12 +336,18 @@ class _RestrictedUnpickler(pickle.Unpickler):
         module, name = _py3_name(module, name)
         found = self._allowed.get((module, name))
         if found is None:
+            full = f"{module}.{name}"
             raise UnpicklingError(
-                "Weights only load failed. Re-running `loom.load` with `weights_only` set to "
-                "`False` will likely succeed, but it can result in arbitrary code execution. "
-                "Do it only if you got the file from a trusted source.\n\n"
-                f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by "
-                "default.")
+                "Weights only load failed. This file can still be loaded, to do so you have two "
+                "options, do those steps only if you trust the source of the checkpoint. \n\t(1) "
+                "Re-running `loom.load` with `weights_only` set to `False` will likely succeed, "
+                "but it can result in arbitrary code execution. Do it only if you got the file "
+                "from a trusted source.\n\t(2) Alternatively, to load with `weights_only=True` "
+                "please check the recommended steps in the following error message.\n\t"
+                f"WeightsUnpickler error: Unsupported global: GLOBAL {full} was not an allowed "
+                f"global by default. Please use `loom.serialization.add_safe_globals([{full}])` "
+                f"or the `loom.serialization.safe_globals([{full}])` context manager to "
+                f"allowlist this global if you trust this class/function.")
         return found
 
 

@@ -3,6 +3,7 @@ through `complex` (complex outputs from real inputs), `meshgrid` as views, `*_li
 device and dtype, `zero_`/`fill_` refusing keywords."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -49,3 +50,22 @@ def test_fills_refuse_keywords(call):
         call(torch.ones(2))
     with pytest.raises(TypeError):
         call(loom.ones(2))
+
+
+@pytest.mark.parametrize("value", [
+    np.float64(1.5), np.float32(1.5), np.int32(3), np.bool_(True), np.float16(1.0),
+    np.complex64(1j), [np.float64(1.5)], [np.float32(1.5), np.float32(2)], [np.int32(1)],
+    [1.0, np.float64(2)], [np.float32(1.5), 2.0], [np.int32(1), 2], [np.int32(1), 2.5],
+    [np.float16(1), 2.0], [[np.float64(1)], [2.0]], [np.uint8(3), np.int8(1)],
+    [True, np.int16(2)], [np.array([1, 2], dtype=np.int32), np.array([3, 4], dtype=np.int32)],
+    [np.float64(1), 1j], [1.0, 2], [[1, 2], [3, 4]],
+])
+def test_numpy_scalars_keep_their_dtype_as_torch(value):
+    """``torch.tensor(np.mean(x))`` is float64; NumPy items in a list promote with the
+    others (Python numbers at their defaults) as PyTorch promotes tensors."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a list of arrays: PyTorch's slowness warning
+        t, lo = torch.tensor(value), loom.tensor(value)
+    assert str(lo.dtype) == str(t.dtype)
+    assert lo.tolist() == t.tolist()

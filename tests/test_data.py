@@ -172,3 +172,27 @@ def test_progress_wraps_a_loader():
     ld, _ = _pair_data()
     seen = [b[1].shape[0] for b in progress(DataLoader(ld, batch_size=4), disable=True)]
     assert seen == [4, 4, 2]
+
+
+def test_weighted_random_sampler_draws_as_torch():
+    import torch.utils.data as td
+    import loom.utils.data as ld
+    y = [0] * 8 + [1] * 2
+    w = [1 / 8 if c == 0 else 1 / 2 for c in y]
+    out = {}
+    for lib, d in ((torch, td), (loom, ld)):
+        lib.manual_seed(0)
+        s = d.WeightedRandomSampler(w, num_samples=10)
+        first, second = list(s), list(s)
+        s2 = d.WeightedRandomSampler(lib.tensor(w), 5, replacement=False,
+                                     generator=lib.Generator().manual_seed(3))
+        dl = d.DataLoader(d.TensorDataset(lib.arange(10), lib.tensor(y)), batch_size=4,
+                          sampler=d.WeightedRandomSampler(w, 12))
+        out[lib.__name__] = (first, second, list(s2), len(s), [b[1].tolist() for b in dl])
+        assert d.get_worker_info() is None
+        for bad, msg in ((dict(num_samples=0), "num_samples should be a positive integer"),
+                         (dict(num_samples=3, replacement=1), "replacement should be a boolean"),
+                         (dict(weights=[[1.0]], num_samples=2), "weights should be a 1d")):
+            with pytest.raises(ValueError, match=msg):
+                d.WeightedRandomSampler(**{"weights": w, **bad})
+    assert out["loom"] == out["torch"]

@@ -169,6 +169,11 @@ def test_linear_is_one_node_and_its_weight_grad_is_the_parameters_layout(x_shape
     ly = F.linear(to_loom(x), lw, lb if bias else None)
     if len(x_shape) == 2:
         assert ly.grad_fn.name() == ty.grad_fn.name()
-    assert ly.grad_fn.next_functions[1][0].variable is lw
+        # PyTorch's order of the node's inputs: addmm(bias, input, weight.t()), mm(input, ...)
+        assert len(ly.grad_fn.next_functions) == len(ty.grad_fn.next_functions)
+        if bias:
+            assert ty.grad_fn.next_functions[0][0].variable is b
+            assert ly.grad_fn.next_functions[0][0].variable is lb
+    assert ly.grad_fn.next_functions[-1][0].variable is lw
     ly.sum().backward()
     assert lw.grad.is_contiguous() and lw.grad.stride() == lw.stride()

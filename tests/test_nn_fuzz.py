@@ -12,7 +12,10 @@ CALLS = 300
 _HALF = ("float16: the sums round differently from PyTorch's CPU kernel (loom accumulates the "
          "products in float32 and rounds once); differences at float16 resolution")
 KNOWN: dict = {
+    ("conv1d", "grad"): _HALF,
     ("conv2d", "grad"): _HALF,
+    ("conv2d", "values"): "complex64 with a bias: PyTorch starts the sums from the bias, loom "
+                          "adds it after (float32 resolution)",
     ("conv_transpose2d", "grad"): _HALF,
     ("conv_transpose1d", "values"): _HALF + "; complex64 likewise at float32 resolution",
     ("conv_transpose2d", "values"): "complex64: summation order differs (float32 resolution)",

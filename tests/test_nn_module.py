@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 import torch
 
@@ -309,3 +310,105 @@ def test_gradient_utilities_match_torch():
     close(v, torch.nn.utils.parameters_to_vector(tp))
     nn.utils.vector_to_parameters(v * 2, lp)
     close(lp[1], tp[1].detach() * 2)
+
+
+@pytest.mark.parametrize("name,args", [("xavier_uniform", ()), ("xavier_normal", (2.0,)),
+                                       ("kaiming_uniform", ()), ("kaiming_normal", ()),
+                                       ("uniform", (-0.1, 0.1)), ("normal", (0, 0.02)),
+                                       ("constant", (0.5,)), ("orthogonal", ())])
+def test_deprecated_init_names_warn_and_draw_as_torch(name, args):
+    """Older scripts' ``nn.init.xavier_uniform(m.weight)``: a FutureWarning, then the same
+    values as the underscore form."""
+    tw, lw = torch.empty(4, 3), loom.empty(4, 3)
+    torch.manual_seed(0)
+    loom.manual_seed(0)
+    with pytest.warns(FutureWarning, match=f"`nn.init.{name}` is now deprecated in favor of "
+                                           f"`nn.init.{name}_`"):
+        getattr(torch.nn.init, name)(tw, *args)
+    with pytest.warns(FutureWarning, match=f"`nn.init.{name}` is now deprecated in favor of "
+                                           f"`nn.init.{name}_`"):
+        getattr(loom.nn.init, name)(lw, *args)
+    assert torch.allclose(torch.from_numpy(lw.numpy()), tw, atol=1e-6)
+
+
+def test_full_backward_hooks_see_and_replace_gradients_as_torch():
+    """``register_full_backward_hook`` (Grad-CAM's gradient capture) and
+    ``register_full_backward_pre_hook``: the same grad_input/grad_output, replaced gradients,
+    PyTorch's warning when no input takes a gradient, and handles that remove them."""
+    def run(lib):
+        nn = lib.nn
+        net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+        return net
+
+    tnet, lnet = run(torch), run(loom)
+    lnet.load_state_dict({k: loom.tensor(v.detach().numpy()) for k, v in
+                          tnet.state_dict().items()})
+    logs = {}
+    for lib, net in ((torch, tnet), (loom, lnet)):
+        log = logs[lib.__name__] = []
+
+        def hook(m, gi, go, log=log):
+            log.append((type(m).__name__, [None if g is None else g.tolist() for g in gi],
+                        [g.tolist() for g in go]))
+        handles = [m.register_full_backward_hook(hook) for m in net]
+        x = lib.tensor([[0.1, 0.2, -0.3], [0.4, -0.5, 0.6]], dtype=lib.float64)
+        with pytest.warns(UserWarning, match="Full backward hook is firing when gradients are "
+                                             "computed with respect to module outputs"):
+            net(x).sum().backward()
+        xr = x.clone().requires_grad_()
+        net(xr).pow(2).sum().backward()
+        h2 = net[2].register_full_backward_hook(
+            lambda m, gi, go: tuple(None if g is None else g * 2 for g in gi))
+        xr.grad = None
+        net(xr).sum().backward()
+        log.append(xr.grad.tolist())
+        h2.remove()
+        for h in handles:
+            h.remove()
+        pre = net[0].register_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+        net.zero_grad()
+        net(xr).sum().backward()
+        log.append(net[0].weight.grad.abs().sum().item())
+        pre.remove()
+    t, lo = logs["torch"], logs["loom"]
+    assert len(t) == len(lo)
+    for a, b in zip(t, lo):
+        np.testing.assert_allclose(np.array(_flat(b), dtype=float), np.array(_flat(a),
+                                                                             dtype=float),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def _flat(x):
+    if isinstance(x, (list, tuple)):
+        return [y for e in x for y in _flat(e)]
+    if x is None:
+        return [np.nan]
+    if isinstance(x, str):
+        return [float(len(x))]
+    return [x]
+
+
+def test_type_as_apply_map_and_share_memory_as_torch():
+    for lib in (torch, loom):
+        a, b = lib.tensor([[1, 2], [3, 4]]), lib.ones(2, dtype=lib.float64)
+        assert str(a.type_as(b).dtype) == "torch.float64" and a.type_as(a) is a
+        assert a.clone().apply_(lambda v: v * 10).tolist() == [[10, 20], [30, 40]]
+        assert a.clone().map_(lib.tensor([1, 0]), lambda x, y: x + y).tolist() == [[2, 2],
+                                                                                  [4, 4]]
+        assert a.share_memory_() is a
+        m = lib.nn.Linear(2, 2)
+        assert m.share_memory() is m
+        assert str(m.bfloat16().weight.dtype) == "torch.bfloat16"
+
+
+def test_parameter_container_reprs_match_torch():
+    out = []
+    for lib in (torch, loom):
+        nn = lib.nn
+        out.append([repr(nn.ParameterList([nn.Parameter(lib.ones(2)),
+                                           nn.Parameter(lib.zeros(3, 2, dtype=lib.float64))])),
+                    repr(nn.ParameterDict({"a": nn.Parameter(lib.ones(2))})),
+                    repr(nn.ParameterDict({"a": nn.Parameter(lib.ones(2)),
+                                           "b": nn.Parameter(lib.ones(1))})),
+                    repr(nn.ParameterList()), repr(nn.ParameterDict())])
+    assert out[1] == out[0]

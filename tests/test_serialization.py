@@ -235,3 +235,38 @@ def test_safetensors_files_cross_with_the_reference_package(tmp_path):
     assert ref["bf16"].dtype == torch.bfloat16
     st.save_file({"x": torch.arange(3, dtype=torch.int16)}, str(tmp_path / "r.safetensors"))
     assert loom.load(tmp_path / "r.safetensors")["x"].tolist() == [0, 1, 2]
+
+
+def test_safe_globals_allow_a_checkpoint_with_other_objects(tmp_path):
+    """A checkpoint holding an ``argparse.Namespace`` (a modern training script's ``args``):
+    a weights-only load refuses it with PyTorch's advice, then loads it once the class is
+    allowed, globally or within ``safe_globals``."""
+    import argparse
+    import loom.serialization as ls
+    import torch.serialization as ts
+    for lib, ser in ((torch, ts), (loom, ls)):
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save({"args": argparse.Namespace(lr=0.1), "w": lib.ones(2)}, path)
+        with pytest.raises(pickle.UnpicklingError,
+                           match=r"WeightsUnpickler error: Unsupported global: GLOBAL "
+                                 r"argparse\.Namespace was not an allowed global by default\. "
+                                 r"Please use `\w+\.serialization\.add_safe_globals\("
+                                 r"\[argparse\.Namespace\]\)`"):
+            lib.load(path)
+        with ser.safe_globals([argparse.Namespace]):
+            assert lib.load(path)["args"].lr == 0.1
+        assert argparse.Namespace not in ser.get_safe_globals()
+        with pytest.raises(pickle.UnpicklingError):
+            lib.load(path)
+        before = ser.get_safe_globals()
+        ser.add_safe_globals([argparse.Namespace])
+        try:
+            d = lib.load(path)
+            assert d["args"] == argparse.Namespace(lr=0.1) and d["w"].tolist() == [1.0, 1.0]
+        finally:
+            if lib is loom:
+                ls.clear_safe_globals()
+                assert ls.get_safe_globals() == []
+            else:  # PyTorch's own entries back as they were
+                ts.clear_safe_globals()
+                ts.add_safe_globals(before)

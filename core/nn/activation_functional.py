@@ -16,8 +16,15 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _inplace(input, out, inplace):
-    return input.copy_(out) if inplace else out
+def in_place(input, fn):
+    """``input.copy_(fn(input))``, PyTorch's in-place activation: when autograd records, `fn`
+    reads a copy, so that what its backward saved is not the tensor being overwritten."""
+    src = input.clone() if input.requires_grad and loom.is_grad_enabled() else input
+    return input.copy_(fn(src))
+
+
+def _apply(input, fn, inplace):
+    return in_place(input, fn) if inplace else fn(input)
 
 
 def _elu_like(input, alpha, scale, inner=1.0):
@@ -27,7 +34,7 @@ def _elu_like(input, alpha, scale, inner=1.0):
 
 def selu(input, inplace: bool = False):
     """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with SELU's constants."""
-    return _inplace(input, _elu_like(input, _SELU_ALPHA, _SELU_SCALE), inplace)
+    return _apply(input, lambda x: _elu_like(x, _SELU_ALPHA, _SELU_SCALE), inplace)
 
 
 def selu_(input):
@@ -38,7 +45,7 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _inplace(input, _elu_like(input, alpha, 1.0, 1.0 / alpha), inplace)
+    return _apply(input, lambda x: _elu_like(x, alpha, 1.0, 1.0 / alpha), inplace)
 
 
 def celu_(input, alpha: float = 1.0):
@@ -78,12 +85,12 @@ def tanhshrink(input):
 
 def hardsigmoid(input, inplace: bool = False):
     """``relu6(x + 3) / 6``."""
-    return _inplace(input, loom.clamp(input + 3, 0, 6) / 6, inplace)
+    return _apply(input, lambda x: loom.clamp(x + 3, 0, 6) / 6, inplace)
 
 
 def hardswish(input, inplace: bool = False):
     """``x * relu6(x + 3) / 6``."""
-    return _inplace(input, input * loom.clamp(input + 3, 0, 6) / 6, inplace)
+    return _apply(input, lambda x: x * loom.clamp(x + 3, 0, 6) / 6, inplace)
 
 
 def logsigmoid(input):
@@ -102,8 +109,8 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
 
 def threshold(input, threshold: float, value: float, inplace: bool = False):
     """`x` where ``x > threshold``, else `value`."""
-    out = loom.where(input > threshold, input, loom.full_like(input, value))
-    return _inplace(input, out, inplace)
+    return _apply(input, lambda x: loom.where(x > threshold, x, loom.full_like(x, value)),
+                  inplace)
 
 
 def threshold_(input, threshold: float, value: float):
@@ -118,7 +125,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
         slope = loom.empty_like(input).uniform_(lower, upper)
     else:
         slope = (lower + upper) / 2
-    return _inplace(input, loom.where(input >= 0, input, input * slope), inplace)
+    return _apply(input, lambda x: loom.where(x >= 0, x, x * slope), inplace)
 
 
 def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):

@@ -181,6 +181,20 @@ class ModuleDict(Module):
             self[k] = m
 
 
+def _param_lines(items, type_name) -> str:
+    import loom
+    lines = []
+    for k, p in items:
+        if isinstance(p, loom.Tensor):
+            size = "x".join(str(n) for n in p.shape)
+            dev = f" ({p.device})" if p.device.type != "cpu" else ""
+            kind = "Parameter" if is_parameter(p) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{type_name(p)} of size {size}{dev}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
 class ParameterList(Module):
     """A list of parameters, registered (tensors given are wrapped as parameters)."""
 
@@ -221,11 +235,8 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for i, p in enumerate(self):
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"({i}): Parameter containing: [{p.type()} of size {size}]")
-        return "\n".join(lines)
+        # PyTorch's: the dtype (torch.float32), indented by two more spaces
+        return _param_lines(enumerate(self), lambda p: str(p.dtype))
 
 
 class ParameterDict(Module):
@@ -276,3 +287,7 @@ class ParameterDict(Module):
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for k, v in items:
             self[k] = v
+
+    def extra_repr(self) -> str:
+        # PyTorch's: the legacy type name (torch.FloatTensor), indented by two more spaces
+        return _param_lines(self.items(), lambda p: p.type())

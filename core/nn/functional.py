@@ -18,6 +18,7 @@ from .normalization_functional import __all__ as _normalizations
 from .pooling_functional import *  # noqa: F401,F403  (adaptive max pooling, unfold, ...)
 from .pooling_functional import __all__ as _poolings
 from .grid_functional import affine_grid, grid_sample  # noqa: F401
+from .activation_functional import in_place
 
 __all__ = [
     "linear", "bilinear", "relu", "relu_", "leaky_relu", "gelu", "silu", "elu", "softplus",
@@ -65,8 +66,9 @@ def relu_(input):
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
-    out = loom.where(input > 0, input, input * negative_slope)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return in_place(input, lambda x: loom.where(x > 0, x, x * negative_slope))
+    return loom.where(input > 0, input, input * negative_slope)
 
 
 def gelu(input, approximate: str = "none"):
@@ -80,18 +82,22 @@ def gelu(input, approximate: str = "none"):
 
 
 def silu(input, inplace: bool = False):
-    out = input * loom.sigmoid(input)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return in_place(input, lambda x: x * loom.sigmoid(x))
+    return input * loom.sigmoid(input)
 
 
 def mish(input, inplace: bool = False):
-    out = input * loom.tanh(softplus(input))
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return in_place(input, lambda x: x * loom.tanh(softplus(x)))
+    return input * loom.tanh(softplus(input))
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
-    out = loom.where(input > 0, input, alpha * loom.expm1(loom.clamp(input, max=0)))
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return in_place(input, lambda x: loom.where(x > 0, x,
+                                                    alpha * loom.expm1(loom.clamp(x, max=0))))
+    return loom.where(input > 0, input, alpha * loom.expm1(loom.clamp(input, max=0)))
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
@@ -106,8 +112,9 @@ def softsign(input):
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-    out = loom.clamp(input, min_val, max_val)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return in_place(input, lambda x: loom.clamp(x, min_val, max_val))
+    return loom.clamp(input, min_val, max_val)
 
 
 def relu6(input, inplace: bool = False):
@@ -148,11 +155,12 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        out = input * 0
+        fn = lambda x: x * 0  # noqa: E731
     else:
-        mask = loom.empty_like(input).bernoulli_(1 - p)
-        out = input * mask / (1 - p)
-    return input.copy_(out) if inplace else out
+        # PyTorch's: the mask scaled first, then one product (MulBackward0)
+        mask = loom.empty_like(input).bernoulli_(1 - p).div_(1 - p)
+        fn = lambda x: x * mask  # noqa: E731
+    return in_place(input, fn) if inplace else fn(input)
 
 
 # ----------------------------------------------------------------------------- normalization
@@ -274,32 +282,28 @@ def one_hot(tensor, num_classes: int = -1):
 
 # ----------------------------------------------------------------------------- conv, pooling
 
-def _with_bias(out, bias, k):
-    return out if bias is None else out + bias.reshape((-1,) + (1,) * k)
-
-
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _with_bias(_op("conv1d")(input, weight, stride=stride, padding=padding,
-                                    dilation=dilation, groups=groups), bias, 1)
+    return _op("conv1d")(input, weight, bias, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _with_bias(_op("conv2d")(input, weight, stride=stride, padding=padding,
-                                    dilation=dilation, groups=groups), bias, 2)
+    return _op("conv2d")(input, weight, bias, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    return _with_bias(_op("conv_transpose1d")(
-        input, weight, stride=stride, padding=padding, output_padding=output_padding,
-        groups=groups, dilation=dilation), bias, 1)
+    return _op("conv_transpose1d")(input, weight, bias, stride=stride, padding=padding,
+                                   output_padding=output_padding, groups=groups,
+                                   dilation=dilation)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    return _with_bias(_op("conv_transpose2d")(
-        input, weight, stride=stride, padding=padding, output_padding=output_padding,
-        groups=groups, dilation=dilation), bias, 2)
+    return _op("conv_transpose2d")(input, weight, bias, stride=stride, padding=padding,
+                                   output_padding=output_padding, groups=groups,
+                                   dilation=dilation)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -454,6 +458,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False):
+    if reduction == "mean" and size_average is None and reduce is None:
+        import warnings
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
     return _op("kl_div")(input, target, reduction=_reduction(size_average, reduce, reduction),
                          log_target=log_target)
 

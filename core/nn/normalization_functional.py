@@ -8,6 +8,8 @@ import warnings
 
 import loom
 
+from .activation_functional import in_place
+
 __all__ = ["instance_norm", "local_response_norm", "rms_norm", "dropout1d", "dropout2d",
            "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -101,11 +103,11 @@ def _channel_dropout(input, p, training, inplace, batched):
     lead = 2 if batched else 1
     mask_shape = tuple(input.shape[:lead]) + (1,) * (input.dim() - lead)
     if p == 1.0:
-        out = input * 0
+        fn = lambda x: x * 0  # noqa: E731
     else:
         mask = loom.empty(mask_shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
-        out = input * mask / (1 - p)
-    return input.copy_(out) if inplace else out
+        fn = lambda x: x * mask.div_(1 - p)  # noqa: E731  (PyTorch's: one product)
+    return in_place(input, fn) if inplace else fn(input)
 
 
 def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
@@ -160,16 +162,15 @@ def _alpha_dropout(input, p, training, inplace, feature):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        out = input * 0
-        return input.copy_(out) if inplace else out
+        return in_place(input, lambda x: x * 0) if inplace else input * 0
     keep = 1 - p
     alpha_p = -_SELU_ALPHA * _SELU_SCALE  # the value a dropped unit takes
     a = (keep + alpha_p * alpha_p * keep * p) ** -0.5
     b = -a * alpha_p * p
     shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else input.shape
     mask = loom.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(keep)
-    out = (input * mask + alpha_p * (1 - mask)) * a + b
-    return input.copy_(out) if inplace else out
+    fn = lambda x: (x * mask + alpha_p * (1 - mask)) * a + b  # noqa: E731
+    return in_place(input, fn) if inplace else fn(input)
 
 
 def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):

@@ -14,11 +14,12 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "SparseAdam", "lr_scheduler", "swa_utils"]
+           "NAdam", "RAdam", "Rprop", "LBFGS", "SparseAdam", "lr_scheduler", "swa_utils"]
 
 
 def __getattr__(name):

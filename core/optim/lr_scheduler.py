@@ -15,6 +15,8 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "MultiplicativeLR", "PolynomialLR", "CyclicLR", "CosineAnnealingWarmRestarts",
            "SequentialLR", "ChainedScheduler"]
 
+_GET_LR_OUTSIDE = ("To get the last learning rate computed by the scheduler, please use "
+                   "`get_last_lr()`.")
 _EPOCH_DEPRECATION = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
     "where possible. Please use `scheduler.step()` to step the scheduler. During the "
@@ -41,10 +43,27 @@ class LRScheduler:
                                    "when resuming scheduler with last_epoch >= 0.")
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        get_lr = cls.__dict__.get("get_lr")
+        if get_lr is not None and not getattr(get_lr, "_warns", False):
+            def checked(self, _get_lr=get_lr):  # PyTorch's warning for a call from outside
+                if not getattr(self, "_get_lr_called_within_step", False):
+                    warnings.warn(_GET_LR_OUTSIDE, UserWarning, stacklevel=2)
+                return _get_lr(self)
+            checked._warns = True
+            checked.__doc__ = get_lr.__doc__
+            cls.get_lr = checked
+
+    def _initial_step(self) -> None:
         self._step_count = 0
         self._is_initial = True
-        self.step()
-        self._is_initial = False
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def state_dict(self) -> dict:
         """Every attribute but the optimizer (callables of `LambdaLR` excepted)."""
@@ -65,14 +84,22 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or to `epoch`, deprecated, through the closed form)."""
         self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
+        if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
-            self.last_epoch = epoch
-            values = (self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr")
-                      else self.get_lr())
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                values = (self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr")
+                          else self.get_lr())
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]

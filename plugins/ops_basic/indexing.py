@@ -454,6 +454,26 @@ def _setitem_samples(rng, dt):
         (np.eye(4, 3, dtype=bool), x()[0, 0]), ((0, _i(2, 0)), x()[0, :2]))]
 
 
+def _getitem_node(p):
+    """PyTorch's node for `t[key]`: that of the last view step it takes (select, slice,
+    unsqueeze; a slice over a whole dim is no step), AliasBackward0 when it takes none, and
+    IndexBackward0 once the key holds a tensor, list or bool."""
+    if not p:
+        return "IndexBackward0"
+    name = "AliasBackward0"
+    for k in p["index"]:
+        if k is None:
+            name = "UnsqueezeBackward0"
+        elif type(k) is int:
+            name = "SelectBackward0"
+        elif type(k) is slice:
+            if k.start not in (None, 0) or k.stop is not None or k.step not in (None, 1):
+                name = "SliceBackward0"
+        elif k is not Ellipsis:
+            return "IndexBackward0"
+    return name
+
+
 _M, _V, _W = np.eye(3, 4, dtype=bool), np.ones(3), np.ones((3, 4))
 _PUT = dict(backward=_index_put_bwd, inputs=2, parse=lambda key, accumulate=False: dict(
     key=_key(key), accumulate=accumulate), node_name="IndexPutBackward0")
@@ -462,7 +482,7 @@ OPS = [
     op("getitem", _getitem, backward=lambda ctx, g: (
         apply_op("ops_index_backward", g, ctx.shapes[0], ctx.params["index"]),),
        view="maybe", methods=("__getitem__",), parse=lambda key: {"index": _key(key)},
-       functions=(), torch_name="__getitem__", node_name="IndexBackward0", samples=sample_calls(
+       functions=(), torch_name="__getitem__", node_name=_getitem_node, samples=sample_calls(
            ((4, 3), 0), ((4, 3), (slice(None), 1)), ((4, 3), (slice(1, 3),)), ((4, 3), True),
            ((4, 3), _i(0, 2, 2)), ((4, 3), np.eye(4, 3, dtype=bool)), ((4, 3), [1, -1]),
            ((4, 3), (None, Ellipsis, -1)), ((2, 3, 4), (0, slice(None), _i(0, 1))),

@@ -3,9 +3,12 @@ window taps of the padded input are stacked and contracted with the weight in on
 group. The backward rules are the two adjoints of that product (col2im for the input, the
 taps' product with the gradient for the weight), written in operations arrays and tensors
 both offer, so the same rule runs on arrays and, under ``create_graph``, records itself."""
+import inspect
+
 import numpy as np
 
-from loom.plugin import ErrorInput, SampleInput, dense, op
+import loom
+from loom.plugin import ErrorInput, SampleInput, dense, op, sum_to_shape
 
 from .common import (composite, matmul, pad, refuse_dtypes, stack, taps, transpose_last,
                      tuple_of, untaps)
@@ -231,41 +234,111 @@ def _samples(calls):
 
 def _errors(shape_x, shape_w):
     def errors(rng):
+        good_x = (shape_x[0], shape_w[1]) + tuple(shape_x[2:])
         return [ErrorInput((np.ones(shape_x), np.ones(shape_w)), match="channels",
-                           note="channel count differs")]
+                           note="channel count differs"),
+                ErrorInput((np.ones(good_x), np.ones(shape_w), np.ones(shape_w[0] + 1)),
+                           match="expected bias to be 1-dimensional", note="bias size")]
     return errors
 
 
+def _check_bias(x, w, b, transposed, groups):
+    out = w.shape[1] * groups if transposed else w.shape[0]
+    if b.ndim != 1 or b.shape[0] != out:
+        raise RuntimeError(f"Given {'transposed=1, ' if transposed else ''}weight of size "
+                           f"{list(w.shape)}, expected bias to be 1-dimensional with {out} "
+                           f"elements, but got bias of size {list(b.shape)} instead")
+    if b.dtype != x.dtype:
+        names = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                 "bfloat16": "c10::BFloat16"}
+        raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias "
+                           f"type ({names.get(b.dtype.name, b.dtype.name)}) should be the same")
+
+
+def _with_bias(name, fn, k, transposed):
+    """The kernel and rule of a convolution whose inputs are (input, weight[, bias]), as
+    PyTorch's one ConvolutionBackward0 node: the bias is added to the output channels, and its
+    gradient is the incoming gradient summed over every other dim."""
+    params = list(inspect.signature(fn).parameters.values())[2:]
+
+    def kernel(xp, *arrays, **p):
+        x, w = arrays[0], arrays[1]
+        y = fn(x, w, **p)
+        if len(arrays) == 3:
+            b = arrays[2]
+            _check_bias(x, w, b, transposed, p.get("groups", 1))
+            y += b.reshape((-1,) + (1,) * k)  # a fresh output: the bias goes in place
+        return y
+    kernel.__signature__ = inspect.Signature([
+        inspect.Parameter("xp", inspect.Parameter.POSITIONAL_ONLY),
+        inspect.Parameter("arrays", inspect.Parameter.VAR_POSITIONAL),
+        *[q.replace(kind=inspect.Parameter.KEYWORD_ONLY) for q in params]])
+    sig = inspect.Signature(params)
+
+    def parse(*args, **kw):
+        bound = sig.bind(*args, **kw)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def prepare(input, weight, bias=None, *args, **kw):
+        for i, (what, t) in enumerate((("weight", weight), ("bias", bias)), 2):
+            if not isinstance(t, loom.Tensor) and (t is not None or what == "weight"):
+                raise TypeError(f"{name}(): argument '{what}' (position {i}) must be Tensor, "
+                                f"not {type(t).__name__}")
+        return (input, weight, *args) if bias is None else (input, weight, bias, *args)
+    prepare.__signature__ = inspect.Signature([
+        inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("weight", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("bias", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
+        inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+
+    inner = _backward(k, transposed)
+
+    def backward(ctx, g):
+        gx, gw = inner(ctx, g)
+        if len(ctx.needs_input_grad) < 3:
+            return gx, gw
+        gb = None
+        if ctx.needs_input_grad[2]:
+            out = ctx.shapes[2][0]
+            gb = sum_to_shape(dense(g), (out,) + (1,) * k).reshape((out,))
+        return gx, gw, gb
+    return kernel, backward, prepare, parse
+
+
 def _op(name, fn, calls, doc, errors):
-    kernel, _ = composite(fn, 2)  # the kernel: fn on arrays, with fn's signature
     k = 1 if "1d" in name else 2
-    backward = _backward(k, transposed="transpose" in name)
-    return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
-              functions=(name,), torch_name=name, samples=_samples(calls),
+    kernel, backward, prepare, parse = _with_bias(name, fn, k, "transpose" in name)
+    return op(name, kernel, backward=backward, variadic=True, prepare=prepare, parse=parse,
+              save_inputs=(0, 1), methods=(), functions=(name,), torch_name=name,
+              node_name="ConvolutionBackward0", samples=_samples(calls),
               error_samples=errors, doc=doc)
 
 
 OPS = [
-    _op("conv1d", _conv1d, [(((2, 4, 7), (6, 4, 3)), {}),
+    _op("conv1d", _conv1d, [(((2, 4, 7), (6, 4, 3)), {}), (((2, 4, 7), (6, 4, 3), (6,)), {}),
                             (((2, 4, 9), (6, 2, 2)), dict(stride=2, padding=1, groups=2)),
                             (((4, 8), (3, 4, 3)), dict(dilation=2, padding="same")),
                             (((2, 3, 10), (4, 3, 4)), dict(padding="same"))],
         "1-d convolution (cross-correlation) of input (N, C, L) with weight (O, C/groups, K); "
-        "bias is added by `loom.nn.functional.conv1d`.", _errors((1, 3, 5), (2, 2, 3))),
+        "optional bias (O,) is added to the output channels.", _errors((1, 3, 5), (2, 2, 3))),
     _op("conv2d", _conv2d, [(((2, 3, 6, 5), (4, 3, 3, 2)), {}),
+                            (((2, 3, 6, 5), (4, 3, 3, 2), (4,)), dict(padding=1)),
+                            (((3, 5, 5), (2, 3, 3, 3), (2,)), dict(stride=2)),
                             (((1, 4, 7, 7), (4, 2, 3, 3)),
                              dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
                             (((3, 5, 5), (2, 3, 3, 3)), dict(padding="same"))],
         "2-d convolution (cross-correlation) of input (N, C, H, W) with weight "
-        "(O, C/groups, kH, kW); bias is added by `loom.nn.functional.conv2d`.",
+        "(O, C/groups, kH, kW); an optional bias (O,) is added to the output channels.",
         _errors((1, 3, 5, 5), (2, 2, 3, 3))),
     _op("conv_transpose1d", _conv_transpose1d,
-        [(((2, 4, 5), (4, 3, 3)), {}),
+        [(((2, 4, 5), (4, 3, 3)), {}), (((2, 4, 5), (4, 3, 3), (3,)), dict(stride=2)),
          (((1, 4, 5), (4, 2, 3)), dict(stride=2, padding=1, output_padding=1, groups=2))],
         "1-d transposed convolution of input (N, C, L) with weight (C, O/groups, K).",
         lambda rng: [ErrorInput((np.ones((1, 3, 5)), np.ones((2, 2, 3))), match="channels")]),
     _op("conv_transpose2d", _conv_transpose2d,
         [(((2, 3, 4, 4), (3, 2, 3, 3)), {}),
+         (((1, 4, 3, 4), (4, 1, 2, 3), (2,)), dict(groups=2)),
          (((1, 4, 3, 4), (4, 1, 2, 3)), dict(stride=(2, 1), padding=(0, 1), groups=2,
                                              dilation=(1, 2))),
          (((1, 2, 4, 4), (2, 3, 3, 3)), dict(stride=2, padding=3))],

@@ -20,9 +20,10 @@ _GIVEN = "given"  # the `bias` parameter when a bias tensor is among the inputs
 
 
 def _prepare(input, weight, bias=None):
-    """The tensors as the leading arguments; a missing bias is the parameter ``bias=None``
-    (a call with a bias has the bias among the inputs)."""
-    return (input, weight, None) if bias is None else (input, weight, bias)
+    """The tensors as the leading arguments, in the order of PyTorch's node (addmm's: bias,
+    input, weight; mm's: input, weight), so that ``grad_fn.next_functions`` lists them as
+    there; a missing bias is the parameter ``bias=None``."""
+    return (input, weight, None) if bias is None else (bias, input, weight)
 
 
 def _check(x, w, b, has_bias):
@@ -72,8 +73,10 @@ def _parse(bias=_GIVEN):  # the None that `_prepare` puts after the tensors when
 
 
 def _linear(xp, *arrays, bias=_GIVEN):
-    x, w = arrays[0], arrays[1]
-    b = arrays[2] if len(arrays) == 3 else None
+    if len(arrays) == 3:
+        b, x, w = arrays
+    else:
+        (x, w), b = arrays, None
     dt = x.dtype
     if not (w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] and w.dtype == dt and
             dt.kind in "fc" and (b is None or b.dtype == dt and b.shape == w.shape[:1])):
@@ -91,19 +94,21 @@ def _linear_bwd(ctx, g):
     """grad_input = g @ W, grad_weight = g^T @ input (over every leading dim), grad_bias = g
     summed to the bias's shape; each only when asked. Written in operations that arrays and
     tensors share, so under create_graph the rule is recorded and differentiates again."""
-    x, w = ctx.saved[0], ctx.saved[1]
+    x, w = ctx.saved[-2], ctx.saved[-1]  # (bias,) input, weight
     need = ctx.needs_input_grad
+    biased = len(need) == 3
+    nx, nw = need[-2], need[-1]
     out, inn = w.shape
     g = dense(g)
-    gx = matmul(g, w) if need[0] else None
+    gx = matmul(g, w) if nx else None
     gw = gb = None
-    if need[1] or (len(need) > 2 and need[2]):
+    if nw or (biased and need[0]):
         g2 = g.reshape((-1, out))
-        if need[1]:
+        if nw:
             gw = matmul(g2.T, x.reshape((-1, inn)))
-        if len(need) > 2 and need[2]:
-            gb = sum_to_shape(g2, tuple(ctx.shapes[2]))
-    return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+        if biased and need[0]:
+            gb = sum_to_shape(g2, tuple(ctx.shapes[0]))
+    return (gb, gx, gw) if biased else (gx, gw)
 
 
 def _samples(rng, dt):
@@ -133,7 +138,8 @@ def _reference(*arrays, **kw):
 
 OPS = [
     op("linear", _linear, backward=_linear_bwd, variadic=True, prepare=_prepare, parse=_parse,
-       save_inputs=(0, 1), methods=(), functions=(), torch_name=None, reference=_reference,
+       save_inputs=(0, 1, 2), methods=(), functions=(), torch_name=None,
+       reference=_reference,
        node_name=lambda p: "MmBackward0" if p and p.get("bias") is None else "AddmmBackward0",
        samples=_samples, error_samples=_errors,
        doc="``input @ weight.T + bias`` (`bias` optional), PyTorch's `F.linear`: input "

@@ -297,6 +297,11 @@ def _torch_reference(name):
     return reference
 
 
+def _ce_node(p):
+    """PyTorch's node for cross_entropy: nll_loss's, or the sum that label smoothing adds."""
+    return "AddBackward0" if p and p.get("label_smoothing") else "NllLossBackward0"
+
+
 def _class_op(name, fn, log_input):
     kernel, backward = composite(fn, 3)
     # the closed form for class indices; the class weights' gradient (which PyTorch refuses)
@@ -305,6 +310,7 @@ def _class_op(name, fn, log_input):
                                    fused.weight_or_probabilities)
     return op(name, kernel, backward=backward, inputs=3, save_inputs=(0, 1, 2), methods=(),
               functions=(), torch_name=None, reference=_torch_reference(name),
+              node_name=None if log_input else _ce_node,
               samples=_nll_samples(log_input),
               error_samples=_nll_errors,
               doc=f"{name} with classes along dim 1 (0 unbatched); `weight` is required here "
@@ -335,17 +341,32 @@ def _kl_samples(rng, dt):
             SampleInput((lp(5,), p(5,)), {"reduction": "none"})]
 
 
-def _binary(name, fn, samples, errors, doc, rule=None):
+def _binary(name, fn, samples, errors, doc, rule=None, **fields):
     kernel, backward = composite(fn, 2)
     backward = rule or backward
     return op(name, kernel, backward=backward, inputs=2, save_inputs=(0, 1), methods=(),
               functions=(), torch_name=f"nn.functional.{name}", samples=samples,
-              error_samples=errors, doc=doc)
+              error_samples=errors, doc=doc, **fields)
+
+
+# PyTorch composes these losses of other operators: its node is the last one's
+def _l1_node(p):
+    r = (p or {}).get("reduction", "mean")
+    return {"sum": "SumBackward0", "none": "AbsBackward0"}.get(r, "MeanBackward0")
+
+
+def _kl_node(p):
+    p = p or {}
+    r = p.get("reduction", "mean")
+    if r == "none":
+        return "MulBackward0" if p.get("log_target") else "SubBackward0"
+    return {"sum": "SumBackward0", "batchmean": "DivBackward0"}.get(r, "MeanBackward0")
 
 
 OPS = [
     _regression("mse_loss", _mse, "Mean squared error.", rule=fused.mse_backward),
-    _regression("l1_loss", _l1, "Mean absolute error.", rule=fused.l1_backward),
+    _regression("l1_loss", _l1, "Mean absolute error.", rule=fused.l1_backward,
+                node_name=_l1_node),
     _regression("smooth_l1_loss", _smooth_l1, "Smooth L1: quadratic below `beta`, linear above.",
                 extra=[((4, 3), {"beta": 0.5})]),
     _regression("huber_loss", _huber, "Huber: quadratic below `delta`, linear above.",
@@ -363,5 +384,5 @@ OPS = [
             rule=fused.bce_logits_backward),
     _binary("kl_div", _kl_div, _kl_samples, _bad_reduction,
             "KL divergence of log-probabilities `input` from `target` (probabilities, or "
-            "log-probabilities with log_target=True)."),
+            "log-probabilities with log_target=True).", node_name=_kl_node),
 ]
