@@ -97,6 +97,13 @@ def _meshgrid(xp, *arrays, indexing=None):
                              copy=False))
 
 
+def _meshgrid_prepare(*a, **k):  # meshgrid(a, b) or meshgrid([a, b])
+    a = tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple)) else a
+    if not a:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    return a
+
+
 def _meshgrid_bwd(ctx, grads):
     # output i varies along axis i (axes 0 and 1 swapped for 'xy'); the other axes sum away
     n, xy = len(ctx.shapes), ctx.params["indexing"] == "xy"
@@ -214,8 +221,7 @@ OPS = [
             "`steps` values from `base**start` to `base**end`, evenly spaced in the exponent."),
     op("meshgrid", _meshgrid, backward=_meshgrid_bwd, variadic=True, methods=(),
        view="always",
-       prepare=lambda *a, **k: tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple))
-       else a, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
+       prepare=_meshgrid_prepare, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
                                     ((2,), (3,), (4,), {"indexing": "xy"}), inputs=3),
        doc="Coordinate grids of 1-D tensors (`indexing` 'ij' or 'xy'); views."),
     op("complex", _complex, backward=lambda ctx, g: (g.real, g.imag), inputs=2, methods=(),

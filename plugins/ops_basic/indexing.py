@@ -454,6 +454,28 @@ def _setitem_samples(rng, dt):
         (np.eye(4, 3, dtype=bool), x()[0, 0]), ((0, _i(2, 0)), x()[0, :2]))]
 
 
+def _getitem_node(p):
+    """PyTorch's node for ``t[key]``: IndexBackward0 with an index tensor, else that of the
+    last view applied (select for an int, slice, unsqueeze for None), whole-dimension slices
+    of a tuple key skipped; a key applying none is an alias. A lone slice always slices."""
+    if not p:
+        return "IndexBackward0"
+    key, last = p["index"], "AliasBackward0"
+    if len(key) == 1 and type(key[0]) is slice:
+        return "SliceBackward0"
+    for k in key:
+        if k is None:
+            last = "UnsqueezeBackward0"
+        elif type(k) is int:
+            last = "SelectBackward0"
+        elif type(k) is slice:
+            if not (k.start in (None, 0) and k.stop is None and k.step in (None, 1)):
+                last = "SliceBackward0"
+        elif k is not Ellipsis:
+            return "IndexBackward0"
+    return last
+
+
 _M, _V, _W = np.eye(3, 4, dtype=bool), np.ones(3), np.ones((3, 4))
 _PUT = dict(backward=_index_put_bwd, inputs=2, parse=lambda key, accumulate=False: dict(
     key=_key(key), accumulate=accumulate), node_name="IndexPutBackward0")
@@ -462,7 +484,7 @@ OPS = [
     op("getitem", _getitem, backward=lambda ctx, g: (
         apply_op("ops_index_backward", g, ctx.shapes[0], ctx.params["index"]),),
        view="maybe", methods=("__getitem__",), parse=lambda key: {"index": _key(key)},
-       functions=(), torch_name="__getitem__", node_name="IndexBackward0", samples=sample_calls(
+       functions=(), torch_name="__getitem__", node_name=_getitem_node, samples=sample_calls(
            ((4, 3), 0), ((4, 3), (slice(None), 1)), ((4, 3), (slice(1, 3),)), ((4, 3), True),
            ((4, 3), _i(0, 2, 2)), ((4, 3), np.eye(4, 3, dtype=bool)), ((4, 3), [1, -1]),
            ((4, 3), (None, Ellipsis, -1)), ((2, 3, 4), (0, slice(None), _i(0, 1))),

@@ -18,6 +18,11 @@ def _seq(who):  # cat([a, b], ...): the tensors as the leading arguments
         if not isinstance(tensors, (list, tuple)):
             raise TypeError(f"{who}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                             f"not {type(tensors).__name__}")
+        if not tensors:  # PyTorch's own errors for an empty list
+            if who == "cat":
+                raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+            raise RuntimeError(f"{'vstack' if who == 'row_stack' else who} expects a non-empty "
+                               f"TensorList")
         return tuple(tensors) + rest
     return prepare
 
