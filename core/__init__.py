@@ -59,6 +59,31 @@ def is_complex(input: Tensor) -> "builtins.bool":
     return input.is_complex()
 
 
+def is_nonzero(input: Tensor) -> "builtins.bool":
+    """The truth of a one-element tensor (RuntimeError for more or none)."""
+    return input.is_nonzero()
+
+
+def is_conj(input: Tensor) -> "builtins.bool":
+    """False: loom conjugates eagerly, so no tensor carries a lazy conjugate bit."""
+    return input.is_conj()
+
+
+def is_neg(input: Tensor) -> "builtins.bool":
+    """False: loom negates eagerly, so no tensor carries a lazy negative bit."""
+    return input.is_neg()
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    """`input` itself: loom's conjugates are already materialised."""
+    return input.resolve_conj()
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """`input` itself: loom's negations are already materialised."""
+    return input.resolve_neg()
+
+
 def is_signed(input: Tensor) -> "builtins.bool":
     """True if `input`'s dtype is signed (every type but bool and uint8)."""
     return input.is_signed()

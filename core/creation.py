@@ -19,8 +19,16 @@ def _infer_array(data, dtype):
     """NumPy array from nested Python data, with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
         return _host(data._data)
+    if isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as an array does
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         arr = data
+    elif dtype is None and isinstance(data, (list, tuple)) and _first_leaf_numpy(data):
+        # NumPy scalars keep their dtypes, Python numbers take PyTorch's: the promotion of all
+        arr = np.asarray(data)
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        return arr.astype(_leaves_dtype(data).np, copy=False)
     else:
         if isinstance(data, (list, tuple)) and _contains_tensor(data):
             data = _tensors_to_lists(data)
@@ -47,6 +55,27 @@ def _infer_array(data, dtype):
     if isinstance(data, np.ndarray):
         _dt.from_numpy_dtype(arr.dtype)
     return arr
+
+
+def _first_leaf_numpy(seq):
+    while isinstance(seq, (list, tuple)) and seq:
+        seq = seq[0]
+    return isinstance(seq, np.generic)
+
+
+def _leaves_dtype(seq):
+    """PyTorch's dtype of nested data holding NumPy scalars: each NumPy scalar's own dtype and
+    each Python number's default one, promoted."""
+    found = None
+    stack = [seq]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+            continue
+        d = _dt.from_numpy_dtype(x.dtype) if isinstance(x, np.generic) else _dt.scalar_dtype(x)
+        found = d if found is None else _dt.promote_types(found, d)
+    return found
 
 
 def _contains_tensor(seq):

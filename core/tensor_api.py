@@ -381,6 +381,32 @@ class _TensorAPI:
             dtype = dtype.dtype
         return self.to(dtype)
 
+    def type_as(self, other):
+        """`self` cast to `other`'s dtype (itself when it has that dtype already)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self.to(other.dtype)
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor."""
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return self.__bool__()
+
+    # loom conjugates and negates eagerly: a tensor never carries a lazy conj or neg bit
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def resolve_conj(self):
+        return self
+
+    def resolve_neg(self):
+        return self
+
     def float(self):
         return self.to(_dt.float32)
 

@@ -6,7 +6,7 @@ from loom.plugin import hookimpl
 @hookimpl
 def loom_register_ops():
     from . import (clamp, counting, creation, elementwise, gather, indexing, joining, logic,
-                   random, reductions, scans, shape, sorting, unary)
+                   numeric, random, reductions, scans, shape, sorting, unary)
     return [*creation.OPS, *random.OPS, *elementwise.OPS, *clamp.OPS, *unary.OPS, *logic.OPS,
             *reductions.OPS, *scans.OPS, *sorting.OPS, *counting.OPS, *shape.OPS, *joining.OPS,
-            *indexing.OPS, *gather.OPS]
+            *indexing.OPS, *gather.OPS, *numeric.OPS]

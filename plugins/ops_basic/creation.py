@@ -61,6 +61,21 @@ def _eye(be, n, m=None, dtype=None, index=None):
     return be.xp.eye(n, m, dtype=_np(dtype))
 
 
+def _tri_indices(name, np_fn):
+    def kernel(be, row, col, offset=0, dtype=None, index=None):
+        dtype = dtype or loom.int64
+        if dtype.is_floating_point or dtype.is_complex or dtype == loom.bool:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+                     "complex128": "ComplexDouble", "bool": "Bool"}
+            raise NotImplementedError(f'"{name}" not implemented for '
+                                      f"'{names[str(dtype).split('.')[-1]]}'")
+        r, c = np_fn(row, offset, col) if row > 0 and col > 0 else ((), ())
+        return be.xp.asarray(np.stack([np.asarray(r, np.int64), np.asarray(c, np.int64)])
+                             .astype(dtype.np))
+    return kernel
+
+
 def _full_like(xp, a, fill_value, *, dtype=None, device=None):
     if isinstance(fill_value, loom.Tensor) or not isinstance(fill_value, (int, float, complex)):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
@@ -202,6 +217,14 @@ OPS = [
             "Values from `start` to `end` (exclusive) by `step`."),
     factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
             "`steps` evenly spaced values from `start` to `end`."),
+    factory("tril_indices", _tri_indices("tril_indices", np.tril_indices),
+            [((3, 3), {}), ((4, 3, -1), {}), ((3, 4, 1), {"dtype": loom.int32})],
+            "The (row, column) indices of a `row` x `col` matrix's lower triangle, a 2 x N "
+            "tensor; `offset` shifts the diagonal."),
+    factory("triu_indices", _tri_indices("triu_indices", np.triu_indices),
+            [((3, 3), {}), ((4, 3, 1), {}), ((3, 4, -1), {"dtype": loom.int32})],
+            "The (row, column) indices of a `row` x `col` matrix's upper triangle, a 2 x N "
+            "tensor; `offset` shifts the diagonal."),
     factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
     _like("zeros_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
                                                                           device=device),

@@ -12,6 +12,7 @@ from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor
 
 from . import special
 from .clamp import max0
+from .indexing import _tname
 from .elementwise import refuse
 
 _LN2, _LN10, _SQRT_PI = math.log(2.0), math.log(10.0), math.sqrt(math.pi)
@@ -146,6 +147,42 @@ def _is_inf(sign):  # isposinf / isneginf
                                f"inputs.")
         return x == sign * math.inf
     return kernel
+
+
+def _view_as_real(xp, x):
+    if x.dtype.kind != "c":
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    r = x.real
+    return xp.lib.stride_tricks.as_strided(r, x.shape + (2,), r.strides + (r.itemsize,))
+
+
+def _view_as_complex(xp, x):
+    if x.dtype not in (np.float32, np.float64):
+        if x.dtype == np.float16:
+            raise RuntimeError("view_as_complex of a float16 tensor needs complex32, which "
+                               "loom does not provide")
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: "
+                           f"{_tname(x)}")
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if x.strides[-1] != x.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(st % (2 * x.itemsize) for st, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    root = x
+    while getattr(root, "base", None) is not None and hasattr(root.base, "__array_interface__"):
+        root = root.base
+    if isinstance(root, np.ndarray) and (x.__array_interface__["data"][0] -
+                                         root.__array_interface__["data"][0]) % (2 * x.itemsize):
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return x.view(np.complex64 if x.dtype == np.float32 else np.complex128)[..., 0]
+
+
+def _signbit(xp, x):
+    if x.dtype.kind == "c":
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
+    return xp.signbit(x) if x.dtype.kind != "b" else xp.zeros(x.shape, bool)
 
 
 def _specials(rng, dt):  # NaN, infinities and signed zeros among ordinary values
@@ -286,9 +323,26 @@ OPS = [
     view("real", lambda xp, x: x.real, lambda ctx, g: (cast_like(g, ctx.saved[0]),), methods=(),
          save_inputs=(0,), holomorphic=False, samples=_complex,
          doc="The real part (a view; the input itself when it is real)."),
-    view("imag", _imag, None, methods=(), differentiable=False,
+    view("imag", _imag, lambda ctx, g: (cast_like(g, ctx.saved[0]) * 1j,), methods=(),
+         save_inputs=(0,), takes_complex_grad=True,
          samples=lambda rng, dt: _complex(rng, dt)[:1], error_samples=_errors(float, RuntimeError),
          doc="The imaginary part of a complex tensor (a view)."),
+    view("view_as_real", _view_as_real, lambda ctx, g: (g[..., 0] + g[..., 1] * 1j,),
+         methods=(), takes_complex_grad=True, samples=lambda rng, dt: _complex(rng, dt)[:1],
+         error_samples=_errors(float, RuntimeError),
+         doc="A complex tensor's (real, imaginary) pairs along a new last dimension (a view)."),
+    view("view_as_complex", _view_as_complex,
+         lambda ctx, g: (apply_op("view_as_real", g if g.dtype.kind == "c" else g + 0j)
+                         if not is_tensor(g) else apply_op("view_as_real", g.to(
+                             g.dtype if g.is_complex() else g.dtype.to_complex())),),
+         methods=(), takes_complex_grad=True,
+         samples=lambda rng, dt: [
+             SampleInput((rng.standard_normal((3, 2)).astype(dt),), grad=False),
+             SampleInput((rng.standard_normal((2, 4, 2)).astype(dt),), grad=False)]
+         if np.dtype(dt).kind == "f" and np.dtype(dt).itemsize >= 4 else [],
+         error_samples=lambda rng: [ErrorInput((np.ones(3),), match="last dimension of size 2")],
+         doc="A float tensor whose last dimension (size 2, stride 1) holds (real, imaginary) "
+             "pairs, read as complex (a view)."),
     # d conj(z): PyTorch's gradient is the conjugate of the incoming one
     view("conj", lambda xp, x: xp.conj(x) if x.dtype.kind == "c" else x,
          lambda ctx, g: (apply_op("conj", g),), maybe=True, takes_complex_grad=True,
@@ -298,6 +352,7 @@ OPS = [
           doc="The argument of each element (pi for negative reals, else 0)."),
     _is("isnan"), _is("isinf"), _is("isfinite"),
     _is("isposinf", _is_inf(1)), _is("isneginf", _is_inf(-1)),
+    _is("signbit", _signbit, doc="True where the sign bit is set (-0.0 included)."),
     _is("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else xp.ones_like(x, bool),
         samples=lambda rng, dt: _specials(rng, dt) + _complex(rng, dt)[:1]),
 ]
