@@ -140,7 +140,15 @@ def _integers_only(name):  # gcd / lcm: integer kernels only
 
 def _remainder(xp, a, b):
     _integral_division("remainder_cpu", xp, a, b)
-    return xp.remainder(a, b)
+    r = xp.remainder(a, b)
+    if getattr(r, "dtype", None) is not None and r.dtype.kind == "f":
+        # PyTorch's floating remainder is fmod corrected towards the divisor's sign: a zero
+        # keeps the dividend's sign (-2 % 2 is -0.0, 3 % -1.5 is 0.0), where NumPy's takes
+        # the divisor's
+        zero = r == 0
+        if zero.any():
+            r = xp.where(zero, xp.copysign(r, xp.fmod(a, b)), r)
+    return r
 
 
 def _pow(xp, a, b):
