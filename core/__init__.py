@@ -27,7 +27,7 @@ from .tensor import Size, Tensor  # noqa: E402,F401
 from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
 from .promotion import result_type  # noqa: E402,F401
 from . import methods as _methods  # noqa: E402
-from . import autograd, linalg, return_types  # noqa: E402,F401
+from . import autograd, linalg, return_types, special  # noqa: E402,F401
 from .legacy import make_legacy_types as _legacy  # noqa: E402
 from .device_module import cuda, get_device_module  # noqa: E402,F401
 from . import tensor_api as _tensor_api  # noqa: E402
@@ -62,6 +62,16 @@ def is_complex(input: Tensor) -> "builtins.bool":
 def is_nonzero(input: Tensor) -> "builtins.bool":
     """The truth of a one-element tensor (RuntimeError for more or none)."""
     return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> "builtins.bool":
+    """True if both tensors have the same shape."""
+    return input.is_same_size(other)
+
+
+def is_inference(input: Tensor) -> "builtins.bool":
+    """False: loom has no inference-mode tensors."""
+    return input.is_inference()
 
 
 def is_conj(input: Tensor) -> "builtins.bool":

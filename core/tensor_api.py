@@ -22,7 +22,7 @@ from .registry import missing_operator, registry
 from .inplace import bump_version as _bump_version, write_into as _write_into
 from .tensor_str import format_tensor
 from .storage import TypedStorage, UntypedStorage, data_ptr, root_of
-from .tensor import Tensor, wrap
+from .tensor import Size, Tensor, wrap
 from . import grad_mode
 from .autograd.gradients import backward as _autograd_backward
 from .creation import tensor as _tensor_from_data
@@ -394,6 +394,73 @@ class _TensorAPI:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         return self.__bool__()
 
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Fill the main diagonal in place (all dims equal beyond 2-D); `wrap` restarts it
+        every ``cols + 1`` rows of a tall matrix."""
+        shape = tuple(self._data.shape)
+        if len(shape) < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if len(shape) > 2 and len(set(shape)) != 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        n = min(shape)
+        if len(shape) == 2 and wrap and shape[0] > shape[1]:
+            flat = np.arange(0, shape[0] * shape[1], shape[1] + 1)
+            index = np.unravel_index(flat, shape)
+        else:
+            index = (np.arange(n),) * len(shape)
+        self[tuple(wrap_index(i) for i in index)] = fill_value
+        return self
+
+    def sum_to_size(self, *size):
+        """The sum of `self` down to `size`, which must expand to self's shape."""
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
+            else tuple(size)
+        shape = tuple(self._data.shape)
+        lead = len(shape) - len(size)
+        if lead < 0 or any(s != 1 and s != d for s, d in zip(size, shape[lead:])):
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                               f"{{{list(shape)}}}.")
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
+                                          if s == 1 and shape[lead + i] != 1)
+        out = self.sum(dims, keepdim=True) if dims else self
+        return out.reshape(size) if out.shape != size else out
+
+    def is_same_size(self, other) -> bool:
+        return tuple(self._data.shape) == tuple(other._data.shape)
+
+    def is_inference(self) -> bool:
+        return False
+
+    def share_memory_(self):
+        """Kept for code written for multiprocessing: loom's CPU tensors need no move."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def new(self, *args, **kwargs):
+        """Legacy constructor: ``x.new(2, 3)`` (uninitialised, zeros in loom), ``x.new(data)``
+        and ``x.new()``, in self's dtype and device."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            if isinstance(args[0], Tensor):
+                return args[0].to(self.device, self.dtype)
+            return _tensor_from_data(args[0], dtype=self.dtype, device=self.device)
+        return self.new_zeros(*args, **kwargs) if args else self.new_zeros(0)
+
+    def float_power_(self, exponent):
+        if self.dtype is not _dt.float64 and self.dtype is not _dt.complex128:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{_SCALAR.get(self.dtype.name, self.dtype.name)} but the "
+                               f"operation's result requires dtype "
+                               f"{'ComplexDouble' if self.is_complex() else 'Double'}")
+        return self.copy_(_factory("float_power")(self, exponent))
+
+    def unsafe_chunk(self, chunks, dim=0):
+        return self.chunk(chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return self.split(split_size, dim)
+
     # loom conjugates and negates eagerly: a tensor never carries a lazy conj or neg bit
     def is_conj(self) -> bool:
         return False
@@ -528,6 +595,15 @@ class _TensorAPI:
             t._is_param = True
         memo[id(self)] = t
         return t
+
+
+_SCALAR = dict(float32="Float", float16="Half", bfloat16="BFloat16", int64="Long",
+               int32="Int", int16="Short", int8="Char", uint8="Byte", bool="Bool",
+               complex64="ComplexFloat")
+
+
+def wrap_index(i):  # an index array as a tensor, for fill_diagonal_'s assignment
+    return wrap(np.asarray(i, dtype=np.int64))
 
 
 def _rebuild(arr, rg, is_param=False):

@@ -45,6 +45,8 @@ KNOWN: dict = {
     ("dot", "values"): "complex operands with infinities: NaN placement differs between BLAS",
     ("var_mean", "values"): "an infinity in a slice: PyTorch's one-pass (Welford) mean is NaN, "
                             "loom's is the infinity (as PyTorch's own mean)",
+    ("std_mean", "values"): "an infinity in a slice: PyTorch's one-pass (Welford) mean is NaN, "
+                            "loom's is the infinity (as PyTorch's own mean)",
     ("var", "grad"): "a 0-dim NaN input: PyTorch's rule gives inf, loom's NaN",
     ("polygamma", "values"): "integer input at a pole: inf where PyTorch's float32 kernel gives "
                              "a large finite value",

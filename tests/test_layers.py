@@ -27,9 +27,9 @@ LEVELS = {
     "tensor": 2,
     # 3: graph nodes, the operator registry, custom ops' schemas
     "graph": 3, "registry": 3, "anomaly": 3, "schema": 3,
-    # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
-    # operator through the registry)
-    "backends": 4, "linalg": 4,
+    # 4: device backends and kernel binding; the loom.linalg and loom.special namespaces (they
+    # name the missing operator through the registry)
+    "backends": 4, "linalg": 4, "special": 4,
     # 5: the per-call path's helpers and the executor
     "promotion": 5, "engine": 5, "generator": 5,
     # 6: dispatch and writes

@@ -245,6 +245,18 @@ def _xlogy(xp, a, b):
     return r.astype(xp.result_type(a, b), copy=False)
 
 
+def _xlog1py(xp, a, b):
+    if kind(a, b) == "c":
+        raise refuse("xlog1py_cpu", (a if hasattr(a, "dtype") else b).dtype)
+    r = xp.where(b != b, b, xp.where(a == 0, 0.0, a * xp.log1p(xp.where(a == 0, 0.0, b))))
+    return r.astype(xp.result_type(a, b), copy=False)
+
+
+def _xlog1py_da(g, a, b):  # log1p(other), even where input is 0 (PyTorch's formula)
+    b = b if hasattr(b, "shape") else xp_of(g).full_like(a, b)
+    return g * xp_of(g).log1p(b)
+
+
 def _xlogy_da(g, a, b):  # log(other), 0 where input is 0 (NaN where other is)
     b = b if hasattr(b, "shape") else xp_of(g).full_like(a, b)
     return _keep(b != b, g * b, g * _keep(a != 0, xp_of(g).log(b)))
@@ -392,6 +404,11 @@ OPS = [
            check=_only("biuf", "xlogy_cpu"), b_domain=(0.5, 2.0), node_name="XlogyBackward0",
            scalar_node_name="XlogyBackward2",
            doc="``input * log(other)``, 0 where `input` is 0 (unless `other` is NaN)."),
+    binary("xlog1py", _xlog1py, da=_xlog1py_da, db=lambda g, a, b: g * a / (1 + b),
+           int_to_float=True, check=_only("biuf", "xlog1py_cpu"), b_domain=(0.5, 2.0),
+           methods=(), functions=("special.xlog1py",), torch_name="special.xlog1py",
+           inplace=False, doc="``input * log1p(other)``, 0 where `input` is 0 (unless `other` "
+           "is NaN)."),
     binary("copysign", _tensor_first("copysign", "copysign"), da=_copysign_da, db=0,
            int_to_float=True,
            check=_only("biuf", "copysign_cpu", tensor_first="copysign"), node_name="CopysignBackward0",

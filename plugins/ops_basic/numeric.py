@@ -4,6 +4,7 @@ Each is one function written in operations that raw arrays and tensors both offe
 (`composite`): the kernel runs it on arrays, the backward rule differentiates it on tensors.
 A kernel casts its arrays to PyTorch's result dtype first, since NumPy promotes otherwise."""
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -124,6 +125,9 @@ def _trapezoid_parts(ts, dim, who):
 
 
 def _trapezoid(*ts, dx=None, dim=-1):
+    y = ts[0]
+    if y.ndim and y.shape[_dim(dim, y.ndim)] == 0:  # no samples: zeros, before any check
+        return _to(apply_op("sum", y, _dim(dim, y.ndim)) * 0, _dt(y))
     spacing, sums, d = _trapezoid_parts(ts, dim, "trapezoid")
     if spacing is not None:
         sums = spacing * sums
@@ -326,11 +330,22 @@ def _vander(x, N=None, increasing=False):
     return powers if increasing else apply_op("flip", powers, [1])
 
 
+def _mvlgamma(x, p):
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = _floating(x)
+    out = apply_op("lgamma", x) + p * (p - 1) / 4 * math.log(math.pi)
+    for j in range(1, p):
+        out = out + apply_op("lgamma", x - j / 2)
+    return out
+
+
 _K = {name: composite(f, n) for name, f, n in (
     ("diff", _diff, None), ("trapezoid", _trapezoid, None),
     ("cumulative_trapezoid", _cumulative_trapezoid, None), ("cov", _cov, None),
     ("corrcoef", _corrcoef, 1), ("cdist", _cdist, 2), ("cartesian_prod", _cartesian_prod, None),
-    ("combinations", _combinations, 1), ("diagflat", _diagflat, 1), ("vander", _vander, 1))}
+    ("combinations", _combinations, 1), ("diagflat", _diagflat, 1), ("vander", _vander, 1),
+    ("mvlgamma", _mvlgamma, 1))}
 
 
 def _composite(name, doc, n=1, **fields):
@@ -400,6 +415,13 @@ OPS = [
                "rows.", samples=sample_calls(((4,),), ((4,), 3), ((3,), 2, True))),
     _composite("diagflat", "A 2-D tensor with the flattened input on diagonal `offset`.",
                methods=("diagflat",), samples=sample_calls(((3,),), ((2, 2), 1), ((3,), -1))),
+    _composite("mvlgamma", "The multivariate log-gamma function of dimension `p`.",
+               methods=("mvlgamma",), functions=("mvlgamma", "special.multigammaln"),
+               inplace="mvlgamma_", samples=sample_calls(
+                   (np.array([2.5, 3.1, 4.0]), 2), (np.array([[1.7, 2.2], [3.0, 5.5]]), 3),
+                   (np.array([0.7, 1.5]), 1), rtol=1e-4, atol=1e-5),
+               error_samples=lambda rng: [ErrorInput((np.array([2.5]), 0),
+                                                     match="greater than or equal to 1")]),
     _composite("vander", "The Vandermonde matrix of a 1-D tensor (decreasing powers unless "
                "`increasing`).", samples=sample_calls(((4,),), ((3,), 5, True), ((3,), 1), grad=False,
                                     note="PyTorch's own vander gradient fails (an in-place "

@@ -16,6 +16,7 @@ from .indexing import _tname
 from .elementwise import refuse
 
 _LN2, _LN10, _SQRT_PI = math.log(2.0), math.log(10.0), math.sqrt(math.pi)
+_SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
 
 
 def _no_bool(msg, fn):  # a kernel refusing bool tensors with PyTorch's RuntimeError
@@ -32,6 +33,13 @@ def _only(kinds, name, fn):  # a kernel for the dtype kinds in `kinds`, NotImple
             raise refuse(name, x.dtype)
         return fn(xp, x)
     return kernel
+
+
+def _entr(xp, x):
+    x = x if x.dtype.kind == "f" else x.astype(loom.get_default_dtype().np)
+    pos = xp.where(x > 0, x, 1)
+    return xp.where(x > 0, -pos * xp.log(pos), xp.where(x == 0, 0, xp.where(x < 0, -xp.inf, x))
+                    ).astype(x.dtype)
 
 
 def _log10(xp, x):
@@ -295,6 +303,16 @@ OPS = [
     unary("erfc", _float64(lambda xp, x: special.erf_pair(xp, x)[1], "erfc_vml_cpu"),
           dx=lambda x: -2 / _SQRT_PI * xp_of(x).exp(-x * x), domain=(-2.0, 5.0),
           doc="Complementary error function ``1 - erf(x)``, accurate where it is small."),
+    unary("special_ndtr", _float64(lambda xp, x: 0.5 * special.erf_pair(xp, -x * _SQRT1_2)[1],
+                                   "ndtr"),
+          dx=lambda x: _INV_SQRT_2PI * xp_of(x).exp(-0.5 * x * x), methods=(),
+          functions=("special.ndtr",), torch_name="special.ndtr", inplace=False,
+          error_samples=_errors(np.complex64, NotImplementedError),
+          doc="The standard normal distribution function."),
+    unary("special_entr", _only("biuf", "entr_cpu", _entr),
+          dx=lambda g, x: -g * (xp_of(x).log(x) + 1), domain=(0.2, 3.0), methods=(),
+          functions=("special.entr",), torch_name="special.entr", inplace=False,
+          doc="``-x * log(x)`` elementwise: 0 at 0, -inf below."),
     unary("erfinv", _float64(special.erfinv, "erfinv_vml_cpu"), inplace_function=False, domain=(-0.95, 0.95),
           dx=lambda y: _SQRT_PI / 2 * xp_of(y).exp(y * y), doc="Inverse error function."),
     unary("lgamma", _float64(special.lgamma, "lgamma_vml_cpu"), inplace_function=False, domain=(0.2, 4.0),
