@@ -425,6 +425,16 @@ class _TensorAPI:
         out = self.sum(dims, keepdim=True) if dims else self
         return out.reshape(size) if out.shape != size else out
 
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill with ``exp`` of normal samples (PyTorch's stream for the same seed)."""
+        if not (self.is_floating_point()):
+            raise NotImplementedError(f'"log_normal_cpu" not implemented for '
+                                      f"'{_SCALAR.get(self.dtype.name, self.dtype.name)}'")
+        if std <= 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        kw = {} if generator is None else {"generator": generator}
+        return self.normal_(mean, std, **kw).exp_()
+
     def is_same_size(self, other) -> bool:
         return tuple(self._data.shape) == tuple(other._data.shape)
 
