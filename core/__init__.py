@@ -26,6 +26,13 @@ from .registry import registry as _registry, missing_operator as _missing  # noq
 from .tensor import Size, Tensor  # noqa: E402,F401
 from .creation import as_tensor, asarray, from_dlpack, from_numpy, tensor  # noqa: E402,F401
 from .promotion import result_type  # noqa: E402,F401
+from .tensor_str import set_printoptions  # noqa: E402,F401
+from .flags import (  # noqa: E402,F401
+    are_deterministic_algorithms_enabled, compile, get_deterministic_debug_mode,
+    get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+    set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+    use_deterministic_algorithms)
 from . import methods as _methods  # noqa: E402
 from . import autograd, linalg, return_types, special  # noqa: E402,F401
 from .legacy import make_legacy_types as _legacy  # noqa: E402
@@ -72,6 +79,30 @@ def is_same_size(input: Tensor, other: Tensor) -> "builtins.bool":
 def is_inference(input: Tensor) -> "builtins.bool":
     """False: loom has no inference-mode tensors."""
     return input.is_inference()
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-dim tensor holding the number `s` (the default float dtype unless `dtype`)."""
+    return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in `shape` of flat `indices` (an integer tensor), one tensor per
+    dimension."""
+    if not isinstance(indices, Tensor):
+        indices = tensor(indices)
+    if indices.is_floating_point() or indices.is_complex() or indices.dtype is dtypes.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, builtins.int) else tuple(shape)
+    if builtins.any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got "
+                         f"{tuple(shape)}")
+    coords, rest = [], indices.to(dtypes.int64)
+    for size in reversed(shape):
+        coords.append(rest.remainder(size) if size else rest * 0)
+        rest = rest.div(size, rounding_mode="floor") if size else rest
+    return tuple(reversed(coords))
 
 
 def is_conj(input: Tensor) -> "builtins.bool":

@@ -2,7 +2,7 @@
 
 The rules below were worked out by printing tensors with PyTorch 2.13 under its default print
 options (precision 4, threshold 1000, edgeitems 3, linewidth 80, automatic scientific mode)
-and matching the output. The module depends only on NumPy and the standard library, so it
+and matching the output; `set_printoptions` changes them as PyTorch's does. The module depends only on NumPy and the standard library, so it
 can be used before the rest of loom is importable.
 
 Summary of the rules:
@@ -23,13 +23,51 @@ import math
 
 import numpy as np
 
-__all__ = ["format_tensor"]
+__all__ = ["format_tensor", "set_printoptions", "get_printoptions"]
 
-# PyTorch's default print options; loom has no set_printoptions, so they are constants.
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_LINEWIDTH = 80
+
+class _PrintOptions:
+    """The print options `set_printoptions` changes (PyTorch's defaults to start with)."""
+
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None  # None: chosen per tensor; True/False: forced
+
+
+_OPTS = _PrintOptions()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """PyTorch's print options: digits after the point (`precision`), the element count
+    above which a tensor is summarised (`threshold`) with `edgeitems` items at each end, the
+    line width, a `profile` ("default", "short", "full") setting all four, and `sci_mode`
+    (True/False forces scientific notation on or off, None lets each tensor choose)."""
+    if profile in _PROFILES:  # another profile is ignored, as PyTorch ignores it
+        _OPTS.precision, _OPTS.threshold, _OPTS.edgeitems, _OPTS.linewidth = \
+            _PROFILES[profile]
+    if precision is not None:
+        _OPTS.precision = precision
+    if threshold is not None:
+        _OPTS.threshold = threshold
+    if edgeitems is not None:
+        _OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        _OPTS.linewidth = linewidth
+    _OPTS.sci_mode = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options, as `set_printoptions` takes them."""
+    return {"precision": _OPTS.precision, "threshold": _OPTS.threshold,
+            "edgeitems": _OPTS.edgeitems, "linewidth": _OPTS.linewidth,
+            "sci_mode": _OPTS.sci_mode}
+
+
 _PREFIX = "tensor("
 
 # Dtypes whose name torch never prints for a non-empty tensor, because a literal of
@@ -65,12 +103,14 @@ class _Formatter:
             self.sci_mode = wide_range
         else:
             self.sci_mode = wide_range or lo < 1.0e-4
+        if _OPTS.sci_mode is not None:
+            self.sci_mode = _OPTS.sci_mode
         if self.sci_mode:
-            spec = f".{_PRECISION}e"
+            spec = f".{_OPTS.precision}e"
         elif self.int_mode:
             spec = ".0f"
         else:
-            spec = f".{_PRECISION}f"
+            spec = f".{_OPTS.precision}f"
         self.width = max(len(format(v, spec)) for v in vals.tolist())
         if self.int_mode and not self.sci_mode:
             self.width += 1  # room for the trailing "." of "1."
@@ -80,13 +120,13 @@ class _Formatter:
         if not self.floating:
             text = str(value)
         elif self.sci_mode:
-            text = format(value, f".{_PRECISION}e")
+            text = format(value, f".{_OPTS.precision}e")
         elif self.int_mode:
             text = format(value, ".0f")
             if math.isfinite(value):
                 text += "."
         else:
-            text = format(value, f".{_PRECISION}f")
+            text = format(value, f".{_OPTS.precision}f")
         return text.rjust(self.width)
 
 
@@ -110,22 +150,22 @@ class _ComplexFormatter:
 def _summarized(arr: np.ndarray) -> np.ndarray:
     """Keep only the edge items of every dimension longer than 2 * edgeitems."""
     for axis, n in enumerate(arr.shape):
-        if n > 2 * _EDGEITEMS:
-            keep = list(range(_EDGEITEMS)) + list(range(n - _EDGEITEMS, n))
+        if n > 2 * _OPTS.edgeitems:
+            keep = list(range(_OPTS.edgeitems)) + list(range(n - _OPTS.edgeitems, n))
             arr = np.take(arr, keep, axis=axis)
     return arr
 
 
 def _edge_indices(n: int, summarize: bool):
     """Indices shown along a dim; ``None`` marks where the ellipsis goes."""
-    if summarize and n > 2 * _EDGEITEMS:
-        return list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
+    if summarize and n > 2 * _OPTS.edgeitems:
+        return list(range(_OPTS.edgeitems)) + [None] + list(range(n - _OPTS.edgeitems, n))
     return list(range(n))
 
 
 def _vector_str(row: np.ndarray, indent: int, summarize: bool, fmt) -> str:
     """A 1-D row, wrapped so each line holds a whole number of equally wide elements."""
-    per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+    per_line = max(1, (_OPTS.linewidth - indent) // (fmt.width + 2))
     items = row.tolist()
     # The ellipsis is an element of its own (" ..." aligns it after ", ").
     data = [" ..." if i is None else fmt.format(items[i])
@@ -153,7 +193,7 @@ def _data_str(arr: np.ndarray, indent: int) -> str:
         kind = "f"
     elif kind == "f" and arr.dtype.itemsize < 4:
         arr = arr.astype(np.float32)  # torch promotes half to float before printing
-    summarize = arr.size > _THRESHOLD
+    summarize = arr.size > _OPTS.threshold
     shown = _summarized(arr) if summarize else arr
     fmt = _ComplexFormatter(shown) if kind == "c" else _Formatter(shown)
     return _nested_str(arr, indent, summarize, fmt)
@@ -170,7 +210,7 @@ def _join_suffixes(body: str, suffixes: list[str], indent: int) -> str:
     out = [body]
     line_len = len(body) - body.rfind("\n") + 1
     for suffix in suffixes:
-        if line_len + len(suffix) + 2 > _LINEWIDTH:
+        if line_len + len(suffix) + 2 > _OPTS.linewidth:
             out.append(",\n" + " " * indent + suffix)
             line_len = indent + len(suffix)
         else:

@@ -20,7 +20,7 @@ PLUGINS = REPO / "plugins"
 LEVELS = {
     # 0: values and settings, no loom imports
     "dtypes": 0, "device": 0, "config": 0, "grad_mode": 0, "hookspecs": 0, "cpu_random": 0,
-    "tensor_str": 0, "spec": 0, "errors": 0, "return_types": 0, "formats": 0,
+    "tensor_str": 0, "flags": 0, "spec": 0, "errors": 0, "return_types": 0, "formats": 0,
     # 1: storage, the CPU backend object, what plugins there are
     "storage": 1, "cpu": 1, "catalog": 1,
     # 2: the Tensor class and the one way results are built
