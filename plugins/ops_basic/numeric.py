@@ -255,19 +255,66 @@ def _cdist(x1, x2, p=2.0, compute_mode=None):
             raise RuntimeError("cdist only supports non-negative p values")
         if x1.dtype != x2.dtype:
             raise RuntimeError(f"expected scalar type {_scalar(x1)} but found {_scalar(x2)}")
-    xp = xp_of(x1)
-    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    return _pnorm(x1[..., :, None, :] - x2[..., None, :, :], p)
+
+
+def _pnorm(diff, p, dim=-1, keepdim=False):
+    """The p-norm of `diff` along `dim`, with a zero gradient where it is zero (where two
+    points coincide), as PyTorch's distance functions give."""
+    xp = xp_of(diff)
     if p == 0:
-        return apply_op("sum", _to(diff != 0, _dt(x1)), -1)
+        return apply_op("sum", _to(diff != 0, _dt(diff)), dim, keepdim)
     a = abs(diff)
     if p == float("inf"):
-        return apply_op("amax", a, -1) if diff.shape[-1] else apply_op("sum", a, -1)
+        return apply_op("amax", a, dim, keepdim) if diff.shape[dim] else \
+            apply_op("sum", a, dim, keepdim)
     if p == 1:
-        return apply_op("sum", a, -1)
-    s = apply_op("sum", a ** p, -1)
+        return apply_op("sum", a, dim, keepdim)
+    s = apply_op("sum", a ** p, dim, keepdim)
     zero = s == 0
-    safe = xp.where(zero, 1, s)  # no infinite derivative where two points coincide
+    safe = xp.where(zero, 1, s)  # no infinite derivative at zero
     return xp.where(zero, 0, safe ** (1 / p))
+
+
+def _cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    if not is_tensor(x1):
+        x1, x2 = promote_arrays(x1, x2)
+        if not _is(x1, "fc"):
+            raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
+                               f"is {_scalar(x1)}")
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = ((x.expand(shape) if is_tensor(x) else np.broadcast_to(x, shape)) for x in (x1, x2))
+    d = _dim(dim, len(shape))
+    # PyTorch clamps the norms at eps outside autograd: the gradient flows as if unclamped
+    n1, n2 = (_clamped(_pnorm(x, 2, d, True), eps) for x in (x1, x2))
+    return apply_op("sum", (x1 / n1) * (x2 / n2), d)
+
+
+def _clamped(n, eps):  # n raised to eps, the raise invisible to autograd
+    if is_tensor(n):
+        return n + (n.detach().clamp_min(eps) - n.detach())
+    return np.maximum(n, eps)
+
+
+def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    if not is_tensor(x1):
+        x1, x2 = promote_arrays(x1, x2)
+    diff = _floating(x1 - x2 + eps)
+    if diff.ndim == 0:
+        return abs(diff) if p != 0 else _to(diff != 0, _dt(diff))
+    return _pnorm(diff, p, -1, keepdim)
+
+
+def _pdist(x, p=2.0):
+    if not is_tensor(x):
+        if x.ndim != 2:
+            raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+        if not _is(x, "f"):
+            raise RuntimeError("pdist only supports floating-point dtypes")
+        if p < 0:
+            raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(x.shape[0], 1)
+    return _pnorm(x[i] - x[j], p)
 
 
 def _scalar(x):
@@ -345,7 +392,8 @@ _K = {name: composite(f, n) for name, f, n in (
     ("cumulative_trapezoid", _cumulative_trapezoid, None), ("cov", _cov, None),
     ("corrcoef", _corrcoef, 1), ("cdist", _cdist, 2), ("cartesian_prod", _cartesian_prod, None),
     ("combinations", _combinations, 1), ("diagflat", _diagflat, 1), ("vander", _vander, 1),
-    ("mvlgamma", _mvlgamma, 1))}
+    ("mvlgamma", _mvlgamma, 1), ("cosine_similarity", _cosine_similarity, 2),
+    ("pairwise_distance", _pairwise_distance, 2), ("pdist", _pdist, 1))}
 
 
 def _composite(name, doc, n=1, **fields):
@@ -407,6 +455,17 @@ OPS = [
                "(batched).", n=2, samples=sample_calls(
                    ((3, 4), (2, 4)), ((2, 3, 4), (2, 5, 4), 1.0), ((3, 2), (4, 2), 3.0),
                    ((3, 2), (4, 2), float("inf")), inputs=2, rtol=1e-4, atol=1e-5)),
+    _composite("cosine_similarity", "The cosine of the angle between `x1` and `x2` along "
+               "`dim` (broadcasting; norms below `eps` count as `eps`).", n=2,
+               samples=sample_calls(((3, 4), (3, 4)), ((2, 3), (3,), 0), ((4,), (4,), 0),
+                                    inputs=2, rtol=1e-4, atol=1e-5)),
+    _composite("pairwise_distance", "The p-norm of ``x1 - x2 + eps`` over the last "
+               "dimension.", n=2, samples=sample_calls(
+                   ((3, 4), (3, 4)), ((2, 3), (3,), 1.0), ((3, 4), (1, 4), 3.0, 1e-6, True),
+                   inputs=2, rtol=1e-4, atol=1e-5)),
+    _composite("pdist", "The p-norm distances between the rows of a matrix, each pair once "
+               "(row i before row j).", samples=sample_calls(
+                   ((4, 3),), ((5, 2), 1.0), ((3, 4), 3.0), rtol=1e-4, atol=1e-5)),
     _composite("cartesian_prod", "The Cartesian product of 1-D tensors, one row a "
                "combination.", n=None, samples=lambda rng, dt: [
                    SampleInput(tuple(_arrays(rng, dt, (3,), (2,)))),
