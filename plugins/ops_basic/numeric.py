@@ -1,5 +1,7 @@
 """Numerical helpers PyTorch composes from other operators: diff, trapezoid (trapz),
-cumulative_trapezoid, cov, corrcoef, cdist, cartesian_prod, combinations, diagflat, vander.
+cumulative_trapezoid, cov, corrcoef, cartesian_prod, combinations, diagflat, vander, mvlgamma,
+and the scatter-into-a-copy family (select_scatter, slice_scatter, diagonal_scatter) with
+narrow_copy; the distances are in `distances`.
 Each is one function written in operations that raw arrays and tensors both offer
 (`composite`): the kernel runs it on arrays, the backward rule differentiates it on tensors.
 A kernel casts its arrays to PyTorch's result dtype first, since NumPy promotes otherwise."""
@@ -11,7 +13,7 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, composite, dtype_of, is_tensor, op,
-                         promote_arrays, sample_calls, xp_of)
+                         promote_arrays, sample_calls)
 
 
 def _dt(x):  # the loom dtype of an array or a tensor
@@ -236,94 +238,6 @@ def _corrcoef(x):
     return _clip(c, -1, 1)
 
 
-# ---- cdist -----------------------------------------------------------------------------------
-
-def _cdist(x1, x2, p=2.0, compute_mode=None):
-    if not is_tensor(x1):
-        for name, x in (("X1", x1), ("X2", x2)):
-            if not _is(x, "f"):
-                raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
-                                   f"{_scalar(x)}")
-        for name, x in (("X1", x1), ("X2", x2)):
-            if x.ndim < 2:
-                raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
-                                   f"{x.ndim}D")
-        if x1.shape[-1] != x2.shape[-1]:
-            raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
-                               f"{x1.shape[-1]} X2: {x2.shape[-1]}")
-        if p < 0:
-            raise RuntimeError("cdist only supports non-negative p values")
-        if x1.dtype != x2.dtype:
-            raise RuntimeError(f"expected scalar type {_scalar(x1)} but found {_scalar(x2)}")
-    return _pnorm(x1[..., :, None, :] - x2[..., None, :, :], p)
-
-
-def _pnorm(diff, p, dim=-1, keepdim=False):
-    """The p-norm of `diff` along `dim`, with a zero gradient where it is zero (where two
-    points coincide), as PyTorch's distance functions give."""
-    xp = xp_of(diff)
-    if p == 0:
-        return apply_op("sum", _to(diff != 0, _dt(diff)), dim, keepdim)
-    a = abs(diff)
-    if p == float("inf"):
-        return apply_op("amax", a, dim, keepdim) if diff.shape[dim] else \
-            apply_op("sum", a, dim, keepdim)
-    if p == 1:
-        return apply_op("sum", a, dim, keepdim)
-    s = apply_op("sum", a ** p, dim, keepdim)
-    zero = s == 0
-    safe = xp.where(zero, 1, s)  # no infinite derivative at zero
-    return xp.where(zero, 0, safe ** (1 / p))
-
-
-def _cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    if not is_tensor(x1):
-        x1, x2 = promote_arrays(x1, x2)
-        if not _is(x1, "fc"):
-            raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
-                               f"is {_scalar(x1)}")
-    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
-    x1, x2 = ((x.expand(shape) if is_tensor(x) else np.broadcast_to(x, shape)) for x in (x1, x2))
-    d = _dim(dim, len(shape))
-    # PyTorch clamps the norms at eps outside autograd: the gradient flows as if unclamped
-    n1, n2 = (_clamped(_pnorm(x, 2, d, True), eps) for x in (x1, x2))
-    return apply_op("sum", (x1 / n1) * (x2 / n2), d)
-
-
-def _clamped(n, eps):  # n raised to eps, the raise invisible to autograd
-    if is_tensor(n):
-        return n + (n.detach().clamp_min(eps) - n.detach())
-    return np.maximum(n, eps)
-
-
-def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    if not is_tensor(x1):
-        x1, x2 = promote_arrays(x1, x2)
-    diff = _floating(x1 - x2 + eps)
-    if diff.ndim == 0:
-        return abs(diff) if p != 0 else _to(diff != 0, _dt(diff))
-    return _pnorm(diff, p, -1, keepdim)
-
-
-def _pdist(x, p=2.0):
-    if not is_tensor(x):
-        if x.ndim != 2:
-            raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
-        if not _is(x, "f"):
-            raise RuntimeError("pdist only supports floating-point dtypes")
-        if p < 0:
-            raise RuntimeError("pdist only supports non-negative p values")
-    i, j = np.triu_indices(x.shape[0], 1)
-    return _pnorm(x[i] - x[j], p)
-
-
-def _scalar(x):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat",
-            "complex128": "ComplexDouble"}.get(_dt(x).name, _dt(x).name)
-
-
 # ---- cartesian_prod, combinations, diagflat, vander ------------------------------------------
 
 def _vector(x):
@@ -387,17 +301,69 @@ def _mvlgamma(x, p):
     return out
 
 
+def _into(x, key, src, view_shape):
+    """A copy of `x` with `src` written at `key` (whose view has `view_shape`)."""
+    if tuple(src.shape) != tuple(view_shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(view_shape)}")
+    out = _copy(x)
+    out[key] = _to(src, _dt(x)) if _dt(src) != _dt(x) else src
+    return out
+
+
+def _select_scatter(x, src, dim, index):
+    d = _dim(dim, x.ndim)
+    if not -x.shape[d] <= index < x.shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x.shape)} at dimension {d}")
+    key = (slice(None),) * d + (index,)
+    return _into(x, key, src, tuple(x[key].shape))
+
+
+def _slice_scatter(x, src, dim=0, start=None, end=None, step=1):
+    d = _dim(dim, x.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    key = (slice(None),) * d + (slice(start, end, step),)
+    return _into(x, key, src, tuple(x[key].shape))
+
+
+def _diagonal_scatter(x, src, offset=0, dim1=0, dim2=1):
+    d1, d2 = _dim(dim1, x.ndim), _dim(dim2, x.ndim)
+    view = apply_op("diagonal", x, offset, d1, d2)
+    n = view.shape[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    cols = np.arange(n) + max(offset, 0)
+    key = [slice(None)] * x.ndim
+    key[d1], key[d2] = rows, cols
+    # advanced indices on two dims: the diagonal lands where NumPy's and PyTorch's indexing put
+    # it (at the first of them when they are adjacent, else in front); src holds it last
+    at = min(d1, d2) if abs(d1 - d2) == 1 else 0
+    if tuple(src.shape) != tuple(view.shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(view.shape)}")
+    moved = apply_op("movedim", src, -1, at) if src.ndim > 1 else src
+    out = _copy(x)
+    out[tuple(key)] = _to(moved, _dt(x)) if _dt(src) != _dt(x) else moved
+    return out
+
+
+def _narrow_copy(x, dim, start, length):
+    return _copy(_narrow(x, dim, start, length))
+
+
 _K = {name: composite(f, n) for name, f, n in (
     ("diff", _diff, None), ("trapezoid", _trapezoid, None),
     ("cumulative_trapezoid", _cumulative_trapezoid, None), ("cov", _cov, None),
-    ("corrcoef", _corrcoef, 1), ("cdist", _cdist, 2), ("cartesian_prod", _cartesian_prod, None),
+    ("corrcoef", _corrcoef, 1), ("cartesian_prod", _cartesian_prod, None),
     ("combinations", _combinations, 1), ("diagflat", _diagflat, 1), ("vander", _vander, 1),
-    ("mvlgamma", _mvlgamma, 1), ("cosine_similarity", _cosine_similarity, 2),
-    ("pairwise_distance", _pairwise_distance, 2), ("pdist", _pdist, 1))}
+    ("mvlgamma", _mvlgamma, 1), ("select_scatter", _select_scatter, 2),
+    ("slice_scatter", _slice_scatter, 2),
+    ("diagonal_scatter", _diagonal_scatter, 2), ("narrow_copy", _narrow_copy, 1))}
 
 
-def _composite(name, doc, n=1, **fields):
-    kernel, backward = _K[name]
+def _composite(name, doc, n=1, table=None, **fields):
+    kernel, backward = (_K if table is None else table)[name]
     if n is None:
         fields.update(variadic=True, save_inputs=tuple(range(4)))
     else:
@@ -451,21 +417,20 @@ OPS = [
     _composite("corrcoef", "Pearson's correlation coefficients of the rows' variables.",
                methods=("corrcoef",), samples=sample_calls(((3, 5),), ((2, 6),), rtol=1e-4,
                                                            atol=1e-5)),
-    _composite("cdist", "The p-norm distances between each row of `x1` and each of `x2` "
-               "(batched).", n=2, samples=sample_calls(
-                   ((3, 4), (2, 4)), ((2, 3, 4), (2, 5, 4), 1.0), ((3, 2), (4, 2), 3.0),
-                   ((3, 2), (4, 2), float("inf")), inputs=2, rtol=1e-4, atol=1e-5)),
-    _composite("cosine_similarity", "The cosine of the angle between `x1` and `x2` along "
-               "`dim` (broadcasting; norms below `eps` count as `eps`).", n=2,
-               samples=sample_calls(((3, 4), (3, 4)), ((2, 3), (3,), 0), ((4,), (4,), 0),
-                                    inputs=2, rtol=1e-4, atol=1e-5)),
-    _composite("pairwise_distance", "The p-norm of ``x1 - x2 + eps`` over the last "
-               "dimension.", n=2, samples=sample_calls(
-                   ((3, 4), (3, 4)), ((2, 3), (3,), 1.0), ((3, 4), (1, 4), 3.0, 1e-6, True),
-                   inputs=2, rtol=1e-4, atol=1e-5)),
-    _composite("pdist", "The p-norm distances between the rows of a matrix, each pair once "
-               "(row i before row j).", samples=sample_calls(
-                   ((4, 3),), ((5, 2), 1.0), ((3, 4), 3.0), rtol=1e-4, atol=1e-5)),
+    _composite("select_scatter", "A copy of `input` with `src` written at index `index` of "
+               "`dim`.", n=2, methods=("select_scatter",), samples=sample_calls(
+                   ((3, 4), (4,), 0, 1), ((3, 4), (3,), 1, -1), inputs=2)),
+    _composite("slice_scatter", "A copy of `input` with `src` written over the slice "
+               "`start:end:step` of `dim`.", n=2, methods=("slice_scatter",),
+               samples=sample_calls(((6, 4), (2, 4), 0, 4), ((4, 6), (4, 2), 1, 1, 5, 2),
+                                    ((5,), (2,), 0, None, 2), inputs=2)),
+    _composite("diagonal_scatter", "A copy of `input` with `src` written on its diagonal "
+               "`offset` of `dim1`, `dim2`.", n=2, methods=("diagonal_scatter",),
+               samples=sample_calls(((3, 3), (3,)), ((3, 4), (3,), 1),
+                                    ((2, 3, 4), (3, 2), 0, 0, 2), ((2, 3, 3), (2, 2), -1, 1, 2),
+                                    inputs=2)),
+    _composite("narrow_copy", "`narrow`, copied.", methods=("narrow_copy",),
+               samples=sample_calls(((4, 3), 0, 1, 2), ((4, 3), -1, 0, 1))),
     _composite("cartesian_prod", "The Cartesian product of 1-D tensors, one row a "
                "combination.", n=None, samples=lambda rng, dt: [
                    SampleInput(tuple(_arrays(rng, dt, (3,), (2,)))),
@@ -482,7 +447,8 @@ OPS = [
                error_samples=lambda rng: [ErrorInput((np.array([2.5]), 0),
                                                      match="greater than or equal to 1")]),
     _composite("vander", "The Vandermonde matrix of a 1-D tensor (decreasing powers unless "
-               "`increasing`).", samples=sample_calls(((4,),), ((3,), 5, True), ((3,), 1), grad=False,
+               "`increasing`).", samples=sample_calls(((4,),), ((3,), 5, True), ((3,), 1),
+                                                     grad=False,
                                     note="PyTorch's own vander gradient fails (an in-place "
                                          "cumprod); loom's is checked by gradcheck in tests"),
                error_samples=lambda rng: [ErrorInput((np.ones((2, 2)),), match="one-dimensional")]),
