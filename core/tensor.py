@@ -41,6 +41,27 @@ class Size(tuple):
             n *= s
         return n
 
+    # slices, sums with tuples and repeats stay sizes, as PyTorch's do
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if type(key) is slice else r
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            f"torch.Size")
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
 
 def wrap(arr) -> "Tensor":
     """A tensor over backend array `arr` (no copy)."""
