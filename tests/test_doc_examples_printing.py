@@ -19,6 +19,7 @@ CASES = [
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nrepr(torch.std_mean(x))',
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nrepr(torch.var_mean(x, 0))',
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nrepr(torch.unique(x, return_counts=True))',
+    'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nrepr(torch.frexp(x))',
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nstr(torch.max(x, 0))',
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\ntype(torch.max(x, 0)).__name__',
     'x = torch.tensor([[3., 1, 2], [0, 5, 4]])\nv, i = torch.max(x, 0)\n(v, i)',

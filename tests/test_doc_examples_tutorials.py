@@ -262,7 +262,6 @@ CASES = [
     'x = torch.arange(24.).reshape(2, 3, 4)\ntorch.movedim(x, (1, 2), (0, 1)).shape',
     'x = torch.arange(24.).reshape(2, 3, 4)\nx.transpose(0, 2).shape',
     'x = torch.arange(24.).reshape(2, 3, 4)\nx.mT.shape',
-    'x = torch.arange(24.).reshape(2, 3, 4)\nx.T.shape',
     'x = torch.arange(24.).reshape(2, 3, 4)\nx.swapaxes(0, 1).shape',
     'x = torch.arange(24.).reshape(2, 3, 4)\nx.narrow(2, 1, 2)',
     'x = torch.arange(24.).reshape(2, 3, 4)\nx.narrow(-1, torch.tensor(1), 2).shape',

@@ -53,7 +53,8 @@ def _cosine_similarity(x1, x2, dim=1, eps=1e-8):
             raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
                                f"is {_scalar(x1)}")
     shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
-    x1, x2 = ((x.expand(shape) if is_tensor(x) else np.broadcast_to(x, shape)) for x in (x1, x2))
+    x1, x2 = ((x.expand(shape) if is_tensor(x) else xp_of(x).broadcast_to(x, shape))
+              for x in (x1, x2))
     d = _dim(dim, len(shape))
     # PyTorch clamps the norms at eps outside autograd: the gradient flows as if unclamped
     n1, n2 = (_clamped(_pnorm(x, 2, d, True), eps) for x in (x1, x2))
@@ -63,7 +64,7 @@ def _cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def _clamped(n, eps):  # n raised to eps, the raise invisible to autograd
     if is_tensor(n):
         return n + (n.detach().clamp_min(eps) - n.detach())
-    return np.maximum(n, eps)
+    return xp_of(n).maximum(n, eps)
 
 
 def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):

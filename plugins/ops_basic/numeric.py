@@ -13,7 +13,7 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, composite, dtype_of, is_tensor, op,
-                         promote_arrays, sample_calls)
+                         promote_arrays, sample_calls, xp_of)
 
 
 def _dt(x):  # the loom dtype of an array or a tensor
@@ -120,7 +120,7 @@ def _trapezoid_parts(ts, dim, who):
         x = x.reshape(tuple(n if i == d else 1 for i in range(y.ndim)))
     elif x.ndim < y.ndim:  # x broadcasts to y's shape
         shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
-        x = x.expand(shape) if is_tensor(x) else np.broadcast_to(x, shape)
+        x = x.expand(shape) if is_tensor(x) else xp_of(x).broadcast_to(x, shape)
     xd = d - y.ndim  # counted from the end: x may have more dims than y
     m = x.shape[xd]
     return _narrow(x, xd, min(m, 1), max(m - 1, 0)) - _narrow(x, xd, 0, max(m - 1, 0)), sums, d
@@ -222,7 +222,7 @@ def _cov(*ts, correction=1, fw=False, aw=False):
 
 
 def _clip(x, lo, hi):
-    return x.clamp(lo, hi) if is_tensor(x) else np.clip(x, lo, hi)
+    return x.clamp(lo, hi) if is_tensor(x) else xp_of(x).clip(x, lo, hi)
 
 
 def _corrcoef(x):

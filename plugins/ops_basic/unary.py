@@ -8,7 +8,7 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor, keep_where, op,
-                         unary, unary_samples, view, xp_of)
+                         sample_calls, unary, unary_samples, view, xp_of)
 
 from . import special
 from .clamp import max0
@@ -168,8 +168,8 @@ def _is_inf(sign):  # isposinf / isneginf
 def _view_as_real(xp, x):
     if x.dtype.kind != "c":
         raise RuntimeError("view_as_real is only supported for complex tensors")
-    r = x.real
-    return xp.lib.stride_tricks.as_strided(r, x.shape + (2,), r.strides + (r.itemsize,))
+    # a new last axis of size 1 is contiguous whatever the layout: it can be read as 2 floats
+    return x[..., None].view(x.real.dtype)
 
 
 def _view_as_complex(xp, x):
@@ -193,6 +193,21 @@ def _view_as_complex(xp, x):
                                          root.__array_interface__["data"][0]) % (2 * x.itemsize):
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     return x.view(np.complex64 if x.dtype == np.float32 else np.complex128)[..., 0]
+
+
+def _frexp(xp, x):
+    if x.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = xp.frexp(x)
+    return m, xp.where(xp.isfinite(x), e, 0).astype(xp.int32)
+
+
+def _frexp_bwd(ctx, grads):  # d mantissa / dx = 2 ** -exponent
+    g, e = grads[0], ctx.saved[-1][1]
+    if g is None:
+        return (None,)
+    scale = xp_of(g).exp2(e) if is_tensor(g) else cast_like(xp_of(g).exp2(e), g)
+    return (g / scale,)
 
 
 def _signbit(xp, x):
@@ -380,6 +395,11 @@ OPS = [
     _is("isnan"), _is("isinf"), _is("isfinite"),
     _is("isposinf", _is_inf(1)), _is("isneginf", _is_inf(-1)),
     _is("signbit", _signbit, doc="True where the sign bit is set (-0.0 included)."),
+    op("frexp", _frexp, backward=_frexp_bwd, save_output=True, outputs=("mantissa", "exponent"),
+       samples=sample_calls(((3, 4),), (np.array([0.3, 1.5, -3.0, 1e-3]),)),
+       error_samples=_errors(np.int64, RuntimeError),
+       doc="(mantissa, exponent): ``input == mantissa * 2 ** exponent``, the mantissa in "
+           "[0.5, 1) in magnitude (an int32 exponent)."),
     _is("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else xp.ones_like(x, bool),
         samples=lambda rng, dt: _specials(rng, dt) + _complex(rng, dt)[:1]),
 ]
