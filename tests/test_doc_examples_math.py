@@ -56,6 +56,8 @@ CASES = [
     'torch.ldexp(torch.tensor([1.]), torch.tensor([1]))',
     'torch.ldexp(torch.tensor([1.0]), torch.tensor([1, 2, 3, 4]))',
     'torch.ldexp(torch.tensor([1]), torch.tensor([1, 2]))',
+    'torch.frexp(torch.arange(9.))',
+    'torch.nextafter(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])) == torch.tensor([1.0, 2.0])',
     'torch.sinc(torch.tensor([0.2252, -0.2948, 0., 1.]))',
     'a = torch.tensor([0.2796, 0.9331, 0.6486, 0.1523, 0.6516])\ntorch.logit(a, eps=1e-6)',
     'torch.logit(torch.tensor([0., 1., 0.5]))',
@@ -199,6 +201,14 @@ CASES = [
     'torch.special.round(torch.tensor([1.234]), decimals=1)',
     'torch.special.xlogy(torch.tensor([0., 2]), 3.)',
     'torch.special.multigammaln(torch.tensor([2.5]), 0)',
+    'eps = torch.finfo(torch.float32).eps\ntorch.nextafter(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])) == torch.tensor([eps + 1, 2 - eps])',
+    'torch.nextafter(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])) - torch.tensor([1.0, 2.0])',
+    'torch.nextafter(torch.tensor([1, 2]), torch.tensor([2, 1]))',
+    'torch.nextafter(torch.tensor([1.]), 2.)',
+    'torch.nextafter(torch.tensor([1.]), torch.tensor([2.], dtype=torch.float64))',
+    'torch.nextafter(torch.tensor([0.], dtype=torch.float64), torch.tensor([1.], dtype=torch.float64))',
+    'x = torch.tensor([1.])\nx.nextafter_(torch.tensor([0.]))\nx - 1',
+    'torch.nextafter(torch.tensor([1., 2]), torch.tensor(5.))',
 ]
 
 

@@ -390,6 +390,8 @@ OPS = [
            scalars=False,
            da=lambda g, a, b: g * xp_of(b).exp2(b), db=lambda g, a, b: g * a * xp_of(b).exp2(b) *
            math.log(2.0), doc="``input * 2 ** other``."),
+    binary("nextafter", differentiable=False, scalars=False, check=_only("f", "nextafter_cpu"),
+           doc="The next floating-point value after `input` towards `other`."),
     binary("hypot", da=lambda g, a, y: g * a / y, db=lambda g, b, y: g * b / y, scalars=False,
            check=_only("f", "hypot_cpu"), doc="``sqrt(input**2 + other**2)`` elementwise."),
     # PyTorch's forms g / (1 + exp(other - self)): 1 and 0 at infinities, not exp(inf - inf)
