@@ -10,6 +10,8 @@ from .numeric import _composite, _dim, _dt, _floating, _is, _to
 
 def _cdist(x1, x2, p=2.0, compute_mode=None):
     if not is_tensor(x1):
+        if _dt(x1).name in ("float16", "bfloat16"):
+            raise NotImplementedError(f'"cdist" not implemented for \'{_scalar(x1)}\'')
         for name, x in (("X1", x1), ("X2", x2)):
             if not _is(x, "f"):
                 raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
@@ -70,7 +72,10 @@ def _clamped(n, eps):  # n raised to eps, the raise invisible to autograd
 def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if not is_tensor(x1):
         x1, x2 = promote_arrays(x1, x2)
-    diff = _floating(x1 - x2 + eps)
+        if _is(x1, "b"):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+    diff = _floating(x1 - x2) + eps
     if diff.ndim == 0:
         return abs(diff) if p != 0 else _to(diff != 0, _dt(diff))
     return _pnorm(diff, p, -1, keepdim)
@@ -80,6 +85,8 @@ def _pdist(x, p=2.0):
     if not is_tensor(x):
         if x.ndim != 2:
             raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+        if _dt(x).name in ("float16", "bfloat16"):
+            raise NotImplementedError(f'"pdist" not implemented for \'{_scalar(x)}\'')
         if not _is(x, "f"):
             raise RuntimeError("pdist only supports floating-point dtypes")
         if p < 0:
@@ -105,6 +112,9 @@ def _renorm(x, p, dim, maxnorm):
             raise RuntimeError("renorm: non-positive-norm not supported")
         if maxnorm < 0:
             raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} "
+                           f"dimensions")
     d = _dim(dim, x.ndim)
     others = tuple(i for i in range(x.ndim) if i != d)
     norm = x

@@ -103,6 +103,9 @@ def _trapezoid_parse(dx=None, dim=-1):
 
 def _trapezoid_parts(ts, dim, who):
     """(spacings or None, y[1:] + y[:-1], dim), in the result dtype."""
+    if any(_is(t, "b") for t in ts):
+        raise RuntimeError(f"{who}: received a bool input for `x` or `y`, but bool is not "
+                           f"supported")
     if len(ts) > 1 and not is_tensor(ts[0]):
         ts = promote_arrays(*ts)
     y = _floating(ts[0])
@@ -179,6 +182,8 @@ def _cov(*ts, correction=1, fw=False, aw=False):
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {x.ndim} dimensions")
+    if _is(x, "b"):
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = _floating(x).reshape(x.shape if x.ndim == 2 else (1, -1))
     n = x.shape[1]
     f = ts[1] if fw else None
@@ -292,13 +297,19 @@ def _vander(x, N=None, increasing=False):
 
 
 def _mvlgamma(x, p):
+    if _is(x, "b"):
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _floating(x)
     out = apply_op("lgamma", x) + p * (p - 1) / 4 * math.log(math.pi)
     for j in range(1, p):
-        out = out + apply_op("lgamma", x - j / 2)
-    return out
+        out = out + apply_op("lgamma", _array(x - j / 2))
+    return _array(out)
+
+
+def _array(v):  # NumPy's arithmetic on 0-dim arrays gives scalars: arrays again
+    return np.asarray(v) if isinstance(v, np.generic) else v
 
 
 def _into(x, key, src, view_shape):
