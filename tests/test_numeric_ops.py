@@ -239,3 +239,34 @@ def test_node_names_of_getitem_as_printed():
             x = lib.arange(12.0).reshape(3, 4).requires_grad_()
             names.append(x[k].grad_fn.name())
         assert names[0] == names[1], (k, names)
+
+
+# edge cases found by fuzzing: integer wrap-around, infinities, bool and half inputs,
+# empty and 0-dim inputs, shapes that do not broadcast
+EDGE_CASES = [
+    "torch.vander(torch.tensor([float('inf'), 0., float('nan'), -float('inf')]), 3)",
+    "torch.vander(torch.tensor([float('inf'), 0.]), 3, increasing=True)",
+    'torch.trapezoid(torch.tensor([[100, 120], [127, 90]], dtype=torch.int8), torch.tensor([1, 3], dtype=torch.int8))',
+    "torch.trapezoid(torch.tensor([1., float('inf'), 2.]))",
+    'torch.trapezoid(torch.tensor([1., 2.]), None)',
+    'torch.cumulative_trapezoid(torch.tensor([100, 120, 127], dtype=torch.int8), torch.tensor([1, 3, 9], dtype=torch.int8))',
+    'torch.trapezoid(torch.tensor([0.1, 0.7, 1.3], dtype=torch.float16), dx=0.5)',
+    'torch.trapezoid(torch.ones(2, 0), torch.ones(3, 4), dim=0)',
+    'torch.cosine_similarity(torch.ones(2, 3) * 1j, torch.ones(2, 3))',
+    'torch.cosine_similarity(torch.ones(0), torch.ones(3), 0)',
+    'torch.pairwise_distance(torch.ones(2, 0), torch.ones(3, 4))',
+    'torch.renorm(torch.ones(2, 0), 1., 1, 2.)',
+    'torch.renorm(torch.tensor(1.), 1., 0, 2.)',
+    'torch.renorm(torch.ones(3), 1., 0, 2.)',
+    'torch.mvlgamma(torch.tensor([True]), 2)',
+    'torch.mvlgamma(torch.tensor(2.5), 3)',
+    'torch.cov(torch.tensor([True, False]))',
+    'torch.cdist(torch.ones(2, 3, dtype=torch.float16), torch.ones(2, 3, dtype=torch.float16))',
+    'torch.pdist(torch.ones(2, 3, dtype=torch.float16))',
+    'torch.pairwise_distance(torch.ones(2, 3, dtype=torch.int32), torch.zeros(2, 3, dtype=torch.int32))',
+]
+
+
+@pytest.mark.parametrize("src", EDGE_CASES, ids=[f"edge{i}" for i in range(len(EDGE_CASES))])
+def test_edge_snippet(src):
+    check(src, tol=1e-4)

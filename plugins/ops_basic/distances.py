@@ -3,9 +3,14 @@ pairwise_distance, cosine_similarity and renorm. Where a distance or norm is zer
 gradient is zero, as PyTorch's rules give (a plain ``sqrt`` would make it infinite)."""
 import numpy as np
 
+import loom
 from loom.plugin import apply_op, composite, is_tensor, promote_arrays, sample_calls, xp_of
 
-from .numeric import _composite, _dim, _dt, _floating, _is, _to
+from .numeric import _composite, _copy, _dim, _dt, _floating, _is, _to
+
+
+def _numel(x):
+    return x.numel() if is_tensor(x) else x.size
 
 
 def _cdist(x1, x2, p=2.0, compute_mode=None):
@@ -51,10 +56,10 @@ def _pnorm(diff, p, dim=-1, keepdim=False):
 def _cosine_similarity(x1, x2, dim=1, eps=1e-8):
     if not is_tensor(x1):
         x1, x2 = promote_arrays(x1, x2)
-        if not _is(x1, "fc"):
+        if not _is(x1, "f"):
             raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
                                f"is {_scalar(x1)}")
-    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    shape = tuple(loom.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))  # PyTorch's error
     x1, x2 = ((x.expand(shape) if is_tensor(x) else xp_of(x).broadcast_to(x, shape))
               for x in (x1, x2))
     d = _dim(dim, len(shape))
@@ -75,6 +80,7 @@ def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
         if _is(x1, "b"):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                                "supported. Use the `^` or `logical_xor()` operator instead.")
+        loom.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))  # PyTorch's error
     diff = _floating(x1 - x2) + eps
     if diff.ndim == 0:
         return abs(diff) if p != 0 else _to(diff != 0, _dt(diff))
@@ -116,6 +122,8 @@ def _renorm(x, p, dim, maxnorm):
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} "
                            f"dimensions")
     d = _dim(dim, x.ndim)
+    if not _numel(x):
+        return _copy(x)
     others = tuple(i for i in range(x.ndim) if i != d)
     norm = x
     if others:

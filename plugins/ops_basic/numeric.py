@@ -86,14 +86,18 @@ def _diff_parse(n=1, dim=-1, pre=False, app=False):
 
 # ---- trapezoid, cumulative_trapezoid ---------------------------------------------------------
 
+_NO_X = object()  # trapezoid(y) without x: x=None given is PyTorch's TypeError
+
+
 def _trapezoid_prepare(who):
-    def prepare(y, x=None, *, dx=None, dim=-1):
-        if x is not None and not is_tensor(x):
-            raise TypeError(f"{who}(): argument 'x' (position 2) must be Tensor, not "
-                            f"{type(x).__name__}")
-        if x is not None and dx is not None:
+    def prepare(y, x=_NO_X, *, dx=None, dim=-1):
+        if x is not _NO_X and not is_tensor(x):
+            raise TypeError(f"{who}() received an invalid combination of arguments - got "
+                            f"(Tensor, {type(x).__name__}), but expected (Tensor y, Tensor x, "
+                            f"*, int dim) or (Tensor y, *, Number dx, int dim)")
+        if x is not _NO_X and dx is not None:
             raise TypeError(f"{who}() received an invalid combination of arguments: x and dx")
-        return (y, *([x] if x is not None else []), dx, dim)
+        return (y, *([x] if x is not _NO_X else []), dx, dim)
     return prepare
 
 
@@ -102,50 +106,56 @@ def _trapezoid_parse(dx=None, dim=-1):
 
 
 def _trapezoid_parts(ts, dim, who):
-    """(spacings or None, y[1:] + y[:-1], dim), in the result dtype."""
+    """(spacings or None, y[1:] + y[:-1], y, dim) in the inputs' promoted dtype (integers
+    wrap as PyTorch's do)."""
     if any(_is(t, "b") for t in ts):
         raise RuntimeError(f"{who}: received a bool input for `x` or `y`, but bool is not "
                            f"supported")
     if len(ts) > 1 and not is_tensor(ts[0]):
         ts = promote_arrays(*ts)
-    y = _floating(ts[0])
+    y = ts[0]
     if y.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, y.ndim)
     n = y.shape[d]
     sums = _narrow(y, d, min(n, 1), max(n - 1, 0)) + _narrow(y, d, 0, max(n - 1, 0))
     if len(ts) == 1:
-        return None, sums, d
-    x = _to(ts[1], _dt(y))
+        return None, sums, y, d
+    x = ts[1]
     if x.ndim == 1:
         if x.shape[0] != n:
             raise RuntimeError(f"{who}: There must be one `x` value for each sample point")
         x = x.reshape(tuple(n if i == d else 1 for i in range(y.ndim)))
     elif x.ndim < y.ndim:  # x broadcasts to y's shape
-        shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+        shape = tuple(loom.broadcast_shapes(tuple(x.shape), tuple(y.shape)))
         x = x.expand(shape) if is_tensor(x) else xp_of(x).broadcast_to(x, shape)
     xd = d - y.ndim  # counted from the end: x may have more dims than y
     m = x.shape[xd]
-    return _narrow(x, xd, min(m, 1), max(m - 1, 0)) - _narrow(x, xd, 0, max(m - 1, 0)), sums, d
+    spacing = _narrow(x, xd, min(m, 1), max(m - 1, 0)) - _narrow(x, xd, 0, max(m - 1, 0))
+    tuple(loom.broadcast_shapes(tuple(spacing.shape), tuple(sums.shape)))  # PyTorch's error
+    return spacing, sums, y, d
 
 
+# PyTorch's formulas (sums of halves, or the sum less half the ends), whose roundings and
+# infinities these follow
 def _trapezoid(*ts, dx=None, dim=-1):
     y = ts[0]
     if y.ndim and y.shape[_dim(dim, y.ndim)] == 0:  # no samples: zeros, before any check
         return _to(apply_op("sum", y, _dim(dim, y.ndim)) * 0, _dt(y))
-    spacing, sums, d = _trapezoid_parts(ts, dim, "trapezoid")
+    spacing, sums, y, d = _trapezoid_parts(ts, dim, "trapezoid")
     if spacing is not None:
-        sums = spacing * sums
-    out = apply_op("sum", sums, d) / 2
+        return apply_op("sum", _floating(spacing * sums) / 2, d)
+    n = y.shape[d]  # the two ends, summed over their dim of one (select's rule wants arrays)
+    ends = _floating(apply_op("sum", _narrow(y, d, 0, 1) + _narrow(y, d, n - 1, 1), d))
+    out = _floating(apply_op("sum", y, d)) - ends * 0.5
     return out * dx if dx is not None else out
 
 
 def _cumulative_trapezoid(*ts, dx=None, dim=-1):
-    spacing, sums, d = _trapezoid_parts(ts, dim, "cumulative_trapezoid")
+    spacing, sums, y, d = _trapezoid_parts(ts, dim, "cumulative_trapezoid")
     if spacing is not None:
-        sums = spacing * sums
-    out = apply_op("cumsum", sums, d) / 2
-    return out * dx if dx is not None else out
+        return _floating(apply_op("cumsum", sums * spacing, d)) / 2
+    return apply_op("cumsum", (1.0 if dx is None else dx) / 2 * _floating(sums), d)
 
 
 # ---- cov, corrcoef ---------------------------------------------------------------------------
@@ -289,7 +299,8 @@ def _vander(x, N=None, increasing=False):
     if N == 0:
         return x[:, None][:, :0]
     col = x[:, None]
-    ones = col * 0 + 1
+    # ones made as ones: col * 0 + 1 would be NaN at an infinity
+    ones = loom.ones_like(col) if is_tensor(col) else xp_of(col).ones_like(col)
     if N == 1:
         return ones
     powers = apply_op("cumprod", apply_op("cat", ones, *[col] * (N - 1), dim=1), 1)
