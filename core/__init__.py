@@ -68,6 +68,65 @@ def is_complex(input: Tensor) -> "builtins.bool":
     return input.is_complex()
 
 
+def is_nonzero(input: Tensor) -> "builtins.bool":
+    """The truth of a one-element tensor (RuntimeError for more or none)."""
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> "builtins.bool":
+    """True if both tensors have the same shape."""
+    return input.is_same_size(other)
+
+
+def is_inference(input: Tensor) -> "builtins.bool":
+    """False: loom has no inference-mode tensors."""
+    return input.is_inference()
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-dim tensor holding the number `s` (the default float dtype unless `dtype`)."""
+    return tensor(s, dtype=dtype or dtypes.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in `shape` of flat `indices` (an integer tensor), one tensor per
+    dimension."""
+    if not isinstance(indices, Tensor):
+        indices = tensor(indices)
+    if indices.is_floating_point() or indices.is_complex() or indices.dtype is dtypes.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, builtins.int) else tuple(shape)
+    if builtins.any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got "
+                         f"{tuple(shape)}")
+    coords, rest = [], indices.to(dtypes.int64)
+    for size in reversed(shape):
+        coords.append(rest.remainder(size) if size else rest * 0)
+        rest = rest.div(size, rounding_mode="floor") if size else rest
+    return tuple(reversed(coords))
+
+
+def is_conj(input: Tensor) -> "builtins.bool":
+    """False: loom conjugates eagerly, so no tensor carries a lazy conjugate bit."""
+    return input.is_conj()
+
+
+def is_neg(input: Tensor) -> "builtins.bool":
+    """False: loom negates eagerly, so no tensor carries a lazy negative bit."""
+    return input.is_neg()
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    """`input` itself: loom's conjugates are already materialised."""
+    return input.resolve_conj()
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """`input` itself: loom's negations are already materialised."""
+    return input.resolve_neg()
+
+
 def is_signed(input: Tensor) -> "builtins.bool":
     """True if `input`'s dtype is signed (every type but bool and uint8)."""
     return input.is_signed()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from . import dispatch, grad_mode, inplace, linalg
+from . import dispatch, grad_mode, inplace, linalg, special
 from .promotion import scaled_by_alpha
 from .registry import OpEntry
 from .spec import Kind, View, inplace_functions, inplace_names
@@ -32,7 +32,7 @@ _targets: list = [functions.__dict__]  # namespaces that receive every op's func
 
 # the namespace modules of `loom` (spec.NAMESPACES): a function "linalg.solve" goes into
 # loom.linalg's globals, and only there
-namespaces = {"linalg": linalg.__dict__}
+namespaces = {"linalg": linalg.__dict__, "special": special.__dict__}
 
 
 def publish_into(namespace: dict) -> None:
@@ -46,6 +46,12 @@ def _out_error(op):
 
 
 def _write_out(op, r, out):
+    if isinstance(r, tuple) and isinstance(out, (tuple, list)):
+        # several results (sort, max(dim)): one out tensor each, the same named tuple back
+        if len(out) != len(r):
+            raise TypeError(f"{op.name}(): argument 'out' must be tuple of {len(r)} Tensors")
+        written = [_write_out(op, x, o) for x, o in zip(r, out)]
+        return type(r)(*written) if hasattr(r, "_fields") else tuple(written)
     if not isinstance(out, Tensor):
         raise TypeError(f"{op.name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if grad_mode.state.enabled and (r._rg or out._rg):

@@ -19,7 +19,7 @@ __all__ = ["OpSpec", "Kind", "Promote", "View", "SampleInput", "ErrorInput", "no
 
 #: namespaces of `loom` that operators' functions may be installed into: a function named
 #: ``"linalg.solve"`` becomes ``loom.linalg.solve`` (each is a core module that receives them)
-NAMESPACES = ("linalg",)
+NAMESPACES = ("linalg", "special")
 
 
 def _is_function_name(n) -> bool:

@@ -41,10 +41,15 @@ class Size(tuple):
             n *= s
         return n
 
-    # concatenation and repetition stay Sizes, as torch.Size's do
+    # slices, sums with tuples and repeats stay sizes, as PyTorch's do
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if type(key) is slice else r
+
     def __add__(self, other):
         if not isinstance(other, tuple):
-            return NotImplemented
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            f"torch.Size")
         return Size(tuple.__add__(self, other))
 
     def __radd__(self, other):

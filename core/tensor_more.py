@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from . import dtypes as _dt
 from .creation import tensor as _tensor
 from .inplace import bump_version
 from .registry import registry
@@ -163,6 +164,37 @@ class _MoreAPI:
             idx = tuple(_tensor(list(range(n))) for _ in shape)
         self[idx] = fill_value
         return self
+
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill with ``exp`` of normal samples (PyTorch's stream for the same seed)."""
+        if not self.is_floating_point():
+            raise NotImplementedError(f'"log_normal_cpu" not implemented for '
+                                      f"'{_SCALAR.get(self.dtype.name, self.dtype.name)}'")
+        if std <= 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        kw = {} if generator is None else {"generator": generator}
+        return self.normal_(mean, std, **kw).exp_()
+
+    def float_power_(self, exponent):
+        """``float_power`` in place: the tensor must already be double (or complex double)."""
+        if self.dtype is not _dt.float64 and self.dtype is not _dt.complex128:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{_SCALAR.get(self.dtype.name, self.dtype.name)} but the "
+                               f"operation's result requires dtype "
+                               f"{'ComplexDouble' if self.is_complex() else 'Double'}")
+        return self.copy_(_call("float_power", self, exponent))
+
+    def unsafe_chunk(self, chunks, dim=0):
+        return self.chunk(chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return self.split(split_size, dim)
+
+
+_SCALAR = dict(float32="Float", float16="Half", bfloat16="BFloat16", int64="Long",
+               int32="Int", int16="Short", int8="Char", uint8="Byte", bool="Bool",
+               complex64="ComplexFloat")
 
 
 def _c_name(t):

@@ -45,9 +45,15 @@ KNOWN: dict = {
     ("dot", "values"): "complex operands with infinities: NaN placement differs between BLAS",
     ("var_mean", "values"): "an infinity in a slice: PyTorch's one-pass (Welford) mean is NaN, "
                             "loom's is the infinity (as PyTorch's own mean)",
+    ("std_mean", "values"): "an infinity in a slice: PyTorch's one-pass (Welford) mean is NaN, "
+                            "loom's is the infinity (as PyTorch's own mean)",
     ("var", "grad"): "a 0-dim NaN input: PyTorch's rule gives inf, loom's NaN",
     ("polygamma", "values"): "integer input at a pole: inf where PyTorch's float32 kernel gives "
                              "a large finite value",
+    ("polygamma", "grad"): "at a pole: PyTorch's kernel gives a large finite value (and its "
+                           "gradient), loom inf",
+    ("prod", "loom-accepts"): "prod(x, None): a None dim is all elements, where PyTorch's "
+                              "overloads take no None",
     ("pow", "loom-accepts"): "uint8 ** negative Python int: the exponent is wrapped to uint8 by "
                              "promotion before the check PyTorch makes",
     ("quantile", "loom-raises"): "a tensor q that requires grad is refused (no gradient for q)",

@@ -28,9 +28,9 @@ LEVELS = {
     "tensor": 2,
     # 3: graph nodes, the operator registry, custom ops' schemas
     "graph": 3, "registry": 3, "anomaly": 3, "schema": 3,
-    # 4: device backends and kernel binding; the loom.linalg namespace (it names the missing
-    # operator through the registry)
-    "backends": 4, "linalg": 4,
+    # 4: device backends and kernel binding; the loom.linalg and loom.special namespaces (they
+    # name the missing operator through the registry)
+    "backends": 4, "linalg": 4, "special": 4,
     # 5: the per-call path's helpers and the executor
     "promotion": 5, "engine": 5, "generator": 5,
     # 6: dispatch and writes
@@ -55,7 +55,7 @@ LEVELS = {
     "optim": 13, "utils": 13, "serialization": 13, "viz": 13,
     # 13 too: the PyTorch namespaces written over the public API (torch.random, .special, ...)
     "random": 13, "accelerator": 13, "hub": 13, "jit": 13, "func": 13,
-    "amp": 13, "fft": 13, "special": 13, "distributions": 13,
+    "amp": 13, "fft": 13, "distributions": 13,
     # 15: written against loom's public surface only (see test_nn_uses_only_the_public_api)
     "nn": 15,
     # 16: what builds on nn: an averaged model (swa_utils) is a Module, torch.compile's

@@ -10,7 +10,6 @@ from .attention_functional import multi_head_attention_forward as _mha
 functional.multi_head_attention_forward = _mha
 from . import activation_more as _activation_more  # noqa: E402
 from . import ctc as _ctc  # noqa: E402
-from . import distance as _distance  # noqa: E402
 from . import loss_embedding as _loss_embedding  # noqa: E402
 from . import upsampling as _upsampling  # noqa: E402
 
@@ -25,7 +24,6 @@ def _attach(module, names):
 
 _attach(_upsampling, ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
                       "pixel_shuffle", "pixel_unshuffle"])
-_attach(_distance, ["cosine_similarity", "pairwise_distance"])
 _attach(_ctc, ["ctc_loss"])
 _attach(_activation_more, ["prelu"])
 _attach(_loss_embedding, [n for n in _loss_embedding.__all__ if n[0].islower()])

@@ -30,6 +30,7 @@ __all__ = [
     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "scaled_dot_product_attention", "normalize", "pad", "multi_head_attention_forward",
     *_activations, *_normalizations, *_poolings, "affine_grid", "grid_sample",
+    "cosine_similarity", "pairwise_distance", "pdist",
 ]
 
 
@@ -240,6 +241,23 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
     """`input` divided by its `p`-norm along `dim` (at least `eps`)."""
     norm = loom.linalg.vector_norm(input, p, dim, keepdim=True)
     return input / loom.clamp(norm, min=eps).expand_as(input)
+
+
+# ----------------------------------------------------------------------------- distances
+
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
+    """The cosine of the angle between `x1` and `x2` along `dim` (broadcasting)."""
+    return loom.cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """The p-norm of ``x1 - x2 + eps`` over the last dimension."""
+    return loom.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def pdist(input, p: float = 2.0):
+    """The p-norm distances between the rows of a matrix, each pair once."""
+    return loom.pdist(input, p)
 
 
 # ----------------------------------------------------------------------------- embedding

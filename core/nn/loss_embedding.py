@@ -10,7 +10,7 @@ import math
 import loom
 
 from .activation_functional import logsigmoid
-from .distance import pairwise_distance
+from .functional import pairwise_distance
 from .functional import _reduction
 from .loss import _Loss, _WeightedLoss
 

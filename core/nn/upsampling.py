@@ -228,10 +228,13 @@ _KERNEL_NAMES = {  # PyTorch's CPU kernel named in its error for an unsupported 
     (4, "area"): "adaptive_avg_pool2d", (5, "area"): "adaptive_avg_pool3d"}
 
 
+_CPP_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+              "uint8": "Byte", "bool": "Bool"}
+
+
 def _check_dtype(input, mode, nd) -> None:
     if input.is_floating_point() or (input.dtype == loom.uint8 and mode != "area"):
         return
-    from .distance import _CPP_NAMES
     name = _CPP_NAMES.get(str(input.dtype).replace("torch.", ""), str(input.dtype))
     kernel = _KERNEL_NAMES.get((nd, mode.replace("nearest-exact", "nearest")),
                                "upsample_" + mode)

@@ -61,6 +61,21 @@ def _eye(be, n, m=None, dtype=None, index=None):
     return be.xp.eye(n, m, dtype=_np(dtype))
 
 
+def _tri_indices(name, np_fn):
+    def kernel(be, row, col, offset=0, dtype=None, index=None):
+        dtype = dtype or loom.int64
+        if dtype.is_floating_point or dtype.is_complex or dtype == loom.bool:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+                     "complex128": "ComplexDouble", "bool": "Bool"}
+            raise NotImplementedError(f'"{name}" not implemented for '
+                                      f"'{names[str(dtype).split('.')[-1]]}'")
+        r, c = np_fn(row, offset, col) if row > 0 and col > 0 else ((), ())
+        return be.xp.asarray(np.stack([np.asarray(r, np.int64), np.asarray(c, np.int64)])
+                             .astype(dtype.np))
+    return kernel
+
+
 def _full_like(xp, a, fill_value, *, dtype=None, device=None):
     if isinstance(fill_value, loom.Tensor) or not isinstance(fill_value, (int, float, complex)):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not "
@@ -95,6 +110,13 @@ def _meshgrid(xp, *arrays, indexing=None):
                                f"but got: {a.ndim}D")
     return tuple(xp.meshgrid(*(a.reshape(-1) for a in arrays), indexing=indexing or "ij",
                              copy=False))
+
+
+def _meshgrid_prepare(*a, **k):  # meshgrid(a, b) or meshgrid([a, b])
+    a = tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple)) else a
+    if not a:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    return a
 
 
 def _meshgrid_bwd(ctx, grads):
@@ -195,6 +217,14 @@ OPS = [
             "Values from `start` to `end` (exclusive) by `step`."),
     factory("linspace", _linspace, [((0, 1, 5), {}), ((-2, 2, 9), {})],
             "`steps` evenly spaced values from `start` to `end`."),
+    factory("tril_indices", _tri_indices("tril_indices", np.tril_indices),
+            [((3, 3), {}), ((4, 3, -1), {}), ((3, 4, 1), {"dtype": loom.int32})],
+            "The (row, column) indices of a `row` x `col` matrix's lower triangle, a 2 x N "
+            "tensor; `offset` shifts the diagonal."),
+    factory("triu_indices", _tri_indices("triu_indices", np.triu_indices),
+            [((3, 3), {}), ((4, 3, 1), {}), ((3, 4, -1), {"dtype": loom.int32})],
+            "The (row, column) indices of a `row` x `col` matrix's upper triangle, a 2 x N "
+            "tensor; `offset` shifts the diagonal."),
     factory("eye", _eye, [((3,), {}), ((2, 4), {})], "Identity matrix."),
     _like("zeros_like", lambda xp, a, *, dtype=None, device=None: _full_like(xp, a, 0, dtype=dtype,
                                                                           device=device),
@@ -214,8 +244,7 @@ OPS = [
             "`steps` values from `base**start` to `base**end`, evenly spaced in the exponent."),
     op("meshgrid", _meshgrid, backward=_meshgrid_bwd, variadic=True, methods=(),
        view="always",
-       prepare=lambda *a, **k: tuple(a[0]) if len(a) == 1 and isinstance(a[0], (list, tuple))
-       else a, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
+       prepare=_meshgrid_prepare, samples=sample_calls(((2,), (3,), {"indexing": "ij"}),
                                     ((2,), (3,), (4,), {"indexing": "xy"}), inputs=3),
        doc="Coordinate grids of 1-D tensors (`indexing` 'ij' or 'xy'); views."),
     op("complex", _complex, backward=lambda ctx, g: (g.real, g.imag), inputs=2, methods=(),

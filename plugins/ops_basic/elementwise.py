@@ -140,7 +140,15 @@ def _integers_only(name):  # gcd / lcm: integer kernels only
 
 def _remainder(xp, a, b):
     _integral_division("remainder_cpu", xp, a, b)
-    return xp.remainder(a, b)
+    r = xp.remainder(a, b)
+    if getattr(r, "dtype", None) is not None and r.dtype.kind == "f":
+        # PyTorch's floating remainder is fmod corrected towards the divisor's sign: a zero
+        # keeps the dividend's sign (-2 % 2 is -0.0, 3 % -1.5 is 0.0), where NumPy's takes
+        # the divisor's
+        zero = r == 0
+        if zero.any():
+            r = xp.where(zero, xp.copysign(r, xp.fmod(a, b)), r)
+    return r
 
 
 def _pow(xp, a, b):
@@ -235,6 +243,18 @@ def _xlogy(xp, a, b):
         raise refuse("xlogy_cpu", (a if hasattr(a, "dtype") else b).dtype)
     r = xp.where(b != b, b, xp.where(a == 0, 0.0, a * xp.log(xp.where(a == 0, 1.0, b))))
     return r.astype(xp.result_type(a, b), copy=False)
+
+
+def _xlog1py(xp, a, b):
+    if kind(a, b) == "c":
+        raise refuse("xlog1py_cpu", (a if hasattr(a, "dtype") else b).dtype)
+    r = xp.where(b != b, b, xp.where(a == 0, 0.0, a * xp.log1p(xp.where(a == 0, 0.0, b))))
+    return r.astype(xp.result_type(a, b), copy=False)
+
+
+def _xlog1py_da(g, a, b):  # log1p(other), even where input is 0 (PyTorch's formula)
+    b = b if hasattr(b, "shape") else xp_of(g).full_like(a, b)
+    return g * xp_of(g).log1p(b)
 
 
 def _xlogy_da(g, a, b):  # log(other), 0 where input is 0 (NaN where other is)
@@ -370,6 +390,8 @@ OPS = [
            scalars=False,
            da=lambda g, a, b: g * xp_of(b).exp2(b), db=lambda g, a, b: g * a * xp_of(b).exp2(b) *
            math.log(2.0), doc="``input * 2 ** other``."),
+    binary("nextafter", differentiable=False, scalars=False, check=_only("f", "nextafter_cpu"),
+           doc="The next floating-point value after `input` towards `other`."),
     binary("hypot", da=lambda g, a, y: g * a / y, db=lambda g, b, y: g * b / y, scalars=False,
            check=_only("f", "hypot_cpu"), doc="``sqrt(input**2 + other**2)`` elementwise."),
     # PyTorch's forms g / (1 + exp(other - self)): 1 and 0 at infinities, not exp(inf - inf)
@@ -384,6 +406,11 @@ OPS = [
            check=_only("biuf", "xlogy_cpu"), b_domain=(0.5, 2.0), node_name="XlogyBackward0",
            scalar_node_name="XlogyBackward2",
            doc="``input * log(other)``, 0 where `input` is 0 (unless `other` is NaN)."),
+    binary("xlog1py", _xlog1py, da=_xlog1py_da, db=lambda g, a, b: g * a / (1 + b),
+           int_to_float=True, check=_only("biuf", "xlog1py_cpu"), b_domain=(0.5, 2.0),
+           methods=(), functions=("special.xlog1py",), torch_name="special.xlog1py",
+           inplace=False, doc="``input * log1p(other)``, 0 where `input` is 0 (unless `other` "
+           "is NaN)."),
     binary("copysign", _tensor_first("copysign", "copysign"), da=_copysign_da, db=0,
            int_to_float=True,
            check=_only("biuf", "copysign_cpu", tensor_first="copysign"), node_name="CopysignBackward0",

@@ -49,10 +49,19 @@ def _seq(k):
     return isinstance(k, (list, tuple, range, str))
 
 
+class _BareSlice(tuple):
+    """The key of ``t[a:b]``: a slice not inside a tuple (PyTorch records a slice step for it
+    even over the whole dim, where ``t[(slice(None),)]`` is an alias)."""
+
+    __slots__ = ()
+
+
 def _key(key):
     """PyTorch's index `key` as a tuple of ints, slices, None, Ellipsis and arrays."""
     t = type(key)
-    if t is int or t is slice:
+    if t is slice:
+        return _BareSlice((key,))
+    if t is int:
         return (key,)
     if t is not tuple:  # a short list holding sequences, slices, ... is a tuple
         tup = _seq(key) and len(key) < 32 and any(
@@ -455,23 +464,25 @@ def _setitem_samples(rng, dt):
 
 
 def _getitem_node(p):
-    """PyTorch's node for `t[key]`: that of the last view step it takes (select, slice,
-    unsqueeze; a slice over a whole dim is no step), AliasBackward0 when it takes none, and
-    IndexBackward0 once the key holds a tensor, list or bool."""
+    """PyTorch's node for ``t[key]``: IndexBackward0 with an index tensor, else that of the
+    last view applied (select for an int, slice, unsqueeze for None), whole-dimension slices
+    of a tuple key skipped; a key applying none is an alias. A bare slice always slices."""
     if not p:
         return "IndexBackward0"
-    name = "AliasBackward0"
-    for k in p["index"]:
+    key, last = p["index"], "AliasBackward0"
+    if type(key) is _BareSlice:
+        return "SliceBackward0"
+    for k in key:
         if k is None:
-            name = "UnsqueezeBackward0"
+            last = "UnsqueezeBackward0"
         elif type(k) is int:
-            name = "SelectBackward0"
+            last = "SelectBackward0"
         elif type(k) is slice:
-            if k.start not in (None, 0) or k.stop is not None or k.step not in (None, 1):
-                name = "SliceBackward0"
+            if not (k.start in (None, 0) and k.stop is None and k.step in (None, 1)):
+                last = "SliceBackward0"
         elif k is not Ellipsis:
             return "IndexBackward0"
-    return name
+    return last
 
 
 _M, _V, _W = np.eye(3, 4, dtype=bool), np.ones(3), np.ones((3, 4))

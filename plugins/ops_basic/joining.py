@@ -18,6 +18,11 @@ def _seq(who):  # cat([a, b], ...): the tensors as the leading arguments
         if not isinstance(tensors, (list, tuple)):
             raise TypeError(f"{who}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                             f"not {type(tensors).__name__}")
+        if not tensors:  # PyTorch's own errors for an empty list
+            if who == "cat":
+                raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+            raise RuntimeError(f"{'vstack' if who == 'row_stack' else who} expects a non-empty "
+                               f"TensorList")
         return tuple(tensors) + rest
     return prepare
 
@@ -313,7 +318,37 @@ def _repeat_interleave_bwd(ctx, g):  # each input element gets the sum of its co
     return (apply_op("ops_index_backward", g, flat, at).reshape(shape),)
 
 
+def _block_diag(xp, *arrays):
+    for i, a in enumerate(arrays):
+        if a.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {a.ndim} dimensions")
+    arrays = promote_arrays(*arrays)
+    blocks = [a.reshape(a.shape if a.ndim == 2 else (1, -1)) for a in arrays]
+    out = xp.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)),
+                   arrays[0].dtype)
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _block_diag_bwd(ctx, g):  # each input's block of the gradient
+    out, r, c = [], 0, 0
+    for s in ctx.shapes:
+        h, w = s if len(s) == 2 else (1, s[0] if s else 1)
+        out.append(g[r:r + h, c:c + w].reshape(s))
+        r, c = r + h, c + w
+    return tuple(out)
+
+
 OPS = [
+    op("block_diag", _block_diag, backward=_block_diag_bwd, variadic=True, methods=(),
+       samples=lambda rng, dt: [SampleInput(tuple(rng.standard_normal(s).astype(dt)
+                                                  for s in c)) for c in (
+           ((2, 2), (2, 3)), ((), (3,), (2, 1)), ((1, 0), (2, 2)))],
+       doc="A block-diagonal matrix of the inputs (0-D and 1-D ones as rows)."),
     op("cat", _cat, backward=_cat_bwd, variadic=True, prepare=_seq("cat"), parse=_dim_parse,
        methods=(), functions=("cat", "concat", "concatenate"), samples=_join_samples,
        supports_out=True, error_samples=lambda rng: [ErrorInput(

@@ -171,8 +171,47 @@ def _bitwise_op(name, dunder, symbol, kernel, shift=False):
                       f"(``{symbol}``).")
 
 
+def _isin_prepare(elements, test_elements, *, assume_unique=False, invert=False):
+    if not isinstance(elements, loom.Tensor) and not isinstance(test_elements, loom.Tensor):
+        raise TypeError("isin() received an invalid combination of arguments: "
+                        "expected a Tensor for 'elements' or 'test_elements'")
+    elements, test_elements = (x if isinstance(x, loom.Tensor) else loom.tensor(x)
+                               for x in (elements, test_elements))
+    return elements, test_elements, assume_unique, invert
+
+
+def _isin(xp, a, b, assume_unique=False, invert=False):  # NaN is in no set, as in PyTorch
+    for x in (a, b):
+        if x.dtype.kind in "cb":
+            raise RuntimeError(f"Unsupported input type encountered for isin(): "
+                               f"{_NAMES[dtype_of(x).name]}")
+    a, b = promote_arrays(a, b)
+    return xp.isin(a, b, invert=invert)
+
+
+def _heaviside(xp, x, values):
+    if x.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if x.dtype.kind == "c":
+        raise _refuse("heaviside", x)
+    return xp.where(x == 0, values, x > 0).astype(x.dtype)
+
+
 OPS = [
     *_comparisons(),
+    op("isin", _isin, inputs=2, differentiable=False, prepare=_isin_prepare, methods=(),
+       samples=sample_calls(((3, 4), (5,)), (np.array([[1, 2], [3, 4]]), np.array([2, 3])),
+                            (np.array([1, 2]), np.array([2]), {"invert": True}), inputs=2,
+                            grad=False),
+       doc="True where an element of `elements` is among `test_elements` (either may be a "
+           "number); `invert` negates."),
+    op("heaviside", _heaviside, inputs=2, differentiable=False, inplace="heaviside_",
+       samples=sample_calls((np.array([-1.5, 0, 2.0]), np.array([0.5])),
+                            (np.array([[-1.0, 0.0], [0.0, 3.0]]), np.array([1.2, -2.0])),
+                            inputs=2, grad=False),
+       error_samples=lambda rng: [ErrorInput((np.array([-1, 0]), np.array([0.5])),
+                                             match="different dtypes")],
+       doc="The Heaviside step function: 0 below zero, 1 above, `values` at zero."),
     op("equal", _equal, inputs=2, differentiable=False, python_result=True,
        samples=_equal_samples, error_samples=_errors(((_J, 1), TypeError, None)),
        doc="True if both tensors have the same shape and elements (a Python bool)."),

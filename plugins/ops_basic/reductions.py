@@ -269,7 +269,7 @@ def _dist_bwd(ctx, g):
     gd = _norm_grad(d, *(unreduce(t, d.shape, None, False) for t in (out, g)),
                     _order(ctx.params["p"]), None)
     return (sum_to_shape(gd, ctx.shapes[0]) if na else None,
-            -sum_to_shape(gd, ctx.shapes[1]) if nb else None)
+            sum_to_shape(-gd, ctx.shapes[1]) if nb else None)  # negated first: zeros' signs
 
 
 def _logsumexp(xp, a, dim, keepdim=False):

@@ -8,13 +8,15 @@ import numpy as np
 
 import loom
 from loom.plugin import (ErrorInput, SampleInput, apply_op, cast_like, is_tensor, keep_where, op,
-                         unary, unary_samples, view, xp_of)
+                         sample_calls, unary, unary_samples, view, xp_of)
 
 from . import special
 from .clamp import max0
+from .indexing import _tname
 from .elementwise import refuse
 
 _LN2, _LN10, _SQRT_PI = math.log(2.0), math.log(10.0), math.sqrt(math.pi)
+_SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
 
 
 def _no_bool(msg, fn):  # a kernel refusing bool tensors with PyTorch's RuntimeError
@@ -31,6 +33,38 @@ def _only(kinds, name, fn):  # a kernel for the dtype kinds in `kinds`, NotImple
             raise refuse(name, x.dtype)
         return fn(xp, x)
     return kernel
+
+
+def _entr(xp, x):
+    x = x if x.dtype.kind == "f" else x.astype(loom.get_default_dtype().np)
+    pos = xp.where(x > 0, x, 1)
+    return xp.where(x > 0, -pos * xp.log(pos), xp.where(x == 0, 0, xp.where(x < 0, -xp.inf, x))
+                    ).astype(x.dtype)
+
+
+def _log10(xp, x):
+    # NumPy's single-precision log10 is off by an ulp at powers of ten (log10(100) is
+    # 2.0000002); through float64 it rounds right, as PyTorch's does
+    if x.dtype.kind == "f" and x.dtype.itemsize < 8:
+        return xp.log10(x.astype(xp.float64)).astype(x.dtype)
+    return xp.log10(x)
+
+
+def _log_ndtr(xp, x):
+    """log(ndtr(x)) in float64: log1p of the small upper tail above 0, the log of ndtr down
+    to -10, and below it the asymptotic series of the log of Mills' ratio."""
+    upper, lower = x > 0, x < -10.0
+    mid = xp.where(upper | lower, 0.0, x)
+    out = xp.log(0.5 * special.erf_pair(xp, -mid * _SQRT1_2)[1])
+    up = xp.where(upper, x, 0.0)
+    out = xp.where(upper, xp.log1p(-0.5 * special.erf_pair(xp, up * _SQRT1_2)[1]), out)
+    far = xp.where(lower, x, -10.0)
+    inv2, term, series = 1.0 / (far * far), xp.ones_like(far), xp.ones_like(far)
+    for k in range(1, 11):  # 1 - 1/x^2 + 3/x^4 - 15/x^6 + ...
+        term = term * inv2 * -(2 * k - 1)
+        series = series + term
+    tail = -0.5 * far * far - xp.log(-far) - 0.5 * np.log(2 * np.pi) + xp.log(series)
+    return xp.where(lower, tail, out)
 
 
 def _float64(fn, name):  # a special function: computed in float64, returned in x's dtype
@@ -148,6 +182,57 @@ def _is_inf(sign):  # isposinf / isneginf
     return kernel
 
 
+def _view_as_real(xp, x):
+    if x.dtype.kind != "c":
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    # a new last axis of size 1 is contiguous whatever the layout: it can be read as 2 floats
+    return x[..., None].view(x.real.dtype)
+
+
+def _view_as_complex(xp, x):
+    if x.dtype not in (np.float32, np.float64):
+        if x.dtype == np.float16:
+            raise RuntimeError("view_as_complex of a float16 tensor needs complex32, which "
+                               "loom does not provide")
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: "
+                           f"{_tname(x)}")
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if x.strides[-1] != x.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(st % (2 * x.itemsize) for st, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    root = x
+    while getattr(root, "base", None) is not None and hasattr(root.base, "__array_interface__"):
+        root = root.base
+    if isinstance(root, np.ndarray) and (x.__array_interface__["data"][0] -
+                                         root.__array_interface__["data"][0]) % (2 * x.itemsize):
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return x.view(np.complex64 if x.dtype == np.float32 else np.complex128)[..., 0]
+
+
+def _frexp(xp, x):
+    if x.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = xp.frexp(x)
+    return m, xp.where(xp.isfinite(x), e, 0).astype(xp.int32)
+
+
+def _frexp_bwd(ctx, grads):  # d mantissa / dx = 2 ** -exponent
+    g, e = grads[0], ctx.saved[-1][1]
+    if g is None:
+        return (None,)
+    scale = xp_of(g).exp2(e) if is_tensor(g) else cast_like(xp_of(g).exp2(e), g)
+    return (g / scale,)
+
+
+def _signbit(xp, x):
+    if x.dtype.kind == "c":
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
+    return xp.signbit(x) if x.dtype.kind != "b" else xp.zeros(x.shape, bool)
+
+
 def _specials(rng, dt):  # NaN, infinities and signed zeros among ordinary values
     v = np.concatenate([[np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3.25],
                         rng.uniform(-3, 3, 4)])
@@ -217,7 +302,8 @@ OPS = [
     unary("expm1", dx=lambda y: y + 1, doc="``exp(x) - 1``, accurate near 0."),
     unary("log", dx=lambda g, x: g / x, domain=(0.2, 3.0), doc="Natural logarithm."),
     unary("log2", dx=lambda g, x: g / (x * _LN2), domain=(0.2, 3.0), doc="Base-2 logarithm."),
-    unary("log10", dx=lambda g, x: g / (x * _LN10), domain=(0.2, 3.0), doc="Base-10 logarithm."),
+    unary("log10", _log10, dx=lambda g, x: g / (x * _LN10), domain=(0.2, 3.0),
+          doc="Base-10 logarithm (exact at powers of ten)."),
     unary("log1p", dx=lambda g, x: g / (x + 1), domain=(-0.5, 3.0), doc="``log(1 + x)``."),
     unary("sin", dx=lambda x: xp_of(x).cos(x), doc="Elementwise sine."),
     unary("cos", dx=lambda g, x: -g * xp_of(x).sin(x), doc="Elementwise cosine."),
@@ -249,6 +335,22 @@ OPS = [
     unary("erfc", _float64(lambda xp, x: special.erf_pair(xp, x)[1], "erfc_vml_cpu"),
           dx=lambda x: -2 / _SQRT_PI * xp_of(x).exp(-x * x), domain=(-2.0, 5.0),
           doc="Complementary error function ``1 - erf(x)``, accurate where it is small."),
+    unary("special_ndtr", _float64(lambda xp, x: 0.5 * special.erf_pair(xp, -x * _SQRT1_2)[1],
+                                   "ndtr"),
+          dx=lambda x: _INV_SQRT_2PI * xp_of(x).exp(-0.5 * x * x), methods=(),
+          functions=("special.ndtr",), torch_name="special.ndtr", inplace=False,
+          error_samples=_errors(np.complex64, NotImplementedError),
+          doc="The standard normal distribution function."),
+    unary("special_log_ndtr", _float64(_log_ndtr, "log_ndtr"),
+          dx=lambda x, y: _INV_SQRT_2PI * xp_of(x).exp(-0.5 * x * x - y), methods=(),
+          functions=("special.log_ndtr",), torch_name="special.log_ndtr", inplace=False,
+          error_samples=_errors(np.complex64, NotImplementedError),
+          doc="The log of the standard normal distribution function, accurate in both tails "
+              "(an asymptotic series below -10, where the function itself underflows)."),
+    unary("special_entr", _only("biuf", "entr_cpu", _entr),
+          dx=lambda g, x: -g * (xp_of(x).log(x) + 1), domain=(0.2, 3.0), methods=(),
+          functions=("special.entr",), torch_name="special.entr", inplace=False,
+          doc="``-x * log(x)`` elementwise: 0 at 0, -inf below."),
     unary("erfinv", _float64(special.erfinv, "erfinv_vml_cpu"), inplace_function=False, domain=(-0.95, 0.95),
           dx=lambda y: _SQRT_PI / 2 * xp_of(y).exp(y * y), doc="Inverse error function."),
     unary("lgamma", _float64(special.lgamma, "lgamma_vml_cpu"), inplace_function=False, domain=(0.2, 4.0),
@@ -286,9 +388,26 @@ OPS = [
     view("real", lambda xp, x: x.real, lambda ctx, g: (cast_like(g, ctx.saved[0]),), methods=(),
          save_inputs=(0,), holomorphic=False, samples=_complex,
          doc="The real part (a view; the input itself when it is real)."),
-    view("imag", _imag, None, methods=(), differentiable=False,
+    view("imag", _imag, lambda ctx, g: (cast_like(g, ctx.saved[0]) * 1j,), methods=(),
+         save_inputs=(0,), takes_complex_grad=True,
          samples=lambda rng, dt: _complex(rng, dt)[:1], error_samples=_errors(float, RuntimeError),
          doc="The imaginary part of a complex tensor (a view)."),
+    view("view_as_real", _view_as_real, lambda ctx, g: (g[..., 0] + g[..., 1] * 1j,),
+         methods=(), takes_complex_grad=True, samples=lambda rng, dt: _complex(rng, dt)[:1],
+         error_samples=_errors(float, RuntimeError),
+         doc="A complex tensor's (real, imaginary) pairs along a new last dimension (a view)."),
+    view("view_as_complex", _view_as_complex,
+         lambda ctx, g: (apply_op("view_as_real", g if g.dtype.kind == "c" else g + 0j)
+                         if not is_tensor(g) else apply_op("view_as_real", g.to(
+                             g.dtype if g.is_complex() else g.dtype.to_complex())),),
+         methods=(), takes_complex_grad=True,
+         samples=lambda rng, dt: [
+             SampleInput((rng.standard_normal((3, 2)).astype(dt),), grad=False),
+             SampleInput((rng.standard_normal((2, 4, 2)).astype(dt),), grad=False)]
+         if np.dtype(dt).kind == "f" and np.dtype(dt).itemsize >= 4 else [],
+         error_samples=lambda rng: [ErrorInput((np.ones(3),), match="last dimension of size 2")],
+         doc="A float tensor whose last dimension (size 2, stride 1) holds (real, imaginary) "
+             "pairs, read as complex (a view)."),
     # d conj(z): PyTorch's gradient is the conjugate of the incoming one
     view("conj", lambda xp, x: xp.conj(x) if x.dtype.kind == "c" else x,
          lambda ctx, g: (apply_op("conj", g),), maybe=True, takes_complex_grad=True,
@@ -298,6 +417,12 @@ OPS = [
           doc="The argument of each element (pi for negative reals, else 0)."),
     _is("isnan"), _is("isinf"), _is("isfinite"),
     _is("isposinf", _is_inf(1)), _is("isneginf", _is_inf(-1)),
+    _is("signbit", _signbit, doc="True where the sign bit is set (-0.0 included)."),
+    op("frexp", _frexp, backward=_frexp_bwd, save_output=True, outputs=("mantissa", "exponent"),
+       samples=sample_calls(((3, 4),), (np.array([0.3, 1.5, -3.0, 1e-3]),)),
+       error_samples=_errors(np.int64, RuntimeError),
+       doc="(mantissa, exponent): ``input == mantissa * 2 ** exponent``, the mantissa in "
+           "[0.5, 1) in magnitude (an int32 exponent)."),
     _is("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else xp.ones_like(x, bool),
         samples=lambda rng, dt: _specials(rng, dt) + _complex(rng, dt)[:1]),
 ]

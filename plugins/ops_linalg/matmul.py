@@ -172,5 +172,5 @@ OPS = [
     _product("outer", _outer_error, (((3,), (4,)),), "Outer product of two 1-D tensors.",
              da=lambda g, a, b: g @ b, db=lambda g, a, b: _mT(g) @ a, same_dtype=False,
              product=lambda xp, a, b: xp.multiply.outer(*promote_arrays(a, b)),
-             functions=("outer", "ger")),
+             functions=("outer", "ger"), methods=("outer", "ger")),
 ]

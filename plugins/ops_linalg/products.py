@@ -87,6 +87,8 @@ def _cross(a, b, *, dim=-1):
     bx = [op_("select", b, dim, i) for i in range(3)]
     parts = [ax[1] * bx[2] - ax[2] * bx[1], ax[2] * bx[0] - ax[0] * bx[2],
              ax[0] * bx[1] - ax[1] * bx[0]]
+    # 1-D arrays: NumPy's products of 0-d arrays are scalars, made arrays again for stack
+    parts = [np.asarray(p) if isinstance(p, np.generic) else p for p in parts]
     return op_("stack", *parts, dim=dim % max(a.ndim, b.ndim))
 
 
