@@ -178,7 +178,16 @@ def apply_op(name: str, *args, **kwargs):
     if isinstance(first, Tensor):
         return (entry.direct or entry.call)(*args, **kwargs)
     kind = type(first)
-    kernel = entry.kernels[kind]
+    kernel = entry.kernels.get(kind)
+    if kernel is None and isinstance(first, np.generic):
+        # a NumPy scalar (0-d NumPy arithmetic gives one): the CPU kernel on its 0-d array
+        args = tuple(np.asarray(a) if isinstance(a, np.generic) else a for a in args)
+        first = args[0]
+        kind = np.ndarray
+        kernel = entry.kernels.get(kind)
+    if kernel is None:
+        raise RuntimeError(f"operator '{name}' has no kernel for arrays of type "
+                           f"{kind.__module__}.{kind.__name__}")
     if entry.parser is None:  # unary and binary ops take no parameters
         return kernel(*args)
     n = entry.spec.inputs

@@ -70,8 +70,9 @@ def _normal(be, mean, std, size=None, *, generator=None, dtype=None, index=None)
     z = _draw(be, "randn", shape, dt, index, generator)
     m, s = ((v._data if isinstance(v, loom.Tensor) else v) for v in (mean, std))
     # PyTorch's float32 kernel scales in double before rounding
-    return (z.astype(np.float64) * s + m).astype(dt.np) if dt is loom.float32 else \
+    out = (z.astype(np.float64) * s + m).astype(dt.np) if dt is loom.float32 else \
         (z * s + m).astype(dt.np)
+    return np.asarray(out) if isinstance(out, np.generic) else out  # 0-d NumPy arithmetic
 
 
 def _placed(a, device):
