@@ -6,6 +6,14 @@ plugins (entry points in the group ``loom.plugins``); see `loom.plugin` to write
 """
 from __future__ import annotations
 
+import warnings as _warnings  # noqa: E402
+
+# NumPy's floating-point warnings ("divide by zero encountered in log") raised inside loom's
+# kernels: PyTorch computes the same inf and nan silently. Only warnings attributed to loom's
+# own modules and plugins are ignored; the user's NumPy code warns as before.
+_warnings.filterwarnings("ignore", message=r".*encountered in ", category=RuntimeWarning,
+                         module=r"loom(_ops_\w+|_device_\w+)?(\.|$)")
+
 from .version import __version__  # noqa: E402,F401
 from . import config, dtypes, grad_mode  # noqa: E402
 from .flags import (  # noqa: E402,F401

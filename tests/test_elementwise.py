@@ -524,3 +524,23 @@ def test_relu_and_number_clamps_match_torch_on_rows_of_every_length(dt, shape):
     t = a.T if a.ndim > 1 else a[::2]
     np.testing.assert_array_equal(loom.from_numpy(t).clamp(min=0).numpy(),
                                   torch.from_numpy(np.ascontiguousarray(t)).clamp(min=0).numpy())
+
+
+def test_floating_point_warnings_stay_silent_as_pytorch():
+    # PyTorch computes inf and nan without a word; NumPy's RuntimeWarnings raised in loom's
+    # kernels are filtered (a fresh interpreter with warnings as errors), the user's NumPy
+    # code still warns
+    import subprocess
+    import sys
+    code = ("import loom, numpy as np, warnings\n"
+            "t = loom.tensor([0.0, -1.0, 1e38], requires_grad=True)\n"
+            "y = (t.log() + (t * 10) + 1 / t + t.sqrt() + t.exp() + (t - t) / (t - t)).sum()\n"
+            "y.backward()\n"
+            "try:\n"
+            "    np.log(np.zeros(1))\n"
+            "except RuntimeWarning:\n"
+            "    print('numpy warns')\n")
+    p = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "numpy warns"
