@@ -61,3 +61,15 @@ CASES = [
 @pytest.mark.parametrize("src", CASES, ids=[f"case{i}" for i in range(len(CASES))])
 def test_snippet(src):
     check(src)
+
+
+@pytest.mark.parametrize("n,replacement", [(1, True), (1, False), (3, True), (3, False)])
+def test_multinomial_draws_pytorchs_indices_for_one_sample_too(n, replacement):
+    # PyTorch draws one sample (with or without replacement) by the exponential race
+    draws = []
+    for lib in (torch, loom):
+        g = lib.Generator().manual_seed(3)
+        p = lib.tensor([[0.1, 0.9, 0.4, 0.3], [0.5, 0.5, 0.1, 0.2]], dtype=lib.float64)
+        draws.append([lib.multinomial(p, n, replacement, generator=g).tolist()
+                      for _ in range(5)])
+    assert draws[0] == draws[1]

@@ -156,13 +156,14 @@ def _multinomial(xp, p, num_samples, replacement=False, *, generator=None):
     if (p < 0).any() or not xp.isfinite(p).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = p.reshape(-1, p.shape[-1])
-    if replacement:  # inverse of the normalised cumulative distribution at double uniforms
+    if replacement and num_samples > 1:
+        # inverse of the normalised cumulative distribution at double uniforms
         u = _rand(backend_of(p), (rows.shape[0], num_samples), generator=generator,
                   dtype=loom.float64)
         cum = rows.astype(xp.float64).cumsum(axis=1)
         cum /= cum[:, -1:]
         out = xp.stack([xp.searchsorted(c, r, side="left") for c, r in zip(cum, u)])
-    else:  # PyTorch's exponential race: the largest p / Exp(1) win
+    else:  # PyTorch's exponential race (without replacement, or one draw): p / Exp(1) wins
         q = (-xp.log1p(-_u64(rows, generator))).astype(p.dtype)
         out = xp.argsort(-(rows / q), axis=1, kind="stable")[:, :num_samples]
     return out.reshape(p.shape[:-1] + (num_samples,)).astype(xp.int64)
