@@ -303,4 +303,3 @@ def test_serial_half_casts_through_float32(torch, tdtype):
         tg = torch.Generator().manual_seed(seed)
         assert_same(g.randn((15,), np.float16),
                     _torch_draw(torch, tdtype, tg, "randn", (15,), np.float16))
-
