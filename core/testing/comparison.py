@@ -262,18 +262,15 @@ def assert_close(actual, expected, *, allow_subclasses: bool = True, rtol=None, 
                  check_layout: bool = True, check_stride: bool = False, msg=None) -> None:
     """Assert that `actual` and `expected` are close, as ``torch.testing.assert_close``.
 
-    Args:
-        actual, expected: tensors, NumPy arrays, numbers, bools, None, or sequences and
-            mappings of them (compared item by item).
-        rtol, atol: relative and absolute tolerance; give both or neither (then the defaults
-            of the dtypes: float32 1.3e-6 / 1e-5, float64 1e-7 / 1e-7, float16 1e-3 / 1e-5,
-            bfloat16 1.6e-2 / 1e-5, exact for integers and bools).
-        equal_nan: NaN equals NaN.
-        check_device, check_dtype, check_stride: demand equal devices, dtypes, strides
-            (without the dtype check both sides are promoted to a common dtype).
-        check_layout: accepted for PyTorch's signature (loom tensors are all strided).
-        msg: a message replacing the generated one, or a callable that gets the generated one
-            and returns the message.
+    `actual` and `expected` are tensors, NumPy arrays, numbers, bools, None, or sequences
+    and mappings of them (compared item by item). `rtol` and `atol` are the relative and
+    absolute tolerances; give both or neither (then the defaults of the dtypes: float32
+    1.3e-6 / 1e-5, float64 1e-7 / 1e-7, float16 1e-3 / 1e-5, bfloat16 1.6e-2 / 1e-5, exact for
+    integers and bools). `equal_nan` makes NaN equal NaN. `check_device`, `check_dtype` and
+    `check_stride` demand equal devices, dtypes and strides (without the dtype check both
+    sides are promoted to a common dtype); `check_layout` is accepted for PyTorch's signature
+    (loom tensors are all strided). `msg` replaces the generated message, or is a callable
+    that gets the generated one and returns the message.
 
     Raises:
         AssertionError: the inputs differ (values, shape, dtype, device, lengths, keys).
