@@ -139,6 +139,7 @@ def record(op, r, inputs, save, in_dtypes=None, cls=None, outputs=None):
 
 
 _BOTH = (0, 1)
+_THREE = (0, 1, 2)
 _ONE = (True,)
 _NONE = (False,)
 _FIRST = (True, False)
@@ -156,12 +157,23 @@ def _save(node, r, inputs, save, outputs=None):
     """Keep what the backward rule needs, with the versions to check it against."""
     if save == _BOTH and len(inputs) > 1 and type(inputs[0]) is Tensor and \
             type(inputs[1]) is Tensor:
-        # the first two inputs (a binary op, or linear's input and weight)
+        # the first two inputs (a binary op)
         a, b = inputs[0], inputs[1]
         va = a._vc
         vb = b._vc
         node._saved = [a, b]
         node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0]]
+        if saved_hooks:
+            pack_saved(node)
+        return
+    if save == _THREE and len(inputs) == 3 and type(inputs[0]) is Tensor and \
+            type(inputs[1]) is Tensor and type(inputs[2]) is Tensor:
+        # three tensor inputs (linear's bias, input and weight)
+        a, b, c = inputs
+        va, vb, vc = a._vc, b._vc, c._vc
+        node._saved = [a, b, c]
+        node._versions = [0 if va is None else va[0], 0 if vb is None else vb[0],
+                          0 if vc is None else vc[0]]
         if saved_hooks:
             pack_saved(node)
         return
