@@ -16,7 +16,7 @@ from .backends import _by_array_type, available as _available, backends, bind, r
 from .anomaly import note as _note_forward, state as _anomaly
 from .graph import AccumulateGrad, track_view
 from .parsing import make_parser, param_names
-from .recording import _FIRST, _SECOND, _node_type, _save, node_class, record
+from .recording import _FIRST, _SECOND, _node_type, _save, name_node, node_class, record
 from .promotion import broadcast_error, device_error, prepare_binary
 from .registry import OpEntry, registry
 from .spec import Kind, Promote, View
@@ -75,6 +75,8 @@ def _build_binary(op: OpEntry, dunder: bool = False):
                           scalar_cls if (scalar_cls is not None and
                                          (type(a) is not Tensor or type(b) is not Tensor)) else None)
             node.params = params
+            if type(node.op.node_name) is not str:
+                name_node(node)
         return r
 
     def scalar(t, v, swapped):
@@ -456,6 +458,8 @@ def _finish(op, out, inputs, p, rec, save, is_view):
     if rec and (not _go.off or _gs.enabled) and out.dtype.kind in "fcV":
         node = record(op, r, inputs, save)
         node.params = p
+        if type(node.op.node_name) is not str:
+            name_node(node)
     return r
 
 
@@ -469,6 +473,8 @@ def _finish_multi(op, outs, inputs, p, rec, save, is_view):
     if rec and (not _go.off or _gs.enabled) and any(r._data.dtype.kind in "fcV" for r in rs):
         node = record(op, rs[0], inputs, save, cls=_sized(node_class(op), len(rs)), outputs=rs)
         node.params = p
+        if type(node.op.node_name) is not str:
+            name_node(node)
     return op.result_type(rs) if op.outputs else tuple(rs)
 
 

@@ -7,7 +7,7 @@ from .anomaly import note as _note_forward, state as _anomaly
 from .graph import AccumulateGrad, OpNode, pack_saved, saved_hooks
 from .tensor import Tensor
 
-__all__ = ["edge_of", "node_class", "record"]
+__all__ = ["edge_of", "node_class", "record", "name_node"]
 
 _new = object.__new__
 
@@ -51,6 +51,23 @@ def _no_formula(name, plugin):
             f"(operator '{name}' of plugin '{plugin}'). Give its spec a backward rule, or "
             f"declare it differentiable=False if it has no gradient.")
     return backward
+
+
+_NAMED: dict = {}
+
+
+def name_node(node) -> None:
+    """Give `node` the class named as PyTorch names this call's node, for an operator whose
+    node name depends on the call (``t[0]`` is SelectBackward0, ``t[1:]`` SliceBackward0):
+    ``type(t.grad_fn).__name__`` then reads as ``t.grad_fn.name()`` does. The subclasses are
+    made once per (operator, name)."""
+    cls = type(node)
+    name = cls.op.node_name(node.params)
+    if name != cls.__name__:
+        sub = _NAMED.get((cls, name))
+        if sub is None:
+            sub = _NAMED[(cls, name)] = type(name, (cls,), {"__slots__": ()})
+        node.__class__ = sub
 
 
 def _node_type(name, spec):

@@ -146,3 +146,16 @@ def test_dropout_draws_and_scales_as_torch():
     loom.manual_seed(3)
     lo = loom.nn.functional.dropout(to_loom(x), 0.3)
     assert torch.equal(torch.from_numpy(lo.numpy()), t)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x[0], lambda x: x[1:], lambda x: x[None], lambda x: x[...], lambda x: x[[0, 1]],
+    lambda x: x.sum(), lambda x: x.sum(0), lambda x: x.max(0).values, lambda x: x.split(2, 1)[0],
+])
+def test_the_node_class_is_named_as_the_node(call):
+    # ``type(t.grad_fn).__name__`` (what graph drawers read) matches ``name()`` and PyTorch
+    names = []
+    for lib in (torch, loom):
+        fn = call(lib.ones(3, 4, requires_grad=True)).grad_fn
+        names.append((type(fn).__name__, fn.name()))
+    assert names[0] == names[1]
