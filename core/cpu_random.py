@@ -159,8 +159,7 @@ def _fma32(a: np.ndarray, b, c) -> np.ndarray:
     c64 = _to_f64(c)
     s = p + c64
     bits = s.view(np.int64)
-    # A float32 has 29 fewer fraction bits than a float64; a half-way point
-    # has the pattern 1000...0 in those 29 bits.
+    # a float32 has 29 fewer fraction bits than a float64: a half-way point has 1000...0 there
     risky = (bits & 0x1FFFFFFF) == 0x10000000
     risky |= np.abs(s) < 2.0 ** -125
     if risky.any():

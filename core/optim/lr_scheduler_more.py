@@ -9,7 +9,7 @@ import types
 from bisect import bisect_right
 from functools import partial
 
-from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _per_group
+from .schedules import LRScheduler, ReduceLROnPlateau, _per_group
 from .optimizer import Optimizer
 
 __all__ = ["LinearLR", "ConstantLR", "MultiplicativeLR", "PolynomialLR", "CyclicLR",

@@ -8,6 +8,7 @@ import math
 import loom
 
 from . import fusion, parametrizations, parametrize, prune, rnn  # noqa: F401
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa
                      fuse_linear_bn_weights)
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
@@ -78,21 +79,3 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     with loom.no_grad():
         for g in _grads(parameters):
             g.clamp_(-float(clip_value), float(clip_value))
-
-
-def parameters_to_vector(parameters):
-    """The parameters flattened and concatenated into one vector."""
-    if isinstance(parameters, loom.Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {type(parameters).__name__}")
-    return loom.cat([p.reshape(-1) for p in parameters])
-
-
-def vector_to_parameters(vec, parameters) -> None:
-    """Copy slices of `vec` into `parameters` (their data is replaced)."""
-    if not isinstance(vec, loom.Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
-    offset = 0
-    for p in parameters:
-        n = p.numel()
-        p.data = vec[offset:offset + n].view_as(p).data
-        offset += n

@@ -9,6 +9,8 @@ import numbers
 
 import loom
 
+from .convert_parameters import parameters_to_vector
+
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
            "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
            "random_unstructured", "l1_unstructured", "random_structured", "ln_structured",
@@ -331,7 +333,6 @@ def custom_from_mask(module, name, mask):
 def global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs):
     """Prune the (module, name) pairs together: the mask is computed over all of them as one
     vector, so `amount` is shared among them."""
-    from . import parameters_to_vector
     parameters = list(parameters)
     scores = importance_scores or {}
     flat = parameters_to_vector([scores.get((m, n), getattr(m, n)) for m, n in parameters])
